@@ -1,0 +1,415 @@
+//! The operations of Guidang behind one facade, [`Archive`], used alike by
+//! the `guidang` CLI and the desktop shell. Neither of them holds logic of
+//! its own: they parse arguments, call this crate, and present results.
+//!
+//! Errors are one typed enum, [`Error`], with a stable machine code
+//! ([`Error::code`]) and a Chinese message that says what to do.
+
+mod error;
+pub mod pin;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use guidang_catalog::{audit, cases, operators, settings, Catalog};
+use guidang_collect::{CollectOptions, CollectReport, Store};
+use guidang_core::{
+    deadline, validate::validate_unit, CancelFlag, CaseStatus, Progress, Retention, Role, Suite,
+    UnitSettings,
+};
+use serde::Serialize;
+
+pub use error::Error;
+pub use guidang_catalog::audit::Report as AuditReport;
+pub use guidang_catalog::cases::{CaseRow, Filter as CaseFilter, MaterialRow};
+pub use guidang_catalog::operators::Operator;
+pub use guidang_collect::{CaseOutcome, Outcome};
+pub use guidang_core as core;
+
+/// Result of API calls.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Environment variable overriding the default data directory.
+pub const DATA_DIR_ENV: &str = "GUIDANG_DATA_DIR";
+/// Catalog file name inside the data directory.
+pub const CATALOG_FILE: &str = "catalog.sqlite";
+
+/// The default data directory: `$GUIDANG_DATA_DIR`, else the platform data
+/// directory (`~/.local/share/guidang` on Linux, `%APPDATA%\guidang` on
+/// Windows).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("guidang")
+}
+
+/// What `init` sets.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// 行政区划码.
+    pub region: String,
+    /// 全宗号.
+    pub fonds: String,
+    /// 立档单位名称.
+    pub unit_name: String,
+    /// 机构.
+    pub org: Option<String>,
+    /// Side of the hand-over.
+    pub role: Role,
+    /// Crypto suite.
+    pub suite: Suite,
+}
+
+/// What `demo` generates.
+#[derive(Debug, Clone)]
+pub struct DemoRequest {
+    /// Number of cases.
+    pub cases: u32,
+    /// Seed.
+    pub seed: u64,
+    /// Keep the export tree here (default: a temporary folder in the data
+    /// directory, removed after collection).
+    pub out: Option<PathBuf>,
+    /// Only write the export tree, do not collect it.
+    pub no_collect: bool,
+    /// Add one PDF of about this many bytes to the first case.
+    pub large_file: Option<u64>,
+}
+
+/// What `demo` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoResult {
+    /// Export tree (removed afterwards unless `out` was given).
+    pub export: PathBuf,
+    /// Cases written.
+    pub cases: u32,
+    /// Files written.
+    pub files: u64,
+    /// Bytes written.
+    pub bytes: u64,
+    /// The collection, unless `no_collect`.
+    pub collect: Option<CollectReport>,
+}
+
+/// A case with a deadline overdue or coming up.
+#[derive(Debug, Clone, Serialize)]
+pub struct DueRow {
+    /// The case.
+    #[serde(flatten)]
+    pub case: CaseRow,
+    /// `archive` or `transfer`.
+    pub due_kind: deadline::DeadlineKind,
+    /// The deadline.
+    pub due_date: NaiveDate,
+    /// Days left (negative: overdue).
+    pub days_left: i64,
+}
+
+/// Overview for the home screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Unit settings (None before `init`).
+    pub unit: Option<UnitSettings>,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Case counts by status code.
+    pub counts: Vec<(String, u64)>,
+    /// Cases overdue.
+    pub overdue: usize,
+    /// Cases due within 30 days.
+    pub due_soon: usize,
+}
+
+/// An open data directory: the catalog plus the content store.
+pub struct Archive {
+    dir: PathBuf,
+    cat: Catalog,
+}
+
+/// Days ahead that count as "due soon".
+pub const DUE_WINDOW_DAYS: i64 = 30;
+
+impl Archive {
+    /// Opens (creating if needed) a data directory.
+    pub fn open(dir: &Path) -> Result<Archive> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::DataDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let cat = Catalog::open(&dir.join(CATALOG_FILE))?;
+        Ok(Archive {
+            dir: dir.to_path_buf(),
+            cat,
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The catalog (read access for other front ends and tests).
+    pub fn catalog(&self) -> &Catalog {
+        &self.cat
+    }
+
+    /// Initialises the unit.
+    pub fn init(&mut self, o: &InitOptions) -> Result<UnitSettings> {
+        validate_unit(&o.region, &o.fonds, &o.unit_name).map_err(Error::Invalid)?;
+        let u = UnitSettings {
+            region: o.region.clone(),
+            fonds: o.fonds.clone(),
+            unit_name: o.unit_name.trim().to_string(),
+            org: o.org.clone().filter(|s| !s.trim().is_empty()),
+            role: o.role,
+            suite: o.suite,
+        };
+        self.cat.transaction(|tx| -> Result<()> {
+            settings::init_unit(tx, &u)?;
+            audit::append(
+                tx,
+                "system",
+                "init",
+                &u.unit_name,
+                &serde_json::to_value(&u).expect("json"),
+            )?;
+            Ok(())
+        })?;
+        Ok(u)
+    }
+
+    /// The unit settings.
+    pub fn unit(&self) -> Result<UnitSettings> {
+        Ok(settings::unit(self.cat.conn())?)
+    }
+
+    fn store(&self) -> Result<Store> {
+        Ok(Store::new(
+            self.dir.join("store"),
+            self.unit()?.suite.digest(),
+        ))
+    }
+
+    /// Adds an operator with a PIN (only an Argon2id verifier is stored).
+    pub fn add_operator(&mut self, name: &str, pin: &str) -> Result<Operator> {
+        self.unit()?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 32 || name.chars().any(char::is_control) {
+            return Err(Error::BadOperatorName(name.to_string()));
+        }
+        let verifier = pin::make_verifier(pin)?;
+        self.cat.transaction(|tx| -> Result<()> {
+            operators::add(tx, name, &verifier)?;
+            audit::append(tx, "system", "operator_add", name, &serde_json::json!({}))?;
+            Ok(())
+        })?;
+        self.operator(name)
+    }
+
+    /// One operator.
+    pub fn operator(&self, name: &str) -> Result<Operator> {
+        Ok(operators::get(self.cat.conn(), name)?)
+    }
+
+    /// All operators.
+    pub fn operators(&self) -> Result<Vec<Operator>> {
+        Ok(operators::list(self.cat.conn())?)
+    }
+
+    /// Checks an operator's PIN.
+    pub fn verify_pin(&self, name: &str, pin: &str) -> Result<()> {
+        let v = operators::pin_verifier(self.cat.conn(), name)?;
+        pin::check(&v, pin)
+    }
+
+    /// Collects cases from folders, export trees or ledgers.
+    pub fn collect(
+        &mut self,
+        paths: &[PathBuf],
+        replace: bool,
+        actor: &str,
+        progress: &dyn Progress,
+        cancel: &CancelFlag,
+    ) -> Result<CollectReport> {
+        let store = self.store()?;
+        let opts = CollectOptions {
+            replace,
+            actor: actor.to_string(),
+        };
+        Ok(guidang_collect::collect(
+            &mut self.cat,
+            &store,
+            paths,
+            &opts,
+            progress,
+            cancel,
+        )?)
+    }
+
+    /// Lists cases.
+    pub fn cases(&self, f: &CaseFilter) -> Result<Vec<CaseRow>> {
+        Ok(cases::list(self.cat.conn(), f)?)
+    }
+
+    /// The materials of a case.
+    pub fn materials(&self, case_no: &str) -> Result<Vec<MaterialRow>> {
+        Ok(cases::materials(self.cat.conn(), case_no)?)
+    }
+
+    /// Cases whose archiving or transfer deadline is overdue or within
+    /// `window_days` of `today`, most urgent first.
+    pub fn due(&self, today: NaiveDate, window_days: i64) -> Result<Vec<DueRow>> {
+        let mut out = Vec::new();
+        for c in self.cases(&CaseFilter::default())? {
+            let completed = chrono::DateTime::parse_from_rfc3339(&c.completed_at)
+                .map_err(|_| {
+                    Error::Catalog(guidang_catalog::CatalogError::Corrupt(format!(
+                        "办件 {} 的办结时间无效",
+                        c.case_no
+                    )))
+                })?
+                .date_naive();
+            let (Some(ret), Some(status)) = (
+                Retention::from_code(&c.retention),
+                CaseStatus::from_code(&c.status),
+            ) else {
+                continue;
+            };
+            if let Some(d) = deadline::due(completed, ret, status, today, window_days) {
+                out.push(DueRow {
+                    case: c,
+                    due_kind: d.kind,
+                    due_date: d.deadline,
+                    days_left: d.days_left,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            a.days_left
+                .cmp(&b.days_left)
+                .then(a.case.case_no.cmp(&b.case.case_no))
+        });
+        Ok(out)
+    }
+
+    /// Overview for the home screen.
+    pub fn summary(&self) -> Result<Summary> {
+        let unit = match self.unit() {
+            Ok(u) => Some(u),
+            Err(Error::Catalog(guidang_catalog::CatalogError::NotInitialised)) => None,
+            Err(e) => return Err(e),
+        };
+        let due = self.due(today(), DUE_WINDOW_DAYS)?;
+        Ok(Summary {
+            unit,
+            data_dir: self.dir.clone(),
+            counts: cases::counts_by_status(self.cat.conn())?,
+            overdue: due.iter().filter(|d| d.days_left < 0).count(),
+            due_soon: due.iter().filter(|d| d.days_left >= 0).count(),
+        })
+    }
+
+    /// Writes a demo export tree and (unless `no_collect`) collects it. An
+    /// uninitialised catalog is first initialised as the demo township.
+    pub fn demo(
+        &mut self,
+        req: &DemoRequest,
+        progress: &dyn Progress,
+        cancel: &CancelFlag,
+    ) -> Result<DemoResult> {
+        if req.cases == 0 || req.cases > 100_000 {
+            return Err(Error::Invalid(guidang_core::ValidationErrors(vec![
+                guidang_core::FieldError {
+                    field: "办件数量（--cases）".into(),
+                    message: format!("应为1至100000，当前为{}", req.cases),
+                },
+            ])));
+        }
+        let unit = match self.unit() {
+            Ok(u) => u,
+            Err(Error::Catalog(guidang_catalog::CatalogError::NotInitialised)) => {
+                self.init(&demo_unit())?
+            }
+            Err(e) => return Err(e),
+        };
+        let (export, temporary) = match &req.out {
+            Some(p) => (p.clone(), false),
+            None => (
+                self.dir
+                    .join("tmp")
+                    .join(format!("demo-{}-{}", req.seed, std::process::id())),
+                true,
+            ),
+        };
+        progress.report(0, u64::from(req.cases), "正在生成示例数据");
+        let opts = guidang_demo::DemoOptions {
+            cases: req.cases,
+            seed: req.seed,
+            today: today(),
+            region: unit.region.clone(),
+            accepting_unit: format!(
+                "{}便民服务中心",
+                unit.unit_name.trim_end_matches("人民政府")
+            ),
+            large_file: req.large_file,
+        };
+        let s = guidang_demo::generate(&export, &opts).map_err(|source| Error::DataDir {
+            path: export.clone(),
+            source,
+        })?;
+        let collect = if req.no_collect {
+            None
+        } else {
+            let r = self.collect(
+                std::slice::from_ref(&export),
+                false,
+                "demo",
+                progress,
+                cancel,
+            );
+            if temporary {
+                let _ = std::fs::remove_dir_all(&export);
+            }
+            Some(r?)
+        };
+        Ok(DemoResult {
+            export,
+            cases: s.cases,
+            files: s.files,
+            bytes: s.bytes,
+            collect,
+        })
+    }
+
+    /// Re-computes the audit chain.
+    pub fn audit_verify(&self) -> Result<AuditReport> {
+        Ok(audit::verify(self.cat.conn())?)
+    }
+
+    /// The most recent audit entries.
+    pub fn audit_log(&self, limit: i64) -> Result<Vec<audit::Entry>> {
+        Ok(audit::recent(self.cat.conn(), limit)?)
+    }
+}
+
+/// Today in China Standard Time.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&guidang_core::validate::cst())
+        .date_naive()
+}
+
+/// The unit the demo initialises an empty catalog with.
+pub fn demo_unit() -> InitOptions {
+    InitOptions {
+        region: "430124".into(),
+        fonds: "0001".into(),
+        unit_name: "示范镇人民政府".into(),
+        org: Some("便民服务中心".into()),
+        role: Role::Hall,
+        suite: Suite::Gm,
+    }
+}

@@ -1,0 +1,369 @@
+//! Cases (办件) and their materials.
+
+use guidang_core::{deadline, CaseRecord, CaseStatus, Retention};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::{CatalogError, Result};
+
+/// A material ready to be registered (its content is already in the store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewMaterial {
+    /// 件内顺序号, from 1.
+    pub seq: u32,
+    /// Category code.
+    pub category: String,
+    /// 标准名称.
+    pub title: String,
+    /// 实际名称: the original file name (NFC), as it will appear in the package.
+    pub original_name: String,
+    /// Path relative to the case folder it was collected from.
+    pub source_name: String,
+    /// Digest algorithm name.
+    pub digest_algo: String,
+    /// Content digest (hex) = store address.
+    pub digest: String,
+    /// Bytes.
+    pub size: u64,
+    /// Detected format (`pdf`, `jpeg`, …).
+    pub format: String,
+}
+
+/// What identifies a stored case for idempotent import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    /// Row id.
+    pub id: i64,
+    /// Content fingerprint.
+    pub fingerprint: String,
+    /// Status.
+    pub status: CaseStatus,
+    /// 电子文件号.
+    pub efile_no: String,
+}
+
+/// Looks a case up by 办件编号.
+pub fn find(conn: &Connection, case_no: &str) -> Result<Option<Existing>> {
+    conn.query_row(
+        "SELECT id, fingerprint, status, efile_no FROM cases WHERE case_no = ?1",
+        [case_no],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?)),
+    )
+    .optional()?
+    .map(|(id, fingerprint, status, efile_no)| {
+        Ok(Existing {
+            id,
+            fingerprint,
+            status: CaseStatus::from_code(&status)
+                .ok_or_else(|| CatalogError::Corrupt(format!("未知状态 {status}")))?,
+            efile_no,
+        })
+    })
+    .transpose()
+}
+
+/// The next free 件号 for an item, year and retention.
+pub fn next_piece_no(
+    conn: &Connection,
+    item_code: &str,
+    year: i32,
+    retention: Retention,
+) -> Result<u32> {
+    let max: Option<u32> = conn.query_row(
+        "SELECT MAX(piece_no) FROM cases WHERE item_code = ?1 AND year = ?2 AND retention = ?3",
+        params![item_code, year, retention.code()],
+        |r| r.get(0),
+    )?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Everything needed to store a case.
+pub struct NewCase<'a> {
+    /// The validated metadata.
+    pub record: &'a CaseRecord,
+    /// 电子文件号.
+    pub efile_no: String,
+    /// 件号.
+    pub piece_no: u32,
+    /// Content fingerprint (metadata and material digests).
+    pub fingerprint: String,
+    /// Folder or ledger it came from.
+    pub source_path: String,
+    /// Its materials.
+    pub materials: Vec<NewMaterial>,
+}
+
+fn insert_materials(conn: &Connection, case_id: i64, ms: &[NewMaterial]) -> Result<()> {
+    let mut st = conn.prepare(
+        "INSERT INTO materials(case_id, seq, category, title, original_name, source_name, digest_algo, digest, size, format)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for m in ms {
+        st.execute(params![
+            case_id,
+            m.seq,
+            m.category,
+            m.title,
+            m.original_name,
+            m.source_name,
+            m.digest_algo,
+            m.digest,
+            m.size as i64,
+            m.format
+        ])?;
+    }
+    Ok(())
+}
+
+fn ts(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// Inserts a new case with its materials; returns its id.
+pub fn insert(conn: &Connection, c: &NewCase<'_>) -> Result<i64> {
+    let r = c.record;
+    let now = crate::now_string();
+    conn.execute(
+        "INSERT INTO cases(case_no, efile_no, item_code, case_name, case_kind, applicant_name, applicant_type,
+            applicant_id_type, applicant_id_no, accepting_unit, accepted_at, completed_at, result, result_license_no,
+            retention, secrecy, year, piece_no, status, fingerprint, source_path, collected_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?22)",
+        params![
+            r.case_no,
+            c.efile_no,
+            r.item.code,
+            r.case_name,
+            r.case_kind.code(),
+            r.applicant.name,
+            r.applicant.kind.code(),
+            r.applicant.id_type.code(),
+            r.applicant.id_no,
+            r.accepting_unit,
+            ts(&r.accepted_at),
+            ts(&r.completed_at),
+            r.result,
+            r.result_license_no,
+            r.retention.code(),
+            r.secrecy.code(),
+            r.year(),
+            c.piece_no,
+            CaseStatus::Collected.code(),
+            c.fingerprint,
+            c.source_path,
+            now,
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    insert_materials(conn, id, &c.materials)?;
+    Ok(id)
+}
+
+/// Replaces the content of an existing case (correction of a collected or
+/// returned case); the case goes back to `collected`.
+pub fn replace(conn: &Connection, id: i64, c: &NewCase<'_>) -> Result<()> {
+    let r = c.record;
+    conn.execute("DELETE FROM materials WHERE case_id = ?1", [id])?;
+    conn.execute(
+        "UPDATE cases SET efile_no = ?2, item_code = ?3, case_name = ?4, case_kind = ?5, applicant_name = ?6,
+            applicant_type = ?7, applicant_id_type = ?8, applicant_id_no = ?9, accepting_unit = ?10, accepted_at = ?11,
+            completed_at = ?12, result = ?13, result_license_no = ?14, retention = ?15, secrecy = ?16, year = ?17,
+            piece_no = ?18, status = ?19, fingerprint = ?20, source_path = ?21, updated_at = ?22
+         WHERE id = ?1",
+        params![
+            id,
+            c.efile_no,
+            r.item.code,
+            r.case_name,
+            r.case_kind.code(),
+            r.applicant.name,
+            r.applicant.kind.code(),
+            r.applicant.id_type.code(),
+            r.applicant.id_no,
+            r.accepting_unit,
+            ts(&r.accepted_at),
+            ts(&r.completed_at),
+            r.result,
+            r.result_license_no,
+            r.retention.code(),
+            r.secrecy.code(),
+            r.year(),
+            c.piece_no,
+            CaseStatus::Collected.code(),
+            c.fingerprint,
+            c.source_path,
+            crate::now_string(),
+        ],
+    )?;
+    insert_materials(conn, id, &c.materials)
+}
+
+/// A case as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRow {
+    /// 办件编号.
+    pub case_no: String,
+    /// 电子文件号.
+    pub efile_no: String,
+    /// 办件名称.
+    pub case_name: String,
+    /// 事项编码.
+    pub item_code: String,
+    /// 事项名称.
+    pub item_name: String,
+    /// 事项类型 code.
+    pub item_type: String,
+    /// 办件类型 code.
+    pub case_kind: String,
+    /// 申请人名称.
+    pub applicant_name: String,
+    /// 受理单位.
+    pub accepting_unit: String,
+    /// 受理时间.
+    pub accepted_at: String,
+    /// 办结时间.
+    pub completed_at: String,
+    /// 办理结果.
+    pub result: String,
+    /// 保管期限 code.
+    pub retention: String,
+    /// 密级.
+    pub secrecy: String,
+    /// 年度.
+    pub year: i32,
+    /// 件号.
+    pub piece_no: u32,
+    /// Status code.
+    pub status: String,
+    /// Number of materials.
+    pub materials: u32,
+    /// Total bytes of materials.
+    pub bytes: u64,
+    /// Archiving deadline (YYYY-MM-DD).
+    pub archive_deadline: String,
+    /// Transfer deadline for Y/D30 records.
+    pub transfer_deadline: Option<String>,
+}
+
+/// Which cases to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this status.
+    pub status: Option<CaseStatus>,
+    /// Substring of 办件编号, 办件名称, 申请人 or 事项名称.
+    pub text: Option<String>,
+    /// At most this many rows (None: all).
+    pub limit: Option<u32>,
+}
+
+/// Lists cases, newest completion first.
+pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<CaseRow>> {
+    let mut st = conn.prepare(
+        "SELECT c.case_no, c.efile_no, c.case_name, c.item_code, i.name, i.item_type, c.case_kind,
+                c.applicant_name, c.accepting_unit, c.accepted_at, c.completed_at, c.result, c.retention,
+                c.secrecy, c.year, c.piece_no, c.status,
+                (SELECT COUNT(*) FROM materials m WHERE m.case_id = c.id),
+                (SELECT COALESCE(SUM(size), 0) FROM materials m WHERE m.case_id = c.id)
+         FROM cases c JOIN items i ON i.code = c.item_code
+         WHERE (?1 IS NULL OR c.status = ?1)
+           AND (?2 IS NULL OR instr(c.case_no, ?2) OR instr(c.case_name, ?2) OR instr(c.applicant_name, ?2)
+                OR instr(i.name, ?2))
+         ORDER BY c.completed_at DESC, c.case_no
+         LIMIT ?3",
+    )?;
+    let rows = st.query_map(
+        params![
+            f.status.map(|s| s.code()),
+            f.text.as_deref(),
+            f.limit.map(i64::from).unwrap_or(-1)
+        ],
+        |r| {
+            Ok(CaseRow {
+                case_no: r.get(0)?,
+                efile_no: r.get(1)?,
+                case_name: r.get(2)?,
+                item_code: r.get(3)?,
+                item_name: r.get(4)?,
+                item_type: r.get(5)?,
+                case_kind: r.get(6)?,
+                applicant_name: r.get(7)?,
+                accepting_unit: r.get(8)?,
+                accepted_at: r.get(9)?,
+                completed_at: r.get(10)?,
+                result: r.get(11)?,
+                retention: r.get(12)?,
+                secrecy: r.get(13)?,
+                year: r.get(14)?,
+                piece_no: r.get(15)?,
+                status: r.get(16)?,
+                materials: r.get(17)?,
+                bytes: r.get::<_, i64>(18)? as u64,
+                archive_deadline: String::new(),
+                transfer_deadline: None,
+            })
+        },
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let mut c = row?;
+        let completed = chrono::DateTime::parse_from_rfc3339(&c.completed_at)
+            .map_err(|_| CatalogError::Corrupt(format!("办件 {} 的办结时间无效", c.case_no)))?
+            .date_naive();
+        let retention = Retention::from_code(&c.retention)
+            .ok_or_else(|| CatalogError::Corrupt(format!("办件 {} 的保管期限无效", c.case_no)))?;
+        c.archive_deadline = deadline::archive_deadline(completed).to_string();
+        c.transfer_deadline =
+            deadline::transfer_deadline(completed, retention).map(|d| d.to_string());
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// Case counts by status code.
+pub fn counts_by_status(conn: &Connection) -> Result<Vec<(String, u64)>> {
+    let mut st =
+        conn.prepare("SELECT status, COUNT(*) FROM cases GROUP BY status ORDER BY status")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A stored material.
+#[derive(Debug, Clone, Serialize)]
+pub struct MaterialRow {
+    /// 件内顺序号.
+    pub seq: u32,
+    /// Category code.
+    pub category: String,
+    /// 标准名称.
+    pub title: String,
+    /// 实际名称.
+    pub original_name: String,
+    /// Digest algorithm.
+    pub digest_algo: String,
+    /// Digest.
+    pub digest: String,
+    /// Bytes.
+    pub size: u64,
+    /// Detected format.
+    pub format: String,
+}
+
+/// The materials of a case, in order.
+pub fn materials(conn: &Connection, case_no: &str) -> Result<Vec<MaterialRow>> {
+    let mut st = conn.prepare(
+        "SELECT m.seq, m.category, m.title, m.original_name, m.digest_algo, m.digest, m.size, m.format
+         FROM materials m JOIN cases c ON c.id = m.case_id WHERE c.case_no = ?1 ORDER BY m.seq",
+    )?;
+    let rows = st.query_map([case_no], |r| {
+        Ok(MaterialRow {
+            seq: r.get(0)?,
+            category: r.get(1)?,
+            title: r.get(2)?,
+            original_name: r.get(3)?,
+            digest_algo: r.get(4)?,
+            digest: r.get(5)?,
+            size: r.get::<_, i64>(6)? as u64,
+            format: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

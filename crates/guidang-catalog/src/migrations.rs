@@ -1,0 +1,126 @@
+//! Embedded schema migrations, applied in one transaction, guarded by
+//! `PRAGMA user_version`.
+//!
+//! Each migration is an SQL batch; `MIGRATIONS[i]` takes the schema from
+//! version `i` to `i + 1`. Never edit a released migration: append a new one.
+
+use rusqlite::Connection;
+
+use crate::{CatalogError, Result};
+
+/// The migrations, oldest first.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the foundation.
+    r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE items (
+    code              TEXT PRIMARY KEY,
+    name              TEXT NOT NULL,
+    item_type         TEXT NOT NULL,
+    default_retention TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE cases (
+    id                INTEGER PRIMARY KEY,
+    case_no           TEXT NOT NULL UNIQUE,
+    efile_no          TEXT NOT NULL UNIQUE,
+    item_code         TEXT NOT NULL REFERENCES items(code),
+    case_name         TEXT NOT NULL,
+    case_kind         TEXT NOT NULL,
+    applicant_name    TEXT NOT NULL,
+    applicant_type    TEXT NOT NULL,
+    applicant_id_type TEXT NOT NULL,
+    applicant_id_no   TEXT NOT NULL,
+    accepting_unit    TEXT NOT NULL,
+    accepted_at       TEXT NOT NULL,
+    completed_at      TEXT NOT NULL,
+    result            TEXT NOT NULL,
+    result_license_no TEXT,
+    retention         TEXT NOT NULL,
+    secrecy           TEXT NOT NULL,
+    year              INTEGER NOT NULL,
+    piece_no          INTEGER NOT NULL,
+    status            TEXT NOT NULL,
+    fingerprint       TEXT NOT NULL,
+    source_path       TEXT NOT NULL,
+    collected_at      TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    UNIQUE (item_code, year, retention, piece_no)
+) STRICT;
+CREATE INDEX cases_status ON cases(status);
+CREATE INDEX cases_completed ON cases(completed_at);
+
+CREATE TABLE materials (
+    id            INTEGER PRIMARY KEY,
+    case_id       INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    seq           INTEGER NOT NULL,
+    category      TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    source_name   TEXT NOT NULL,
+    digest_algo   TEXT NOT NULL,
+    digest        TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    format        TEXT NOT NULL,
+    UNIQUE (case_id, seq),
+    UNIQUE (case_id, category, original_name)
+) STRICT;
+CREATE INDEX materials_digest ON materials(digest);
+
+CREATE TABLE operators (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    pin_verifier TEXT NOT NULL,
+    public_key  TEXT,
+    secret_key  BLOB,
+    fingerprint TEXT,
+    created_at  TEXT NOT NULL,
+    active      INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    algo      TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"#,
+];
+
+/// The schema version this binary writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the schema to [`latest_version`] in one transaction, refusing a
+/// catalog written by a newer binary.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let supported = latest_version();
+    if found > supported {
+        return Err(CatalogError::TooNew { found, supported });
+    }
+    if found == supported {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    for sql in &MIGRATIONS[found as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", supported)?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! Integration tests of the catalog against a real SQLite file.
+
+use guidang_catalog::{audit, migrations, operators, settings, Catalog, CatalogError};
+use guidang_core::{Role, Suite, UnitSettings};
+use rusqlite::Connection;
+
+fn unit() -> UnitSettings {
+    UnitSettings {
+        region: "430124".into(),
+        fonds: "0001".into(),
+        unit_name: "示范镇人民政府".into(),
+        org: None,
+        role: Role::Hall,
+        suite: Suite::Gm,
+    }
+}
+
+fn fresh() -> (tempfile::TempDir, Catalog) {
+    let d = tempfile::tempdir().unwrap();
+    let mut c = Catalog::open(&d.path().join("catalog.sqlite")).unwrap();
+    c.transaction(|tx| -> Result<(), CatalogError> {
+        settings::init_unit(tx, &unit())?;
+        audit::append(
+            tx,
+            "system",
+            "init",
+            "示范镇人民政府",
+            &serde_json::json!({}),
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    for i in 0..5 {
+        c.transaction(|tx| -> Result<(), CatalogError> {
+            audit::append(
+                tx,
+                "张三",
+                "collect",
+                &format!("CASE-{i}"),
+                &serde_json::json!({"n": i}),
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    }
+    (d, c)
+}
+
+fn raw(c: &Catalog) -> Connection {
+    Connection::open(c.path()).unwrap()
+}
+
+#[test]
+fn wal_foreign_keys_and_schema_version() {
+    let (_d, c) = fresh();
+    let mode: String = c
+        .conn()
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = c
+        .conn()
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+    let v: i64 = c
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, migrations::latest_version());
+}
+
+#[test]
+fn newer_catalog_is_refused_and_left_untouched() {
+    let (d, c) = fresh();
+    let path = c.path().to_path_buf();
+    drop(c);
+    raw_set_version(&path, 99);
+    let before = std::fs::read(&path).unwrap();
+    match Catalog::open(&path) {
+        Err(e @ CatalogError::TooNew { found: 99, .. }) => {
+            assert!(e.to_string().contains("请升级归档通"), "{e}");
+        }
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("opened a newer catalog"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    drop(d);
+}
+
+fn raw_set_version(path: &std::path::Path, v: i64) {
+    let conn = Connection::open(path).unwrap();
+    conn.pragma_update(None, "user_version", v).unwrap();
+}
+
+#[test]
+fn init_twice_is_refused() {
+    let (_d, mut c) = fresh();
+    let e = c
+        .transaction(|tx| settings::init_unit(tx, &unit()))
+        .unwrap_err();
+    assert!(matches!(e, CatalogError::AlreadyInitialised(_)));
+}
+
+#[test]
+fn intact_chain_verifies() {
+    let (_d, c) = fresh();
+    let r = audit::verify(c.conn()).unwrap();
+    assert_eq!(r.entries, 6);
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+}
+
+#[test]
+fn triggers_refuse_update_and_delete() {
+    let (_d, c) = fresh();
+    let e = c
+        .conn()
+        .execute("UPDATE audit_log SET actor = 'x' WHERE seq = 2", []);
+    assert!(e.unwrap_err().to_string().contains("append-only"));
+    assert!(c
+        .conn()
+        .execute("DELETE FROM audit_log WHERE seq = 2", [])
+        .is_err());
+}
+
+#[test]
+fn edited_row_is_detected() {
+    let (_d, c) = fresh();
+    let conn = raw(&c);
+    conn.execute_batch("DROP TRIGGER audit_log_no_update")
+        .unwrap();
+    conn.execute("UPDATE audit_log SET subject = 'CASE-X' WHERE seq = 3", [])
+        .unwrap();
+    let r = audit::verify(c.conn()).unwrap();
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.problems[0].seq, 3);
+    assert!(r.problems[0].message.contains("被修改"));
+}
+
+#[test]
+fn rehashed_edit_is_still_detected_by_the_next_link() {
+    let (_d, c) = fresh();
+    let conn = raw(&c);
+    conn.execute_batch("DROP TRIGGER audit_log_no_update")
+        .unwrap();
+    // A forger who rewrites row 3's hash too breaks row 4's back link.
+    conn.execute(
+        "UPDATE audit_log SET subject = 'CASE-X', hash = 'f00d' WHERE seq = 3",
+        [],
+    )
+    .unwrap();
+    let r = audit::verify(c.conn()).unwrap();
+    let seqs: Vec<i64> = r.problems.iter().map(|p| p.seq).collect();
+    assert!(seqs.contains(&3) && seqs.contains(&4), "{:?}", r.problems);
+}
+
+#[test]
+fn deleted_rows_are_detected_in_the_middle_and_at_the_end() {
+    let (_d, c) = fresh();
+    let conn = raw(&c);
+    conn.execute_batch("DROP TRIGGER audit_log_no_delete")
+        .unwrap();
+    conn.execute("DELETE FROM audit_log WHERE seq = 2", [])
+        .unwrap();
+    let r = audit::verify(c.conn()).unwrap();
+    assert!(r
+        .problems
+        .iter()
+        .any(|p| p.seq == 3 && p.message.contains("序号不连续")));
+
+    let (_d2, c2) = fresh();
+    let conn2 = raw(&c2);
+    conn2
+        .execute_batch("DROP TRIGGER audit_log_no_delete")
+        .unwrap();
+    conn2
+        .execute("DELETE FROM audit_log WHERE seq = 6", [])
+        .unwrap();
+    let r = audit::verify(c2.conn()).unwrap();
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.problems[0].seq, 0);
+    assert!(r.problems[0].message.contains("末尾"));
+}
+
+#[test]
+fn failed_transaction_leaves_no_audit_entry() {
+    let (_d, mut c) = fresh();
+    let r: Result<(), CatalogError> = c.transaction(|tx| {
+        audit::append(tx, "张三", "operator_add", "李四", &serde_json::json!({}))?;
+        operators::add(tx, "李四", "v")?;
+        operators::add(tx, "李四", "v")?; // duplicate: the whole transaction rolls back
+        Ok(())
+    });
+    assert!(matches!(r, Err(CatalogError::OperatorExists(_))));
+    assert!(operators::list(c.conn()).unwrap().is_empty());
+    let rep = audit::verify(c.conn()).unwrap();
+    assert_eq!(rep.entries, 6);
+    assert!(rep.problems.is_empty());
+}

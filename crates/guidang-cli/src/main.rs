@@ -1,0 +1,580 @@
+//! `guidang`: every operation of the archive for scripts and tests.
+//!
+//! Exit codes (a contract with users' scripts): 0 success, 1 findings
+//! (rejected cases, failed checks, a broken audit chain), 2 error (the
+//! operation could not run).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use guidang_api::core::{CancelFlag, CaseStatus, NoProgress, Progress, Role, Suite};
+use guidang_api::{Archive, CaseFilter, DemoRequest, Error, InitOptions, Outcome};
+
+#[derive(Parser)]
+#[command(
+    name = "guidang",
+    version,
+    about = "归档通：政务服务电子文件离线归档与移交"
+)]
+struct Cli {
+    /// Data directory (default: $GUIDANG_DATA_DIR or the platform data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Hall,
+    Intake,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SuiteArg {
+    Gm,
+    Intl,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Initialise the catalog with the unit's settings.
+    Init {
+        /// 行政区划码 (6 digits).
+        #[arg(long)]
+        region: String,
+        /// 全宗号.
+        #[arg(long)]
+        fonds: String,
+        /// 立档单位名称.
+        #[arg(long)]
+        unit: String,
+        /// 机构 (department).
+        #[arg(long)]
+        org: Option<String>,
+        /// Side of the hand-over.
+        #[arg(long, value_enum, default_value = "hall")]
+        role: RoleArg,
+        /// Crypto suite: gm (SM3/SM2) or intl (SHA-256/Ed25519).
+        #[arg(long, value_enum, default_value = "gm")]
+        suite: SuiteArg,
+        /// Print the settings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage operators.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Collect case folders, export trees or CSV ledgers.
+    Collect {
+        /// Case folders, export trees, case.json files or .csv ledgers.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Replace the content of collected or returned cases that changed.
+        #[arg(long)]
+        replace: bool,
+        /// Operator recorded in the audit log.
+        #[arg(long, default_value = "system")]
+        operator: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List cases.
+    Cases {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Only cases overdue or due within 30 days.
+        #[arg(long)]
+        due: bool,
+        /// Only cases in this status (collected, packaged, sealed, …).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only cases whose number, name, applicant or item contains this.
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many.
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Show one case with its materials.
+    Case {
+        /// 办件编号.
+        case_no: String,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a realistic demo export tree and collect it.
+    Demo {
+        /// Number of cases.
+        #[arg(long)]
+        cases: u32,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Keep the export tree in this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only write the export tree.
+        #[arg(long, requires = "out")]
+        no_collect: bool,
+        /// Add one PDF of about this many bytes to the first case.
+        #[arg(long, value_name = "BYTES")]
+        large_file: Option<u64>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Overview: unit, counts by status, deadlines.
+    Status {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Add an operator (PIN from a prompt, or one line on stdin).
+    Add {
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Read the PIN as one line from standard input.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// Show an operator.
+    Show {
+        /// Name.
+        name: String,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List operators.
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-compute the hash chain; exit 1 if it is broken.
+    Verify {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show recent entries.
+    Log {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How a command ended, mapped to the exit code.
+enum Done {
+    Ok,
+    Findings,
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    println!("{}", serde_json::to_string_pretty(v).expect("serialisable"));
+}
+
+struct StderrProgress;
+
+impl Progress for StderrProgress {
+    fn report(&self, done: u64, total: u64, message: &str) {
+        eprint!("\r\x1b[K[{done}/{total}] {message}");
+        if done == total {
+            eprintln!();
+        }
+        let _ = std::io::stderr().flush();
+    }
+}
+
+fn progress() -> Box<dyn Progress> {
+    if std::io::stderr().is_terminal() {
+        Box::new(StderrProgress)
+    } else {
+        Box::new(NoProgress)
+    }
+}
+
+fn read_pin(pin_stdin: bool) -> Result<String, Error> {
+    let io_err = |source| Error::DataDir {
+        path: PathBuf::from("<stdin>"),
+        source,
+    };
+    if pin_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(io_err)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let pin = rpassword::prompt_password("请输入 PIN：").map_err(io_err)?;
+    let again = rpassword::prompt_password("请再次输入 PIN：").map_err(io_err)?;
+    if pin != again {
+        return Err(Error::WeakPin("两次输入的 PIN 不一致".into()));
+    }
+    Ok(pin)
+}
+
+fn status_label(code: &str) -> &str {
+    CaseStatus::from_code(code)
+        .map(|s| s.label())
+        .unwrap_or(code)
+}
+
+fn run(cli: Cli) -> Result<Done, Error> {
+    let dir = cli.data_dir.unwrap_or_else(guidang_api::default_data_dir);
+    let mut ar = Archive::open(&dir)?;
+    let cancel = CancelFlag::new();
+    match cli.command {
+        Command::Init {
+            region,
+            fonds,
+            unit,
+            org,
+            role,
+            suite,
+            json,
+        } => {
+            let u = ar.init(&InitOptions {
+                region,
+                fonds,
+                unit_name: unit,
+                org,
+                role: match role {
+                    RoleArg::Hall => Role::Hall,
+                    RoleArg::Intake => Role::Intake,
+                },
+                suite: match suite {
+                    SuiteArg::Gm => Suite::Gm,
+                    SuiteArg::Intl => Suite::Intl,
+                },
+            })?;
+            if json {
+                print_json(&u);
+            } else {
+                println!(
+                    "已初始化：{}（行政区划码 {}，全宗号 {}，{}，{}）\n数据目录：{}",
+                    u.unit_name,
+                    u.region,
+                    u.fonds,
+                    u.role.label(),
+                    u.suite.label(),
+                    dir.display()
+                );
+            }
+        }
+        Command::Operator { command } => match command {
+            OperatorCommand::Add { name, pin_stdin } => {
+                ar.unit()?;
+                let pin = read_pin(pin_stdin)?;
+                let op = ar.add_operator(&name, &pin)?;
+                println!("已添加操作员：{}", op.name);
+            }
+            OperatorCommand::Show { name, json } => {
+                let op = ar.operator(&name)?;
+                if json {
+                    print_json(&op);
+                } else {
+                    println!(
+                        "操作员：{}\n添加时间：{}\n状态：{}",
+                        op.name,
+                        op.created_at,
+                        if op.active { "启用" } else { "停用" }
+                    );
+                    if let Some(f) = &op.fingerprint {
+                        println!("公钥指纹：{f}");
+                    }
+                }
+            }
+            OperatorCommand::List { json } => {
+                let ops = ar.operators()?;
+                if json {
+                    print_json(&ops);
+                } else {
+                    for op in ops {
+                        println!("{}\t{}", op.name, op.created_at);
+                    }
+                }
+            }
+        },
+        Command::Collect {
+            paths,
+            replace,
+            operator,
+            json,
+        } => {
+            let p = progress();
+            let r = ar.collect(&paths, replace, &operator, p.as_ref(), &cancel)?;
+            if json {
+                print_json(&r);
+            } else {
+                for c in &r.cases {
+                    let no = c.case_no.as_deref().unwrap_or("?");
+                    match &c.outcome {
+                        Outcome::Added { efile_no } => println!("已收集  {no}  → {efile_no}"),
+                        Outcome::Unchanged { efile_no } => {
+                            println!("未变化  {no}  （{efile_no}，已收集过）")
+                        }
+                        Outcome::Replaced { efile_no } => println!("已更正  {no}  → {efile_no}"),
+                        Outcome::Rejected { problems } => {
+                            println!("已拒绝  {}", c.source);
+                            for pr in problems {
+                                println!("        - {pr}");
+                            }
+                        }
+                        Outcome::Conflict { message } => {
+                            println!("冲突    {no}\n        - {message}")
+                        }
+                    }
+                    for n in &c.notes {
+                        println!("        注：{n}");
+                    }
+                }
+                println!(
+                    "合计：新收集 {}，未变化 {}，更正 {}，失败 {}",
+                    r.added(),
+                    r.unchanged(),
+                    r.replaced(),
+                    r.failed()
+                );
+            }
+            if r.failed() > 0 {
+                return Ok(Done::Findings);
+            }
+        }
+        Command::Cases {
+            json,
+            due,
+            status,
+            search,
+            limit,
+        } => {
+            let status = match status {
+                Some(s) => Some(CaseStatus::from_code(&s).ok_or_else(|| {
+                    Error::Invalid(guidang_api::core::ValidationErrors(vec![
+                        guidang_api::core::FieldError {
+                            field: "--status".into(),
+                            message: format!("未知状态“{s}”，可选值：{}", CaseStatus::domain()),
+                        },
+                    ]))
+                })?),
+                None => None,
+            };
+            if due {
+                let rows = ar.due(guidang_api::today(), guidang_api::DUE_WINDOW_DAYS)?;
+                if json {
+                    print_json(&rows);
+                } else {
+                    for r in &rows {
+                        let when = if r.days_left < 0 {
+                            format!("已逾期{}天", -r.days_left)
+                        } else {
+                            format!("还剩{}天", r.days_left)
+                        };
+                        println!(
+                            "{}\t{}\t{}\t{}（{}）{}",
+                            r.case.case_no,
+                            r.case.case_name,
+                            status_label(&r.case.status),
+                            r.due_kind.label(),
+                            r.due_date,
+                            when
+                        );
+                    }
+                    println!("合计 {} 件", rows.len());
+                }
+            } else {
+                let rows = ar.cases(&CaseFilter {
+                    status,
+                    text: search,
+                    limit,
+                })?;
+                if json {
+                    print_json(&rows);
+                } else {
+                    for r in &rows {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            r.case_no,
+                            r.efile_no,
+                            r.case_name,
+                            &r.completed_at[..10],
+                            status_label(&r.status)
+                        );
+                    }
+                    println!("合计 {} 件", rows.len());
+                }
+            }
+        }
+        Command::Case { case_no, json } => {
+            let rows = ar.cases(&CaseFilter {
+                text: Some(case_no.clone()),
+                ..Default::default()
+            })?;
+            let Some(case) = rows.into_iter().find(|c| c.case_no == case_no) else {
+                return Err(Error::Invalid(guidang_api::core::ValidationErrors(vec![
+                    guidang_api::core::FieldError {
+                        field: "办件编号".into(),
+                        message: format!(
+                            "没有办件编号为 {case_no} 的办件；可用 guidang cases --search 查找"
+                        ),
+                    },
+                ])));
+            };
+            let materials = ar.materials(&case_no)?;
+            if json {
+                print_json(&serde_json::json!({"case": case, "materials": materials}));
+            } else {
+                println!(
+                    "{}  {}\n电子文件号：{}\n状态：{}",
+                    case.case_no,
+                    case.case_name,
+                    case.efile_no,
+                    status_label(&case.status)
+                );
+                for m in materials {
+                    println!(
+                        "  {:>2}. [{}] {}  {} 字节  {}  {}:{}",
+                        m.seq,
+                        m.category,
+                        m.original_name,
+                        m.size,
+                        m.format,
+                        m.digest_algo,
+                        m.digest
+                    );
+                }
+            }
+        }
+        Command::Demo {
+            cases,
+            seed,
+            out,
+            no_collect,
+            large_file,
+            json,
+        } => {
+            let p = progress();
+            let r = ar.demo(
+                &DemoRequest {
+                    cases,
+                    seed,
+                    out,
+                    no_collect,
+                    large_file,
+                },
+                p.as_ref(),
+                &cancel,
+            )?;
+            if json {
+                print_json(&r);
+            } else {
+                println!(
+                    "已生成示例数据：{} 件办件，{} 个文件，{:.1} MB",
+                    r.cases,
+                    r.files,
+                    r.bytes as f64 / 1e6
+                );
+                if let Some(c) = &r.collect {
+                    println!(
+                        "收集：新收集 {}，未变化 {}，失败 {}",
+                        c.added(),
+                        c.unchanged(),
+                        c.failed()
+                    );
+                }
+            }
+            if r.collect.as_ref().is_some_and(|c| c.failed() > 0) {
+                return Ok(Done::Findings);
+            }
+        }
+        Command::Status { json } => {
+            let s = ar.summary()?;
+            if json {
+                print_json(&s);
+            } else {
+                match &s.unit {
+                    Some(u) => {
+                        println!("{}（{}，{}）", u.unit_name, u.role.label(), u.suite.label())
+                    }
+                    None => println!("尚未初始化"),
+                }
+                println!("数据目录：{}", s.data_dir.display());
+                for (st, n) in &s.counts {
+                    println!("{}：{n}", status_label(st));
+                }
+                println!("已逾期：{}，30天内到期：{}", s.overdue, s.due_soon);
+            }
+        }
+        Command::Audit { command } => match command {
+            AuditCommand::Verify { json } => {
+                let r = ar.audit_verify()?;
+                if json {
+                    print_json(&r);
+                } else if r.problems.is_empty() {
+                    println!("审计日志完整：{} 条记录，链头 {}", r.entries, r.head);
+                } else {
+                    println!("审计日志已被篡改或损坏（{} 条记录）：", r.entries);
+                    for p in &r.problems {
+                        println!("  第 {} 条：{}", p.seq, p.message);
+                    }
+                }
+                if !r.problems.is_empty() {
+                    return Ok(Done::Findings);
+                }
+            }
+            AuditCommand::Log { limit, json } => {
+                let es = ar.audit_log(limit)?;
+                if json {
+                    print_json(&es);
+                } else {
+                    for e in es {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            e.seq, e.at, e.actor, e.action, e.subject
+                        );
+                    }
+                }
+            }
+        },
+    }
+    Ok(Done::Ok)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Done::Ok) => ExitCode::SUCCESS,
+        Ok(Done::Findings) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("错误[{}]：{e}", e.code());
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! The `guidang` command-line contract: commands, flags, JSON fields and
+//! exit codes (0 success, 1 findings, 2 error), run as a real process on a
+//! real data directory.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Dir {
+    _tmp: tempfile::TempDir,
+    data: PathBuf,
+}
+
+impl Dir {
+    fn new() -> Dir {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        Dir { _tmp: tmp, data }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_guidang"));
+        c.arg("--data-dir")
+            .arg(&self.data)
+            .env_remove("GUIDANG_DATA_DIR");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    fn run_stdin(&self, args: &[&str], input: &str) -> Output {
+        let mut child = self
+            .cmd()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn init(&self) {
+        let o = self.run(&[
+            "init",
+            "--region",
+            "430124",
+            "--fonds",
+            "0001",
+            "--unit",
+            "示范镇人民政府",
+        ]);
+        assert_ok(&o);
+    }
+
+    fn catalog(&self) -> PathBuf {
+        self.data.join("catalog.sqlite")
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn assert_ok(o: &Output) {
+    assert_eq!(o.status.code(), Some(0), "{}", text(o));
+}
+
+fn assert_code(o: &Output, code: i32, needle: &str) {
+    assert_eq!(o.status.code(), Some(code), "{}", text(o));
+    assert!(
+        text(o).contains(needle),
+        "expected “{needle}” in:\n{}",
+        text(o)
+    );
+}
+
+fn json(o: &Output) -> Value {
+    assert_ok(o);
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
+}
+
+#[test]
+fn demo_200_cases_then_cases_json_lists_200_valid_cases() {
+    let d = Dir::new();
+    let o = d.run(&["demo", "--cases", "200", "--seed", "7"]);
+    assert_code(&o, 0, "收集：新收集 200");
+    let cases = json(&d.run(&["cases", "--json"]));
+    let cases = cases.as_array().unwrap();
+    assert_eq!(cases.len(), 200);
+    let mut efs = std::collections::HashSet::new();
+    for c in cases {
+        for f in [
+            "case_no",
+            "efile_no",
+            "case_name",
+            "item_code",
+            "item_name",
+            "applicant_name",
+            "completed_at",
+            "status",
+            "retention",
+        ] {
+            assert!(
+                c[f].as_str().is_some_and(|s| !s.is_empty()),
+                "{f} missing in {c}"
+            );
+        }
+        assert_eq!(c["status"], "collected");
+        assert!(c["materials"].as_u64().unwrap() >= 3);
+        assert!(c["bytes"].as_u64().unwrap() > 50_000);
+        let ef = c["efile_no"].as_str().unwrap();
+        assert!(ef.starts_with("430124-0001-"), "{ef}");
+        assert!(efs.insert(ef.to_string()), "duplicate 电子文件号 {ef}");
+    }
+    // The materials are real files: every PDF parses with poppler.
+    let any = cases[0]["case_no"].as_str().unwrap();
+    let detail = json(&d.run(&["case", any, "--json"]));
+    let pdf = detail["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["format"] == "pdf")
+        .unwrap();
+    let blob = d
+        .data
+        .join("store/sm3")
+        .join(&pdf["digest"].as_str().unwrap()[..2])
+        .join(pdf["digest"].as_str().unwrap());
+    let info = Command::new("pdfinfo")
+        .arg(&blob)
+        .output()
+        .expect("pdfinfo (poppler-utils) is installed by .ci/run");
+    assert_ok(&info);
+    assert!(String::from_utf8_lossy(&info.stdout).contains("Pages:"));
+    // The audit chain covers init and every case.
+    assert_code(&d.run(&["audit", "verify"]), 0, "201 条记录");
+    // Running the same demo again is idempotent.
+    assert_code(
+        &d.run(&["demo", "--cases", "200", "--seed", "7"]),
+        0,
+        "未变化 200",
+    );
+}
+
+#[test]
+fn audit_verify_detects_an_edited_row() {
+    let d = Dir::new();
+    d.init();
+    assert_ok(&d.run_stdin(
+        &["operator", "add", "--name", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    assert_code(&d.run(&["audit", "verify"]), 0, "审计日志完整：2 条记录");
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = '李四' WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let o = d.run(&["audit", "verify"]);
+    assert_code(&o, 1, "第 2 条：第 2 条记录的内容与其哈希不符");
+    let j: Value = serde_json::from_slice(&d.run(&["audit", "verify", "--json"]).stdout).unwrap();
+    assert_eq!(j["problems"][0]["seq"], 2);
+}
+
+#[test]
+fn init_validates_and_refuses_twice() {
+    let d = Dir::new();
+    let o = d.run(&[
+        "init", "--region", "4301", "--fonds", "00-1", "--unit", "镇",
+    ]);
+    assert_code(&o, 2, "行政区划码（--region）");
+    assert!(text(&o).contains("全宗号（--fonds）"));
+    assert!(text(&o).contains("错误[invalid_input]"));
+    d.init();
+    let u = json(&d.run(&["status", "--json"]));
+    assert_eq!(u["unit"]["suite"], "gm");
+    assert_eq!(u["unit"]["role"], "hall");
+    let o = d.run(&[
+        "init",
+        "--region",
+        "430124",
+        "--fonds",
+        "0002",
+        "--unit",
+        "另一个单位",
+    ]);
+    assert_code(&o, 2, "不能重复初始化");
+    assert_eq!(json(&d.run(&["status", "--json"]))["unit"]["fonds"], "0001");
+}
+
+#[test]
+fn commands_before_init_say_how_to_init() {
+    let d = Dir::new();
+    let o = d.run(&["collect", "."]);
+    assert_code(&o, 2, "guidang init --region");
+    assert!(text(&o).contains("错误[not_initialised]"));
+}
+
+#[test]
+fn operators_pin_rules_and_show_json() {
+    let d = Dir::new();
+    d.init();
+    assert_code(
+        &d.run_stdin(
+            &["operator", "add", "--name", "张三", "--pin-stdin"],
+            "123\n",
+        ),
+        2,
+        "至少需要6位",
+    );
+    assert_code(
+        &d.run(&["operator", "show", "张三"]),
+        2,
+        "没有名为“张三”的操作员",
+    );
+    assert_ok(&d.run_stdin(
+        &["operator", "add", "--name", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    assert_code(
+        &d.run_stdin(
+            &["operator", "add", "--name", "张三", "--pin-stdin"],
+            "135790\n",
+        ),
+        2,
+        "已存在",
+    );
+    let j = json(&d.run(&["operator", "show", "张三", "--json"]));
+    assert_eq!(j["name"], "张三");
+    assert_eq!(j["active"], true);
+    // The PIN is not stored anywhere in the catalog.
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    let v: String = conn
+        .query_row("SELECT pin_verifier FROM operators", [], |r| r.get(0))
+        .unwrap();
+    assert!(v.starts_with("$argon2id$") && !v.contains("246810"));
+}
+
+#[test]
+fn newer_catalog_is_refused_with_exit_2() {
+    let d = Dir::new();
+    d.init();
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    let o = d.run(&["cases"]);
+    assert_code(&o, 2, "请升级归档通后再打开");
+    assert!(text(&o).contains("catalog_too_new"));
+}
+
+fn write_case(dir: &Path, case_no: &str, secrecy: &str) {
+    std::fs::create_dir_all(dir.join("结果性材料")).unwrap();
+    std::fs::write(
+        dir.join("结果性材料/参保登记回执.pdf"),
+        format!("%PDF-1.4\n{case_no}\n%%EOF\n"),
+    )
+    .unwrap();
+    let meta = serde_json::json!({
+        "case_no": case_no, "case_name": "王五参保登记", "case_kind": "1",
+        "item_code": "2000011001", "item_name": "城乡居民基本养老保险参保登记", "item_type": "20",
+        "applicant": {"name": "王五", "type": "1", "id_type": "111", "id_no": "11010519491231002X"},
+        "accepting_unit": "示范镇便民服务中心", "accepted_at": "2025-05-06 09:00", "completed_at": "2025-05-06 09:30",
+        "result": "办结", "retention": "D30", "secrecy": secrecy,
+    });
+    std::fs::write(dir.join("case.json"), serde_json::to_vec(&meta).unwrap()).unwrap();
+}
+
+#[test]
+fn collect_exit_codes_and_json_report() {
+    let d = Dir::new();
+    d.init();
+    let tree = d._tmp.path().join("export");
+    write_case(&tree.join("CB-0001"), "CB-0001", "非密");
+    write_case(&tree.join("CB-0002"), "CB-0002", "机密");
+    let o = d.run(&["collect", tree.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["cases"][0]["outcome"], "added");
+    assert_eq!(
+        r["cases"][0]["efile_no"],
+        "430124-0001-2000011001-2025-D30-000001"
+    );
+    assert_eq!(r["cases"][1]["outcome"], "rejected");
+    assert!(r["cases"][1]["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("涉密"));
+    // Only the good case is in the catalog; collecting it alone is exit 0.
+    assert_eq!(
+        json(&d.run(&["cases", "--json"])).as_array().unwrap().len(),
+        1
+    );
+    assert_code(
+        &d.run(&["collect", tree.join("CB-0001").to_str().unwrap()]),
+        0,
+        "未变化",
+    );
+    assert_code(&d.run(&["collect", "/nonexistent/导出"]), 2, "找不到路径");
+}
+
+#[test]
+fn cases_due_lists_overdue_archiving() {
+    let d = Dir::new();
+    d.init();
+    let tree = d._tmp.path().join("export");
+    write_case(&tree.join("DUE-0001"), "DUE-0001", "非密"); // completed 2025-05-06: deadline 2026-06-30
+    assert_ok(&d.run(&["collect", tree.to_str().unwrap()]));
+    let rows = json(&d.run(&["cases", "--due", "--json"]));
+    let today = chrono_free_today();
+    let rows = rows.as_array().unwrap();
+    if today.as_str() > "2026-06-30" {
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["due_kind"], "archive");
+        assert_eq!(rows[0]["due_date"], "2026-06-30");
+        assert!(rows[0]["days_left"].as_i64().unwrap() < 0);
+    } else if today.as_str() < "2026-05-31" {
+        assert!(rows.is_empty());
+    }
+    assert_code(&d.run(&["cases", "--status", "bogus"]), 2, "未知状态");
+}
+
+/// Today's date from `date`, so the test does not share the code under test.
+fn chrono_free_today() -> String {
+    let o = Command::new("date")
+        .args(["+%Y-%m-%d"])
+        .env("TZ", "Asia/Shanghai")
+        .output()
+        .unwrap();
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn the_documented_samples_in_assets_collect_cleanly() {
+    let d = Dir::new();
+    d.init();
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples");
+    let folder = assets.join("case-folder");
+    let ledger = assets.join("ledger/办件台账.csv");
+    let o = d.run(&[
+        "collect",
+        folder.to_str().unwrap(),
+        ledger.to_str().unwrap(),
+    ]);
+    assert_code(&o, 0, "合计：新收集 3，未变化 0，更正 0，失败 0");
+    let c = json(&d.run(&["case", "430124-20250301-0001", "--json"]));
+    assert_eq!(c["materials"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        c["materials"][0]["title"],
+        "农村宅基地和建房（规划许可）申请表"
+    );
+    assert_eq!(c["materials"][1]["format"], "png");
+}

@@ -1,0 +1,369 @@
+//! The collection run: discover, validate, store, register.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use guidang_catalog::{audit, cases, settings, Catalog};
+use guidang_core::{
+    electronic_file_no, validate::validate_case, CancelFlag, CaseInput, CaseRecord, Category,
+    MaterialInput, Progress, UnitSettings,
+};
+use serde::Serialize;
+
+use crate::names::{walk_case_folder, FoundFile, NameSource};
+use crate::source::{discover, Found, CASE_FILE};
+use crate::store::Store;
+use crate::CollectError;
+
+/// Options of a run.
+#[derive(Debug, Clone, Default)]
+pub struct CollectOptions {
+    /// Replace the content of cases already collected (status collected or
+    /// returned) when it differs; otherwise such a case is a conflict.
+    pub replace: bool,
+    /// Who runs the collection (for the audit log).
+    pub actor: String,
+}
+
+/// What happened to one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Newly registered.
+    Added {
+        /// Its 电子文件号.
+        efile_no: String,
+    },
+    /// Already registered with the same content: nothing changed.
+    Unchanged {
+        /// Its 电子文件号.
+        efile_no: String,
+    },
+    /// Content replaced (`--replace`).
+    Replaced {
+        /// Its 电子文件号.
+        efile_no: String,
+    },
+    /// Refused; nothing stored for it.
+    Rejected {
+        /// Every problem, in Chinese.
+        problems: Vec<String>,
+    },
+    /// Same 办件编号 as a stored case, different content.
+    Conflict {
+        /// What happened and how to resolve it.
+        message: String,
+    },
+}
+
+/// One case of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseOutcome {
+    /// Where it came from.
+    pub source: String,
+    /// Its 办件编号, when readable.
+    pub case_no: Option<String>,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Notes that did not stop it (e.g. GBK names converted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Result of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CollectReport {
+    /// Every case, in discovery order.
+    pub cases: Vec<CaseOutcome>,
+}
+
+impl CollectReport {
+    fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.cases.iter().filter(|c| f(&c.outcome)).count()
+    }
+    /// Newly added cases.
+    pub fn added(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Added { .. }))
+    }
+    /// Unchanged cases.
+    pub fn unchanged(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Unchanged { .. }))
+    }
+    /// Replaced cases.
+    pub fn replaced(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Replaced { .. }))
+    }
+    /// Rejected or conflicting cases.
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Rejected { .. } | Outcome::Conflict { .. }))
+    }
+}
+
+/// Collects every case under `paths` into the catalog and store.
+pub fn collect(
+    cat: &mut Catalog,
+    store: &Store,
+    paths: &[PathBuf],
+    opts: &CollectOptions,
+    progress: &dyn Progress,
+    cancel: &CancelFlag,
+) -> Result<CollectReport, CollectError> {
+    let unit = settings::unit(cat.conn())?;
+    let found = discover(paths)?;
+    let total = found.len() as u64;
+    let mut report = CollectReport::default();
+    for (i, f) in found.into_iter().enumerate() {
+        if cancel.is_cancelled() {
+            return Err(CollectError::Cancelled);
+        }
+        progress.report(i as u64, total, &f.label);
+        let case_no = f.input.as_ref().ok().and_then(|i| i.case_no.clone());
+        let mut notes = Vec::new();
+        let outcome = collect_one(cat, store, &unit, &f, opts, &mut notes, cancel)?;
+        report.cases.push(CaseOutcome {
+            source: f.label,
+            case_no,
+            outcome,
+            notes,
+        });
+    }
+    progress.report(total, total, "完成");
+    Ok(report)
+}
+
+/// Infers materials from the category folders when `case.json` lists none.
+fn infer_materials(
+    files: &BTreeMap<String, FoundFile>,
+    problems: &mut Vec<String>,
+) -> Vec<MaterialInput> {
+    let mut by_cat: Vec<(Category, String)> = Vec::new();
+    for rel in files.keys() {
+        let top = rel.split('/').next().unwrap_or("");
+        match Category::ALL.iter().find(|c| c.folder() == top || c.code() == top) {
+            Some(c) if rel.contains('/') => by_cat.push((*c, rel.clone())),
+            _ => problems.push(format!(
+                "文件“{rel}”不在 证据性材料/、程序性材料/、结果性材料/ 任一文件夹中，无法判断类别；请移入相应文件夹，或在 case.json 的 materials 中登记"
+            )),
+        }
+    }
+    let order = |c: &Category| Category::ALL.iter().position(|x| x == c);
+    by_cat.sort_by(|a, b| order(&a.0).cmp(&order(&b.0)).then(a.1.cmp(&b.1)));
+    by_cat
+        .into_iter()
+        .map(|(c, rel)| MaterialInput {
+            category: Some(c.code().to_string()),
+            file: Some(rel),
+            title: None,
+        })
+        .collect()
+}
+
+fn fingerprint(store: &Store, record: &CaseRecord, materials: &[cases::NewMaterial]) -> String {
+    let mut canonical = record.clone();
+    // The item's default retention depends on which case created the item.
+    canonical.item.default_retention = canonical.retention;
+    let mut h = store.algo().hasher();
+    h.update(
+        serde_json::to_string(&canonical)
+            .expect("serialisable")
+            .as_bytes(),
+    );
+    for m in materials {
+        h.update(
+            format!(
+                "\n{}|{}|{}|{}",
+                m.seq, m.category, m.original_name, m.digest
+            )
+            .as_bytes(),
+        );
+    }
+    h.finish_hex()
+}
+
+fn collect_one(
+    cat: &mut Catalog,
+    store: &Store,
+    unit: &UnitSettings,
+    f: &Found,
+    opts: &CollectOptions,
+    notes: &mut Vec<String>,
+    cancel: &CancelFlag,
+) -> Result<Outcome, CollectError> {
+    let mut input: CaseInput = match &f.input {
+        Ok(i) => i.clone(),
+        Err(p) => {
+            return Ok(Outcome::Rejected {
+                problems: p.clone(),
+            })
+        }
+    };
+    if !f.folder.is_dir() {
+        return Ok(Outcome::Rejected {
+            problems: vec![format!("找不到材料目录 {}", f.folder.display())],
+        });
+    }
+    let (files, mut problems) = walk_case_folder(&f.folder, &[CASE_FILE]);
+    for file in files.values().filter(|x| x.source == NameSource::Gbk) {
+        notes.push(format!("文件名“{}”为 GBK 编码，已按 GBK 识别", file.rel));
+    }
+    if !f.explicit_materials {
+        input.materials = infer_materials(&files, &mut problems);
+    }
+    let known = match input.item_code.as_deref() {
+        Some(code) => settings::item(cat.conn(), code.trim())?,
+        None => None,
+    };
+    let now = chrono::Utc::now().with_timezone(&guidang_core::validate::cst());
+    let record = match validate_case(&input, known.as_ref(), now) {
+        Ok(r) => Some(r),
+        Err(errs) => {
+            problems.extend(
+                errs.0
+                    .into_iter()
+                    .map(|e| format!("{}：{}", e.field, e.message)),
+            );
+            None
+        }
+    };
+    let Some(record) = record else {
+        return Ok(Outcome::Rejected { problems });
+    };
+
+    // Match listed materials to files on disk.
+    let mut listed = std::collections::HashSet::new();
+    let mut names_in_cat = std::collections::HashSet::new();
+    let mut sources = Vec::new();
+    for m in &record.materials {
+        listed.insert(m.rel_path.as_str());
+        let base = m
+            .rel_path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&m.rel_path)
+            .to_string();
+        if !names_in_cat.insert((m.category, base.clone())) {
+            problems.push(format!(
+                "{}中有两个名为“{base}”的文件，归档包中无法同时保存；请重命名其中一个",
+                m.category.folder()
+            ));
+        }
+        match files.get(&m.rel_path) {
+            None => problems.push(format!("材料“{}”在办件文件夹中不存在", m.rel_path)),
+            Some(ff) => match std::fs::metadata(&ff.path) {
+                Ok(md) if md.len() == 0 => problems.push(format!(
+                    "材料“{}”是空文件（0 字节），无效；请重新扫描或导出",
+                    m.rel_path
+                )),
+                Ok(_) => sources.push((m, ff, base)),
+                Err(e) => problems.push(format!("无法读取材料“{}”：{e}", m.rel_path)),
+            },
+        }
+    }
+    for rel in files.keys() {
+        if !listed.contains(rel.as_str()) && f.explicit_materials {
+            problems.push(format!(
+                "文件“{rel}”在办件文件夹中，但未在 case.json 的 materials 中登记；请登记它，或将其移出办件文件夹"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Outcome::Rejected { problems });
+    }
+
+    // Copy into the store, hashing while copying.
+    let mut materials = Vec::new();
+    for (seq, (m, ff, base)) in sources.into_iter().enumerate() {
+        let blob = match store.put_file(&ff.path, cancel) {
+            Ok(b) => b,
+            Err(_) if cancel.is_cancelled() => return Err(CollectError::Cancelled),
+            Err(e) => {
+                return Ok(Outcome::Rejected {
+                    problems: vec![format!("复制材料“{}”失败：{e}", m.rel_path)],
+                })
+            }
+        };
+        if blob.size == 0 {
+            return Ok(Outcome::Rejected {
+                problems: vec![format!("材料“{}”是空文件（0 字节），无效", m.rel_path)],
+            });
+        }
+        materials.push(cases::NewMaterial {
+            seq: seq as u32 + 1,
+            category: m.category.code().into(),
+            title: m.title.clone(),
+            original_name: base,
+            source_name: m.rel_path.clone(),
+            digest_algo: store.algo().name().into(),
+            digest: blob.digest,
+            size: blob.size,
+            format: blob.format.into(),
+        });
+    }
+    let fp = fingerprint(store, &record, &materials);
+    let source_path = f.folder.display().to_string();
+
+    cat.transaction(|tx| {
+        let existing = cases::find(tx, &record.case_no)?;
+        let prefix = electronic_file_no(&unit.region, &unit.fonds, &record.item.code, record.year(), record.retention, 0);
+        let prefix = &prefix[..prefix.len() - 6];
+        let (piece_no, replacing) = match &existing {
+            Some(e) if e.fingerprint == fp => {
+                return Ok(Outcome::Unchanged {
+                    efile_no: e.efile_no.clone(),
+                })
+            }
+            Some(e) if !(opts.replace && e.status.is_replaceable()) => {
+                let how = if e.status.is_replaceable() {
+                    "若这是更正后的版本，请使用 guidang collect --replace 重新收集；否则请核对是否误用了同一个办件编号"
+                } else {
+                    "该办件已组包或已移交，不能覆盖；若确需更正，请待其被退回后再用 --replace 重新收集，否则请核对是否误用了同一个办件编号"
+                };
+                return Ok(Outcome::Conflict {
+                    message: format!(
+                        "办件编号 {} 已收集（电子文件号 {}，状态：{}），但本次内容不同。{how}",
+                        record.case_no,
+                        e.efile_no,
+                        e.status.label()
+                    ),
+                });
+            }
+            Some(e) if e.efile_no.starts_with(prefix) => {
+                (e.efile_no[prefix.len()..].parse().unwrap_or(0), Some(e.id))
+            }
+            Some(e) => (cases::next_piece_no(tx, &record.item.code, record.year(), record.retention)?, Some(e.id)),
+            None => (cases::next_piece_no(tx, &record.item.code, record.year(), record.retention)?, None),
+        };
+        if known.is_none() {
+            let mut item = record.item.clone();
+            item.default_retention = record.retention;
+            settings::add_item(tx, &item)?;
+        }
+        let efile_no = electronic_file_no(&unit.region, &unit.fonds, &record.item.code, record.year(), record.retention, piece_no);
+        let nc = cases::NewCase {
+            record: &record,
+            efile_no: efile_no.clone(),
+            piece_no,
+            fingerprint: fp.clone(),
+            source_path: source_path.clone(),
+            materials: materials.clone(),
+        };
+        let bytes: u64 = materials.iter().map(|m| m.size).sum();
+        let detail = serde_json::json!({
+            "efile_no": efile_no, "materials": materials.len(), "bytes": bytes,
+            "fingerprint": fp, "source": source_path,
+        });
+        match replacing {
+            Some(id) => {
+                cases::replace(tx, id, &nc)?;
+                audit::append(tx, &opts.actor, "recollect", &record.case_no, &detail)?;
+                Ok(Outcome::Replaced { efile_no })
+            }
+            None => {
+                cases::insert(tx, &nc)?;
+                audit::append(tx, &opts.actor, "collect", &record.case_no, &detail)?;
+                Ok(Outcome::Added { efile_no })
+            }
+        }
+    })
+}

@@ -1,0 +1,38 @@
+//! 归档通 desktop application: a thin Tauri 2 shell. Commands unpack their
+//! arguments, call `guidang-api`, and map errors to `{code, message}`; no
+//! archiving logic lives here.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use std::path::PathBuf;
+
+/// `--data-dir DIR` on the command line, else `$GUIDANG_DATA_DIR`, else the
+/// platform data directory.
+fn data_dir() -> PathBuf {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            if let Some(d) = args.next() {
+                return PathBuf::from(d);
+            }
+        } else if let Some(d) = a.strip_prefix("--data-dir=") {
+            return PathBuf::from(d);
+        }
+    }
+    guidang_api::default_data_dir()
+}
+
+fn main() {
+    tauri::Builder::default()
+        .manage(commands::AppState::new(data_dir()))
+        .invoke_handler(tauri::generate_handler![
+            commands::summary,
+            commands::list_cases,
+            commands::load_demo,
+            commands::cancel_job,
+        ])
+        .run(tauri::generate_context!())
+        .expect("归档通无法启动");
+}
