@@ -155,7 +155,13 @@ fn cancel_stops_collection_before_the_next_case() {
         }
     };
     let e = ar
-        .collect(std::slice::from_ref(&out), false, "测试", &progress, &cancel)
+        .collect(
+            std::slice::from_ref(&out),
+            false,
+            "测试",
+            &progress,
+            &cancel,
+        )
         .unwrap_err();
     assert_eq!(e.code(), "cancelled");
     assert_eq!(
