@@ -84,11 +84,53 @@ fn deps() {
     sh(&mut install);
 }
 
+/// Adds up cargo's `test result:` lines: (passed, failed, ignored).
+fn tally(line: &str, sum: &mut (u64, u64, u64)) {
+    let Some(rest) = line.trim().strip_prefix("test result: ") else {
+        return;
+    };
+    let num = |word: &str| -> u64 {
+        rest.split(';')
+            .find_map(|part| part.trim().strip_suffix(word).map(str::trim))
+            .and_then(|n| n.rsplit(' ').next().and_then(|n| n.parse().ok()))
+            .unwrap_or(0)
+    };
+    sum.0 += num("passed");
+    sum.1 += num("failed");
+    sum.2 += num("ignored");
+}
+
 fn test() {
+    use std::io::{BufRead, BufReader};
     sh(cargo().args(["build", "--workspace"]));
-    sh(cargo()
-        .args(["test", "--workspace"])
-        .env("GUIDANG_E2E", "1"));
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace"])
+        .env("GUIDANG_E2E", "1")
+        .stdout(std::process::Stdio::piped());
+    eprintln!("xtask: {cmd:?}");
+    let mut child = cmd.spawn().unwrap_or_else(|e| {
+        eprintln!("xtask: cannot run cargo test: {e}");
+        exit(1)
+    });
+    let mut sum = (0, 0, 0);
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line.unwrap_or_default();
+        println!("{line}");
+        tally(&line, &mut sum);
+    }
+    let status = child.wait().expect("cargo test runs");
+    // One closing line over every test binary, for people and CI alike.
+    println!(
+        "total: {} passed, {} failed, {} skipped",
+        sum.0, sum.1, sum.2
+    );
+    if !status.success() {
+        exit(status.code().unwrap_or(1));
+    }
+    if sum.0 == 0 {
+        eprintln!("xtask: no test ran");
+        exit(1);
+    }
 }
 
 fn main() {
@@ -120,5 +162,20 @@ fn main() {
             eprintln!("usage: cargo xtask <deps|run|test|ci>");
             exit(2);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tally_reads_cargo_result_lines() {
+        let mut s = (0, 0, 0);
+        super::tally("test result: ok. 23 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.16s", &mut s);
+        super::tally(
+            "test result: FAILED. 4 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
+            &mut s,
+        );
+        super::tally("running 6 tests", &mut s);
+        assert_eq!(s, (27, 2, 1));
     }
 }
