@@ -35,9 +35,51 @@ pub enum Error {
     /// Wrong PIN.
     #[error("PIN 错误。请重新输入；如忘记 PIN，请由管理员为您新建操作员")]
     WrongPin,
+    /// Packaging failed.
+    #[error(transparent)]
+    Package(#[from] guidang_package::PackageError),
+    /// A crypto operation failed.
+    #[error("密码运算失败：{0}")]
+    Crypto(guidang_crypto::CryptoError),
+    /// The operator has no signing key.
+    #[error("操作员“{0}”没有签名密钥，不能固化或签名。请新建一个操作员（添加时会自动生成密钥）")]
+    NoKey(String),
+    /// No such case.
+    #[error("没有办件编号为 {0} 的办件；可用 guidang cases --search 查找")]
+    NoSuchCase(String),
+    /// A case is not in a status that allows the operation.
+    #[error("办件 {case_no} 当前状态为“{status}”，{what}")]
+    WrongStatus {
+        /// 办件编号.
+        case_no: String,
+        /// Status label.
+        status: String,
+        /// What cannot be done and what to do.
+        what: String,
+    },
+    /// A path given does not exist.
+    #[error("找不到 {0}。请检查路径是否正确、移动介质是否已插好")]
+    NotFound(PathBuf),
+    /// A keyring file is unreadable.
+    #[error("密钥环文件 {path} 无法读取：{message}")]
+    BadKeyring {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// Operator name unusable.
     #[error("操作员名称“{0}”无效：应为1至32个字符，不含控制字符")]
     BadOperatorName(String),
+}
+
+impl From<guidang_crypto::CryptoError> for Error {
+    fn from(e: guidang_crypto::CryptoError) -> Self {
+        match e {
+            guidang_crypto::CryptoError::WrongPin => Error::WrongPin,
+            other => Error::Crypto(other),
+        }
+    }
 }
 
 impl Error {
@@ -67,6 +109,17 @@ impl Error {
             Error::WeakPin(_) => "weak_pin",
             Error::WrongPin => "wrong_pin",
             Error::BadOperatorName(_) => "bad_operator_name",
+            Error::Package(e) => match e {
+                guidang_package::PackageError::StoreDamaged { .. } => "store_damaged",
+                guidang_package::PackageError::Cancelled => "cancelled",
+                _ => "package_failed",
+            },
+            Error::Crypto(_) => "crypto",
+            Error::NoKey(_) => "no_key",
+            Error::NoSuchCase(_) => "no_such_case",
+            Error::WrongStatus { .. } => "wrong_status",
+            Error::NotFound(_) => "path_not_found",
+            Error::BadKeyring { .. } => "bad_keyring",
         }
     }
 }

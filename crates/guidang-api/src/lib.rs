@@ -6,6 +6,7 @@
 //! ([`Error::code`]) and a Chinese message that says what to do.
 
 mod error;
+pub mod packaging;
 pub mod pin;
 
 use std::path::{Path, PathBuf};
@@ -186,24 +187,37 @@ impl Archive {
         Ok(settings::unit(self.cat.conn())?)
     }
 
-    fn store(&self) -> Result<Store> {
+    pub(crate) fn store(&self) -> Result<Store> {
         Ok(Store::new(
             self.dir.join("store"),
             self.unit()?.suite.digest(),
         ))
     }
 
-    /// Adds an operator with a PIN (only an Argon2id verifier is stored).
+    /// Adds an operator with a PIN and a fresh signing key of the unit's
+    /// suite. Only an Argon2id verifier and the PIN-encrypted key are stored.
     pub fn add_operator(&mut self, name: &str, pin: &str) -> Result<Operator> {
-        self.unit()?;
+        let unit = self.unit()?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 32 || name.chars().any(char::is_control) {
             return Err(Error::BadOperatorName(name.to_string()));
         }
         let verifier = pin::make_verifier(pin)?;
+        let key = guidang_crypto::SecretKey::generate(unit.suite)?;
+        let public = key.public_key()?;
+        let fp = guidang_crypto::fingerprint(unit.suite, &public);
+        let sealed = guidang_crypto::SealedKey::seal(&key, pin, name, &fp)?;
+        let sealed = serde_json::to_vec(&sealed).expect("json");
         self.cat.transaction(|tx| -> Result<()> {
             operators::add(tx, name, &verifier)?;
-            audit::append(tx, "system", "operator_add", name, &serde_json::json!({}))?;
+            operators::set_key(tx, name, &hex_encode(&public), &fp, &sealed)?;
+            audit::append(
+                tx,
+                "system",
+                "operator_add",
+                name,
+                &serde_json::json!({"fingerprint": fp, "suite": unit.suite}),
+            )?;
             Ok(())
         })?;
         self.operator(name)
@@ -223,6 +237,39 @@ impl Archive {
     pub fn verify_pin(&self, name: &str, pin: &str) -> Result<()> {
         let v = operators::pin_verifier(self.cat.conn(), name)?;
         pin::check(&v, pin)
+    }
+
+    /// Unlocks an operator's signing key with the PIN. A wrong PIN is
+    /// refused and the stored key is not touched.
+    pub fn unlock(&self, name: &str, pin: &str) -> Result<guidang_package::Signer> {
+        let unit = self.unit()?;
+        let stored =
+            operators::key(self.cat.conn(), name)?.ok_or_else(|| Error::NoKey(name.into()))?;
+        let sealed: guidang_crypto::SealedKey = serde_json::from_slice(&stored.sealed_secret)
+            .map_err(|e| {
+                Error::Catalog(guidang_catalog::CatalogError::Corrupt(format!(
+                    "操作员 {name} 的密钥数据损坏：{e}"
+                )))
+            })?;
+        let key = sealed.open(pin, name, &stored.fingerprint)?;
+        Ok(guidang_package::Signer::new(key, name, &unit.unit_name)?)
+    }
+
+    /// The unit's keyring: every operator's public key.
+    pub fn keyring(&self) -> Result<guidang_package::Keyring> {
+        let unit = self.unit()?;
+        Ok(guidang_package::Keyring {
+            keys: operators::keys(self.cat.conn())?
+                .into_iter()
+                .map(|k| guidang_package::TrustedKey {
+                    operator: k.operator,
+                    unit: unit.unit_name.clone(),
+                    suite: unit.suite,
+                    public_key: k.public_key,
+                    fingerprint: k.fingerprint,
+                })
+                .collect(),
+        })
     }
 
     /// Collects cases from folders, export trees or ledgers.
@@ -393,6 +440,10 @@ impl Archive {
     pub fn audit_log(&self, limit: i64) -> Result<Vec<audit::Entry>> {
         Ok(audit::recent(self.cat.conn(), limit)?)
     }
+}
+
+fn hex_encode(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Today in China Standard Time.

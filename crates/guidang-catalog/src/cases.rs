@@ -367,3 +367,107 @@ pub fn materials(conn: &Connection, case_no: &str) -> Result<Vec<MaterialRow>> {
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Every stored field of a case, for building its package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseDetail {
+    /// Row id.
+    pub id: i64,
+    /// Status code.
+    pub status: String,
+    /// 办件编号.
+    pub case_no: String,
+    /// 电子文件号.
+    pub efile_no: String,
+    /// 事项编码.
+    pub item_code: String,
+    /// 事项名称.
+    pub item_name: String,
+    /// 事项类型.
+    pub item_type: String,
+    /// 办件名称.
+    pub case_name: String,
+    /// 办件类型.
+    pub case_kind: String,
+    /// 申请人名称.
+    pub applicant_name: String,
+    /// 申请人类型.
+    pub applicant_type: String,
+    /// 证件类型.
+    pub applicant_id_type: String,
+    /// 证件号码.
+    pub applicant_id_no: String,
+    /// 受理单位.
+    pub accepting_unit: String,
+    /// 受理时间.
+    pub accepted_at: String,
+    /// 办结时间.
+    pub completed_at: String,
+    /// 办理结果.
+    pub result: String,
+    /// 结果证照编号.
+    pub result_license_no: Option<String>,
+    /// 保管期限.
+    pub retention: String,
+    /// 密级.
+    pub secrecy: String,
+    /// 年度.
+    pub year: i32,
+    /// 件号.
+    pub piece_no: u32,
+}
+
+/// One case with every field.
+pub fn detail(conn: &Connection, case_no: &str) -> Result<Option<CaseDetail>> {
+    Ok(conn
+        .query_row(
+            "SELECT c.id, c.status, c.case_no, c.efile_no, c.item_code, i.name, i.item_type, c.case_name, c.case_kind,
+                    c.applicant_name, c.applicant_type, c.applicant_id_type, c.applicant_id_no, c.accepting_unit,
+                    c.accepted_at, c.completed_at, c.result, c.result_license_no, c.retention, c.secrecy, c.year, c.piece_no
+             FROM cases c JOIN items i ON i.code = c.item_code WHERE c.case_no = ?1",
+            [case_no],
+            |r| {
+                Ok(CaseDetail {
+                    id: r.get(0)?,
+                    status: r.get(1)?,
+                    case_no: r.get(2)?,
+                    efile_no: r.get(3)?,
+                    item_code: r.get(4)?,
+                    item_name: r.get(5)?,
+                    item_type: r.get(6)?,
+                    case_name: r.get(7)?,
+                    case_kind: r.get(8)?,
+                    applicant_name: r.get(9)?,
+                    applicant_type: r.get(10)?,
+                    applicant_id_type: r.get(11)?,
+                    applicant_id_no: r.get(12)?,
+                    accepting_unit: r.get(13)?,
+                    accepted_at: r.get(14)?,
+                    completed_at: r.get(15)?,
+                    result: r.get(16)?,
+                    result_license_no: r.get(17)?,
+                    retention: r.get(18)?,
+                    secrecy: r.get(19)?,
+                    year: r.get(20)?,
+                    piece_no: r.get(21)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Sets a case's status.
+pub fn set_status(conn: &Connection, id: i64, status: CaseStatus) -> Result<()> {
+    conn.execute(
+        "UPDATE cases SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, status.code(), crate::now_string()],
+    )?;
+    Ok(())
+}
+
+/// 办件编号 of every case in `status`, in 电子文件号 order.
+pub fn case_nos_with_status(conn: &Connection, status: CaseStatus) -> Result<Vec<String>> {
+    let mut st = conn.prepare("SELECT case_no FROM cases WHERE status = ?1 ORDER BY efile_no")?;
+    let rows = st.query_map([status.code()], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

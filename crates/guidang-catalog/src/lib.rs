@@ -13,6 +13,7 @@ pub mod cases;
 mod error;
 pub mod migrations;
 pub mod operators;
+pub mod packages;
 pub mod settings;
 
 use std::path::{Path, PathBuf};

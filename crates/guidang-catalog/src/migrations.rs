@@ -98,6 +98,21 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 "#,
+    // 2: sealed packages (归档信息包).
+    r#"
+CREATE TABLE packages (
+    id           INTEGER PRIMARY KEY,
+    case_id      INTEGER NOT NULL UNIQUE REFERENCES cases(id),
+    efile_no     TEXT NOT NULL UNIQUE,
+    path         TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    digest_algo  TEXT NOT NULL,
+    digest       TEXT NOT NULL,
+    sealed_at    TEXT NOT NULL,
+    sealed_by    TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The schema version this binary writes.

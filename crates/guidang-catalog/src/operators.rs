@@ -1,8 +1,8 @@
 //! Operators (经办人): people who seal, sign and hand over.
 //!
 //! The PIN itself is never stored: only an Argon2id verifier (PHC string)
-//! computed by the caller. Signing keys (issue 3) will live in the
-//! `public_key` / `secret_key` / `fingerprint` columns.
+//! and the signing key's secret half encrypted under the PIN (both computed
+//! by the caller). The public key and its fingerprint are stored in clear.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -23,7 +23,23 @@ pub struct Operator {
     pub fingerprint: Option<String>,
 }
 
-/// Adds an operator with its PIN verifier.
+/// An operator's signing key as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredKey {
+    /// Operator.
+    pub operator: String,
+    /// Public key, hex.
+    pub public_key: String,
+    /// Fingerprint, hex.
+    pub fingerprint: String,
+    /// The PIN-encrypted secret key (JSON), never serialised outward.
+    #[serde(skip)]
+    pub sealed_secret: Vec<u8>,
+    /// When the operator was added.
+    pub created_at: String,
+}
+
+/// Adds an operator with its PIN verifier and, when given, its key.
 pub fn add(conn: &Connection, name: &str, pin_verifier: &str) -> Result<()> {
     let exists: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM operators WHERE name = ?1)",
@@ -38,6 +54,62 @@ pub fn add(conn: &Connection, name: &str, pin_verifier: &str) -> Result<()> {
         params![name, pin_verifier, crate::now_string()],
     )?;
     Ok(())
+}
+
+/// Stores an operator's key (public key, fingerprint, encrypted secret).
+pub fn set_key(
+    conn: &Connection,
+    name: &str,
+    public_key: &str,
+    fingerprint: &str,
+    sealed_secret: &[u8],
+) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE operators SET public_key = ?2, fingerprint = ?3, secret_key = ?4 WHERE name = ?1",
+        params![name, public_key, fingerprint, sealed_secret],
+    )?;
+    if n == 0 {
+        return Err(CatalogError::NoSuchOperator(name.into()));
+    }
+    Ok(())
+}
+
+fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredKey>> {
+    let (pk, fp, sk): (Option<String>, Option<String>, Option<Vec<u8>>) =
+        (r.get(1)?, r.get(2)?, r.get(3)?);
+    Ok(match (pk, fp, sk) {
+        (Some(public_key), Some(fingerprint), Some(sealed_secret)) => Some(StoredKey {
+            operator: r.get(0)?,
+            public_key,
+            fingerprint,
+            sealed_secret,
+            created_at: r.get(4)?,
+        }),
+        _ => None,
+    })
+}
+
+/// An operator's key, `None` when the operator has none.
+pub fn key(conn: &Connection, name: &str) -> Result<Option<StoredKey>> {
+    get(conn, name)?;
+    Ok(conn.query_row(
+        "SELECT name, public_key, fingerprint, secret_key, created_at FROM operators WHERE name = ?1",
+        [name],
+        key_row,
+    )?)
+}
+
+/// Every operator's key: the unit's keyring.
+pub fn keys(conn: &Connection) -> Result<Vec<StoredKey>> {
+    let mut st = conn.prepare(
+        "SELECT name, public_key, fingerprint, secret_key, created_at FROM operators ORDER BY name",
+    )?;
+    let rows = st.query_map([], key_row)?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.extend(r?);
+    }
+    Ok(out)
 }
 
 /// One operator.

@@ -197,3 +197,37 @@ fn failed_transaction_leaves_no_audit_entry() {
     assert_eq!(rep.entries, 6);
     assert!(rep.problems.is_empty());
 }
+
+#[test]
+fn a_version_1_catalog_is_migrated_keeping_its_data() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("catalog.sqlite");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(migrations::MIGRATIONS[0]).unwrap();
+        tx.pragma_update(None, "user_version", 1).unwrap();
+        tx.execute(
+            "INSERT INTO settings(key, value) VALUES ('unit.region', '430124')",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let c = Catalog::open(&path).unwrap();
+    let v: i64 = c
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, migrations::latest_version());
+    assert!(v >= 2);
+    assert_eq!(
+        settings::get(c.conn(), "unit.region").unwrap().as_deref(),
+        Some("430124")
+    );
+    let n: i64 = c
+        .conn()
+        .query_row("SELECT COUNT(*) FROM packages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use guidang_api::core::{CancelFlag, CaseStatus, NoProgress, Progress, Role, Suite};
+use guidang_api::packaging::{PackageOutcome, Selection};
 use guidang_api::{Archive, CaseFilter, DemoRequest, Error, InitOptions, Outcome};
 
 #[derive(Parser)]
@@ -142,6 +143,59 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Build and seal archival information packages (组包、固化).
+    Package {
+        /// Every collected case not yet packaged.
+        #[arg(long, conflicts_with = "cases")]
+        all: bool,
+        /// 办件编号 of the cases to package.
+        cases: Vec<String>,
+        /// The sealing operator.
+        #[arg(long)]
+        operator: String,
+        /// Read the PIN as one line from standard input.
+        #[arg(long)]
+        pin_stdin: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify packages: structure, every digest, the seal and its signer.
+    Verify {
+        /// Package files, or folders holding them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also trust the keys in this keyring file (repeatable).
+        #[arg(long)]
+        keyring: Vec<PathBuf>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export or show the unit's keyring (operators' public keys).
+    Keyring {
+        #[command(subcommand)]
+        command: KeyringCommand,
+    },
+    /// Print the digest of files (for benchmarks and spot checks).
+    #[command(hide = true)]
+    Digest {
+        /// sm3 or sha256.
+        #[arg(long, default_value = "sm3")]
+        algo: String,
+        /// Files.
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyringCommand {
+    /// Write the keyring to a file for a receiving archive.
+    Export {
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -239,6 +293,29 @@ fn read_pin(pin_stdin: bool) -> Result<String, Error> {
         return Err(Error::WeakPin("两次输入的 PIN 不一致".into()));
     }
     Ok(pin)
+}
+
+/// A PIN for unlocking (no confirmation prompt).
+fn read_pin_once(pin_stdin: bool) -> Result<String, Error> {
+    if pin_stdin {
+        return read_pin(true);
+    }
+    rpassword::prompt_password("请输入 PIN：").map_err(|source| Error::DataDir {
+        path: PathBuf::from("<tty>"),
+        source,
+    })
+}
+
+/// With GUIDANG_REPORT_PEAK_MEMORY=1, prints the process's peak resident
+/// memory (Linux), for the benchmark.
+fn peak_memory_report() {
+    if std::env::var("GUIDANG_REPORT_PEAK_MEMORY").is_ok_and(|v| v == "1") {
+        if let Ok(s) = std::fs::read_to_string("/proc/self/status") {
+            if let Some(l) = s.lines().find(|l| l.starts_with("VmHWM:")) {
+                eprintln!("peak_memory {}", l.trim_start_matches("VmHWM:").trim());
+            }
+        }
+    }
 }
 
 fn status_label(code: &str) -> &str {
@@ -530,6 +607,124 @@ fn run(cli: Cli) -> Result<Done, Error> {
                     println!("{}：{n}", status_label(st));
                 }
                 println!("已逾期：{}，30天内到期：{}", s.overdue, s.due_soon);
+            }
+        }
+        Command::Package {
+            all,
+            cases,
+            operator,
+            pin_stdin,
+            json,
+        } => {
+            if !all && cases.is_empty() {
+                return Err(Error::Invalid(guidang_api::core::ValidationErrors(vec![
+                    guidang_api::core::FieldError {
+                        field: "办件".into(),
+                        message: "请给出办件编号，或用 --all 组包全部已收集的办件".into(),
+                    },
+                ])));
+            }
+            ar.operator(&operator)?;
+            let pin = read_pin_once(pin_stdin)?;
+            let sel = if all {
+                Selection::All
+            } else {
+                Selection::Cases(cases)
+            };
+            let p = progress();
+            let r = ar.package(&sel, &operator, &pin, p.as_ref(), &cancel)?;
+            peak_memory_report();
+            if json {
+                print_json(&r);
+            } else {
+                for x in &r.packages {
+                    match &x.outcome {
+                        PackageOutcome::Sealed { efile_no, size, .. } => {
+                            println!("已固化  {}  → {efile_no}.zip（{size} 字节）", x.case_no)
+                        }
+                        PackageOutcome::AlreadySealed { efile_no } => {
+                            println!("已固化过  {}  （{efile_no}）", x.case_no)
+                        }
+                        PackageOutcome::Failed { message, .. } => {
+                            println!("失败    {}\n        - {message}", x.case_no)
+                        }
+                    }
+                }
+                println!("合计：新固化 {}，失败 {}", r.sealed(), r.failed());
+            }
+            if r.failed() > 0 {
+                return Ok(Done::Findings);
+            }
+        }
+        Command::Verify {
+            paths,
+            keyring,
+            json,
+        } => {
+            let reports = ar.verify(&paths, &keyring, &cancel)?;
+            let bad = reports.iter().filter(|r| !r.ok()).count();
+            if json {
+                print_json(&reports);
+            } else {
+                for r in &reports {
+                    let name = r
+                        .package
+                        .file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default();
+                    if r.ok() {
+                        let who = r
+                            .signer
+                            .as_ref()
+                            .map(|s| format!("，固化人 {}（{}）", s.operator, s.sealed_at))
+                            .unwrap_or_default();
+                        println!("通过    {name}{who}");
+                    } else {
+                        println!("不通过  {name}");
+                        for f in &r.findings {
+                            match &f.entry {
+                                Some(e) => println!("        - [{}] {e}：{}", f.code, f.message),
+                                None => println!("        - [{}] {}", f.code, f.message),
+                            }
+                        }
+                    }
+                }
+                println!(
+                    "合计：{} 个包，通过 {}，不通过 {bad}",
+                    reports.len(),
+                    reports.len() - bad
+                );
+            }
+            if bad > 0 {
+                return Ok(Done::Findings);
+            }
+        }
+        Command::Keyring { command } => match command {
+            KeyringCommand::Export { output } => {
+                let k = ar.export_keyring(&output)?;
+                println!("已导出 {} 个公钥到 {}", k.keys.len(), output.display());
+                for key in &k.keys {
+                    println!("  {}  {}", key.operator, key.fingerprint);
+                }
+            }
+        },
+        Command::Digest { algo, files } => {
+            let a = guidang_api::core::DigestAlgo::from_name(&algo).ok_or_else(|| {
+                Error::Invalid(guidang_api::core::ValidationErrors(vec![
+                    guidang_api::core::FieldError {
+                        field: "--algo".into(),
+                        message: "应为 sm3 或 sha256".into(),
+                    },
+                ]))
+            })?;
+            for f in files {
+                let (n, d) = guidang_api::packaging::digest_file(&f, a).map_err(|source| {
+                    Error::DataDir {
+                        path: f.clone(),
+                        source,
+                    }
+                })?;
+                println!("{d}  {n}  {}", f.display());
             }
         }
         Command::Audit { command } => match command {

@@ -1,0 +1,73 @@
+//! Sealed packages registered in the catalog.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::Result;
+
+/// A registered package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackageRow {
+    /// 办件编号.
+    pub case_no: String,
+    /// 电子文件号.
+    pub efile_no: String,
+    /// Path relative to the data directory.
+    pub path: String,
+    /// Bytes.
+    pub size: u64,
+    /// Digest algorithm.
+    pub digest_algo: String,
+    /// Digest of the whole ZIP.
+    pub digest: String,
+    /// Sealing time.
+    pub sealed_at: String,
+    /// Operator who sealed.
+    pub sealed_by: String,
+    /// Key fingerprint.
+    pub fingerprint: String,
+}
+
+/// Registers (or, for a re-sealed case, replaces) the package of a case.
+pub fn upsert(conn: &Connection, case_id: i64, p: &PackageRow) -> Result<()> {
+    conn.execute(
+        "INSERT INTO packages(case_id, efile_no, path, size, digest_algo, digest, sealed_at, sealed_by, fingerprint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(case_id) DO UPDATE SET efile_no = excluded.efile_no, path = excluded.path, size = excluded.size,
+            digest_algo = excluded.digest_algo, digest = excluded.digest, sealed_at = excluded.sealed_at,
+            sealed_by = excluded.sealed_by, fingerprint = excluded.fingerprint",
+        params![case_id, p.efile_no, p.path, p.size as i64, p.digest_algo, p.digest, p.sealed_at, p.sealed_by, p.fingerprint],
+    )?;
+    Ok(())
+}
+
+const SELECT: &str = "SELECT c.case_no, p.efile_no, p.path, p.size, p.digest_algo, p.digest, p.sealed_at, p.sealed_by, p.fingerprint
+    FROM packages p JOIN cases c ON c.id = p.case_id";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PackageRow> {
+    Ok(PackageRow {
+        case_no: r.get(0)?,
+        efile_no: r.get(1)?,
+        path: r.get(2)?,
+        size: r.get::<_, i64>(3)? as u64,
+        digest_algo: r.get(4)?,
+        digest: r.get(5)?,
+        sealed_at: r.get(6)?,
+        sealed_by: r.get(7)?,
+        fingerprint: r.get(8)?,
+    })
+}
+
+/// The package of a case.
+pub fn get(conn: &Connection, case_no: &str) -> Result<Option<PackageRow>> {
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE c.case_no = ?1"), [case_no], row)
+        .optional()?)
+}
+
+/// Every package, by 电子文件号.
+pub fn list(conn: &Connection) -> Result<Vec<PackageRow>> {
+    let mut st = conn.prepare(&format!("{SELECT} ORDER BY p.efile_no"))?;
+    let rows = st.query_map([], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

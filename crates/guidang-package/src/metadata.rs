@@ -1,0 +1,350 @@
+//! `元数据.xml`: the case metadata and the list of every material.
+//!
+//! Element names are the Chinese names of the metadata elements seen in
+//! deployments (standards digest §4). The document holds nothing that
+//! changes between two builds of the same case (no build time), so it is
+//! byte-for-byte deterministic.
+
+use serde::{Deserialize, Serialize};
+
+use crate::xml::{esc, parse, Node};
+use crate::PACKAGE_FORMAT;
+
+/// Case metadata as written into the package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseMeta {
+    /// 电子文件号.
+    pub efile_no: String,
+    /// 行政区划编码.
+    pub region: String,
+    /// 全宗号.
+    pub fonds: String,
+    /// 立档单位名称.
+    pub unit_name: String,
+    /// 事项编码.
+    pub item_code: String,
+    /// 事项名称.
+    pub item_name: String,
+    /// 事项类型 code.
+    pub item_type: String,
+    /// 办件编号 (业务流水号).
+    pub case_no: String,
+    /// 办件名称.
+    pub case_name: String,
+    /// 办件类型 code.
+    pub case_kind: String,
+    /// 申请人名称.
+    pub applicant_name: String,
+    /// 申请人类型 code.
+    pub applicant_type: String,
+    /// 证件类型 code.
+    pub applicant_id_type: String,
+    /// 证件号码.
+    pub applicant_id_no: String,
+    /// 受理单位.
+    pub accepting_unit: String,
+    /// 受理时间 (RFC 3339).
+    pub accepted_at: String,
+    /// 办结时间 (RFC 3339).
+    pub completed_at: String,
+    /// 办理结果.
+    pub result: String,
+    /// 结果证照编号.
+    pub result_license_no: Option<String>,
+    /// 保管期限 code.
+    pub retention: String,
+    /// 密级.
+    pub secrecy: String,
+    /// 年度.
+    pub year: i32,
+    /// 件号.
+    pub piece_no: u32,
+}
+
+/// A material as listed in `元数据.xml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialMeta {
+    /// 件内顺序号.
+    pub seq: u32,
+    /// Category code (证据性 / 程序性 / 结果性).
+    pub category: String,
+    /// 标准名称.
+    pub title: String,
+    /// 实际名称 (original file name).
+    pub original_name: String,
+    /// 计算机文件名: the entry path inside the package.
+    pub path: String,
+    /// 计算机文件大小 in bytes.
+    pub size: u64,
+    /// 格式信息 (detected format).
+    pub format: String,
+    /// Digest (hex) with the package's algorithm.
+    pub digest: String,
+}
+
+/// The parsed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// The case.
+    pub case: CaseMeta,
+    /// Digest algorithm name of the material digests.
+    pub digest_algo: String,
+    /// Materials in order.
+    pub materials: Vec<MaterialMeta>,
+}
+
+const CASE_FIELDS: &[&str] = &[
+    "电子文件号",
+    "行政区划编码",
+    "全宗号",
+    "立档单位名称",
+    "事项编码",
+    "事项名称",
+    "事项类型",
+    "办件编号",
+    "办件名称",
+    "办件类型",
+    "受理单位",
+    "受理时间",
+    "办结时间",
+    "办理结果",
+    "结果证照编号",
+    "保管期限",
+    "密级",
+    "年度",
+    "件号",
+];
+
+fn case_values(c: &CaseMeta) -> Vec<String> {
+    vec![
+        c.efile_no.clone(),
+        c.region.clone(),
+        c.fonds.clone(),
+        c.unit_name.clone(),
+        c.item_code.clone(),
+        c.item_name.clone(),
+        c.item_type.clone(),
+        c.case_no.clone(),
+        c.case_name.clone(),
+        c.case_kind.clone(),
+        c.accepting_unit.clone(),
+        c.accepted_at.clone(),
+        c.completed_at.clone(),
+        c.result.clone(),
+        c.result_license_no.clone().unwrap_or_default(),
+        c.retention.clone(),
+        c.secrecy.clone(),
+        c.year.to_string(),
+        c.piece_no.to_string(),
+    ]
+}
+
+/// Renders `元数据.xml`.
+pub fn render(m: &Metadata) -> String {
+    let c = &m.case;
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str(&format!(
+        "<归档信息包 格式=\"{PACKAGE_FORMAT}\">\n  <办件>\n"
+    ));
+    for (k, v) in CASE_FIELDS.iter().zip(case_values(c)) {
+        x.push_str(&format!("    <{k}>{}</{k}>\n", esc(&v)));
+    }
+    x.push_str(&format!(
+        "    <申请人>\n      <名称>{}</名称>\n      <类型>{}</类型>\n      <证件类型>{}</证件类型>\n      <证件号码>{}</证件号码>\n    </申请人>\n",
+        esc(&c.applicant_name),
+        esc(&c.applicant_type),
+        esc(&c.applicant_id_type),
+        esc(&c.applicant_id_no)
+    ));
+    x.push_str(&format!(
+        "    <包内总件数>{}</包内总件数>\n  </办件>\n",
+        m.materials.len()
+    ));
+    x.push_str(&format!(
+        "  <材料清单 摘要算法=\"{}\">\n",
+        esc(&m.digest_algo)
+    ));
+    for f in &m.materials {
+        x.push_str(&format!(
+            "    <材料 件内顺序号=\"{}\" 类别=\"{}\">\n      <标准名称>{}</标准名称>\n      <实际名称>{}</实际名称>\n      <计算机文件名>{}</计算机文件名>\n      <计算机文件大小>{}</计算机文件大小>\n      <格式信息>{}</格式信息>\n      <摘要>{}</摘要>\n    </材料>\n",
+            f.seq,
+            esc(&f.category),
+            esc(&f.title),
+            esc(&f.original_name),
+            esc(&f.path),
+            f.size,
+            esc(&f.format),
+            esc(&f.digest)
+        ));
+    }
+    x.push_str("  </材料清单>\n</归档信息包>\n");
+    x
+}
+
+fn need<'a>(n: &'a Node, name: &str, errs: &mut Vec<String>) -> &'a str {
+    match n.text_of(name) {
+        Some(t) => t,
+        None => {
+            errs.push(format!("缺少元素 <{name}>"));
+            ""
+        }
+    }
+}
+
+/// Parses `元数据.xml`, listing every missing or malformed element.
+pub fn parse_metadata(bytes: &[u8]) -> Result<Metadata, Vec<String>> {
+    let root = parse(bytes).map_err(|e| vec![e])?;
+    let mut errs = Vec::new();
+    if root.name != "归档信息包" {
+        return Err(vec![format!(
+            "根元素应为 <归档信息包>，实为 <{}>",
+            root.name
+        )]);
+    }
+    if root.attr("格式") != Some(PACKAGE_FORMAT) {
+        errs.push(format!("格式版本应为 {PACKAGE_FORMAT}"));
+    }
+    let empty = Node::default();
+    let case = root.child("办件").unwrap_or_else(|| {
+        errs.push("缺少元素 <办件>".into());
+        &empty
+    });
+    let v: Vec<String> = CASE_FIELDS
+        .iter()
+        .map(|f| need(case, f, &mut errs).to_string())
+        .collect();
+    let app = case.child("申请人").unwrap_or(&empty);
+    let num = |s: &str, what: &str, errs: &mut Vec<String>| -> u64 {
+        s.parse().unwrap_or_else(|_| {
+            errs.push(format!("<{what}> 不是数字：{s}"));
+            0
+        })
+    };
+    let year = num(&v[17], "年度", &mut errs) as i32;
+    let piece_no = num(&v[18], "件号", &mut errs) as u32;
+    let meta_case = CaseMeta {
+        efile_no: v[0].clone(),
+        region: v[1].clone(),
+        fonds: v[2].clone(),
+        unit_name: v[3].clone(),
+        item_code: v[4].clone(),
+        item_name: v[5].clone(),
+        item_type: v[6].clone(),
+        case_no: v[7].clone(),
+        case_name: v[8].clone(),
+        case_kind: v[9].clone(),
+        accepting_unit: v[10].clone(),
+        accepted_at: v[11].clone(),
+        completed_at: v[12].clone(),
+        result: v[13].clone(),
+        result_license_no: Some(v[14].clone()).filter(|s| !s.is_empty()),
+        retention: v[15].clone(),
+        secrecy: v[16].clone(),
+        year,
+        piece_no,
+        applicant_name: need(app, "名称", &mut errs).into(),
+        applicant_type: need(app, "类型", &mut errs).into(),
+        applicant_id_type: need(app, "证件类型", &mut errs).into(),
+        applicant_id_no: need(app, "证件号码", &mut errs).into(),
+    };
+    let declared = num(need(case, "包内总件数", &mut errs), "包内总件数", &mut errs);
+    let list = root.child("材料清单").unwrap_or_else(|| {
+        errs.push("缺少元素 <材料清单>".into());
+        &empty
+    });
+    let mut materials = Vec::new();
+    for m in list.children.iter().filter(|c| c.name == "材料") {
+        let seq = num(m.attr("件内顺序号").unwrap_or(""), "件内顺序号", &mut errs) as u32;
+        let size = num(
+            need(m, "计算机文件大小", &mut errs),
+            "计算机文件大小",
+            &mut errs,
+        );
+        materials.push(MaterialMeta {
+            seq,
+            category: m.attr("类别").unwrap_or("").to_string(),
+            title: need(m, "标准名称", &mut errs).into(),
+            original_name: need(m, "实际名称", &mut errs).into(),
+            path: need(m, "计算机文件名", &mut errs).into(),
+            size,
+            format: need(m, "格式信息", &mut errs).into(),
+            digest: need(m, "摘要", &mut errs).into(),
+        });
+    }
+    if declared != materials.len() as u64 {
+        errs.push(format!(
+            "包内总件数为 {declared}，材料清单实列 {} 件",
+            materials.len()
+        ));
+    }
+    if errs.is_empty() {
+        Ok(Metadata {
+            case: meta_case,
+            digest_algo: list.attr("摘要算法").unwrap_or("").to_string(),
+            materials,
+        })
+    } else {
+        Err(errs)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample() -> Metadata {
+        Metadata {
+            case: CaseMeta {
+                efile_no: "430124-0001-0100001005-2025-Y-000001".into(),
+                region: "430124".into(),
+                fonds: "0001".into(),
+                unit_name: "示范镇人民政府".into(),
+                item_code: "0100001005".into(),
+                item_name: "农村村民宅基地审批".into(),
+                item_type: "01".into(),
+                case_no: "XK-0001".into(),
+                case_name: "张三 & 李四<宅基地>".into(),
+                case_kind: "2".into(),
+                applicant_name: "张䶮".into(),
+                applicant_type: "1".into(),
+                applicant_id_type: "111".into(),
+                applicant_id_no: "11010519491231002X".into(),
+                accepting_unit: "示范镇便民服务中心".into(),
+                accepted_at: "2025-03-01T09:30:00+08:00".into(),
+                completed_at: "2025-03-20T16:00:00+08:00".into(),
+                result: "准予许可".into(),
+                result_license_no: None,
+                retention: "Y".into(),
+                secrecy: "非密".into(),
+                year: 2025,
+                piece_no: 1,
+            },
+            digest_algo: "SM3".into(),
+            materials: vec![MaterialMeta {
+                seq: 1,
+                category: "结果性".into(),
+                title: "准予许可决定书".into(),
+                original_name: "准予许可决定书.pdf".into(),
+                path: "结果性材料/准予许可决定书.pdf".into(),
+                size: 12,
+                format: "pdf".into(),
+                digest: "ab".repeat(32),
+            }],
+        }
+    }
+
+    #[test]
+    fn render_parse_round_trip() {
+        let m = sample();
+        let x = render(&m);
+        assert_eq!(parse_metadata(x.as_bytes()).unwrap(), m);
+        let broken = x
+            .replace("<件号>1</件号>", "")
+            .replace("<包内总件数>1", "<包内总件数>2");
+        let e = parse_metadata(broken.as_bytes()).unwrap_err().join("\n");
+        assert!(
+            e.contains("缺少元素 <件号>") && e.contains("包内总件数为 2"),
+            "{e}"
+        );
+    }
+}

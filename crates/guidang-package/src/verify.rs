@@ -1,0 +1,480 @@
+//! Verifying a package: structure, then completeness, then fixity, then the
+//! seal's signature and the signer's trust — every problem collected with the
+//! entry it concerns (in the manner of bagit's `Bag.validate`).
+//!
+//! The archive is read in one sequential pass (after reading the small
+//! metadata and seal entries), so every byte is read once: the whole-package
+//! digest and each entry's digest are computed together. Nothing is
+//! extracted to disk.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use guidang_core::{CancelFlag, DigestAlgo, Suite};
+use serde::Serialize;
+
+use crate::metadata::{parse_metadata, Metadata};
+use crate::reader::{self, read_index, read_small, sequential, stream_entry, Entry};
+use crate::seal::Seal;
+use crate::{METADATA_ENTRY, SEAL_ENTRY};
+
+/// Largest metadata or seal entry accepted.
+const MAX_XML: u64 = 16 << 20;
+/// Compression ratio beyond which an entry is treated as a bomb.
+pub const MAX_RATIO: u64 = 100;
+/// Entries smaller than this are never treated as bombs (tiny XML compresses well).
+const RATIO_FLOOR: u64 = 1 << 20;
+/// Largest entry accepted at all.
+pub const MAX_ENTRY: u64 = 64 << 30;
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable code (`zip.name_unsafe`, `entry.digest`, `seal.signature`, …).
+    pub code: &'static str,
+    /// The entry concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    /// What is wrong, in Chinese.
+    pub message: String,
+}
+
+/// A key trusted to seal packages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct TrustedKey {
+    /// Operator name.
+    pub operator: String,
+    /// Unit name.
+    pub unit: String,
+    /// Suite.
+    pub suite: Suite,
+    /// Public key, hex.
+    pub public_key: String,
+    /// Fingerprint, hex.
+    pub fingerprint: String,
+}
+
+/// The keys a verifier trusts.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct Keyring {
+    /// Trusted keys.
+    pub keys: Vec<TrustedKey>,
+}
+
+impl Keyring {
+    /// The trusted key with this fingerprint and public key.
+    pub fn find(&self, fingerprint: &str, public_key: &str) -> Option<&TrustedKey> {
+        self.keys
+            .iter()
+            .find(|k| k.fingerprint == fingerprint && k.public_key.eq_ignore_ascii_case(public_key))
+    }
+}
+
+/// The signer as found in the seal.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignerInfo {
+    /// Operator name.
+    pub operator: String,
+    /// Unit.
+    pub unit: String,
+    /// Fingerprint.
+    pub fingerprint: String,
+    /// Sealing time.
+    pub sealed_at: String,
+    /// Whether the key is in the keyring.
+    pub trusted: bool,
+}
+
+/// Result of verifying one package.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// The file.
+    pub package: PathBuf,
+    /// 电子文件号 from the metadata, when readable.
+    pub efile_no: Option<String>,
+    /// Digest of the whole file (algorithm of `digest_algo`).
+    pub package_digest: Option<String>,
+    /// Algorithm of `package_digest`.
+    pub digest_algo: String,
+    /// Bytes.
+    pub size: u64,
+    /// Signer.
+    pub signer: Option<SignerInfo>,
+    /// Parsed metadata (for callers that check more, like the DA/T 70 engine).
+    #[serde(skip)]
+    pub metadata: Option<Metadata>,
+    /// Every problem.
+    pub findings: Vec<Finding>,
+}
+
+impl VerifyReport {
+    /// Whether no problem was found.
+    pub fn ok(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+struct Acc(Vec<Finding>);
+
+impl Acc {
+    fn add(&mut self, code: &'static str, entry: Option<&str>, message: impl Into<String>) {
+        self.0.push(Finding {
+            code,
+            entry: entry.map(str::to_string),
+            message: message.into(),
+        });
+    }
+}
+
+/// Verifies a package. Entry and whole-file digests use the seal's suite;
+/// `algo` is the fallback when the seal is missing or unreadable.
+pub fn verify_package(
+    path: &Path,
+    keyring: &Keyring,
+    algo: DigestAlgo,
+    cancel: &CancelFlag,
+) -> VerifyReport {
+    let mut rep = VerifyReport {
+        package: path.to_path_buf(),
+        efile_no: None,
+        package_digest: None,
+        digest_algo: algo.name().into(),
+        size: 0,
+        signer: None,
+        metadata: None,
+        findings: Vec::new(),
+    };
+    let mut acc = Acc(Vec::new());
+    run(path, keyring, algo, cancel, &mut rep, &mut acc);
+    rep.findings = acc.0;
+    rep
+}
+
+/// Reads and parses one of the small XML entries, recording why not.
+fn read_xml<T>(
+    f: &File,
+    entry: Option<&Entry>,
+    duplicated: bool,
+    (name, missing_code, missing_message): (&str, &'static str, &str),
+    invalid_code: &'static str,
+    parse: impl Fn(&[u8]) -> Result<T, Vec<String>>,
+    acc: &mut Acc,
+) -> Option<T> {
+    let Some(e) = entry else {
+        if !duplicated {
+            acc.add(missing_code, Some(name), missing_message);
+        }
+        return None;
+    };
+    let bytes = read_small(f, e, MAX_XML)
+        .map_err(|p| acc.add("entry.data", Some(name), p.to_string()))
+        .ok()?;
+    parse(&bytes)
+        .map_err(|errs| {
+            for m in errs {
+                acc.add(invalid_code, Some(name), m);
+            }
+        })
+        .ok()
+}
+
+fn run(
+    path: &Path,
+    keyring: &Keyring,
+    algo: DigestAlgo,
+    cancel: &CancelFlag,
+    rep: &mut VerifyReport,
+    acc: &mut Acc,
+) {
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            return acc.add(
+                "package.unreadable",
+                None,
+                format!("无法打开归档信息包：{e}"),
+            )
+        }
+    };
+    let index = match read_index(&mut f) {
+        Ok(i) => i,
+        Err(m) => return acc.add("zip.unreadable", None, format!("不是有效的 ZIP 文件：{m}")),
+    };
+    rep.size = index.len;
+
+    // 1. Structure: every entry's name, type, method, encryption, ratio.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut readable: Vec<&Entry> = Vec::new();
+    for e in &index.entries {
+        let n = e.name.as_str();
+        *seen.entry(n).or_default() += 1;
+        if seen[n] == 2 {
+            acc.add(
+                "zip.duplicate",
+                Some(n),
+                "同名条目出现多次，解压时会相互覆盖；无法确定哪一个是真实内容",
+            );
+            continue;
+        } else if seen[n] > 2 {
+            continue;
+        }
+        if let Some(why) = e.name_problem() {
+            acc.add("zip.name_unsafe", Some(n), why);
+            continue;
+        }
+        if e.is_symlink() {
+            acc.add(
+                "zip.symlink",
+                Some(n),
+                "条目是符号链接，解压时可能指向包外；归档信息包中不允许",
+            );
+            continue;
+        }
+        if e.is_dir() {
+            acc.add(
+                "zip.directory_entry",
+                Some(n),
+                "包含目录条目；本格式的包中只应有文件条目",
+            );
+            continue;
+        }
+        if e.is_encrypted() {
+            acc.add(
+                "zip.encrypted",
+                Some(n),
+                "条目已加密；按规定归档文件须解密后归档",
+            );
+            continue;
+        }
+        if e.method != reader::STORED && e.method != reader::DEFLATED {
+            acc.add(
+                "zip.method",
+                Some(n),
+                format!(
+                    "使用了非标准的压缩方法（{}），只接受存储（0）和 Deflate（8）",
+                    e.method
+                ),
+            );
+            continue;
+        }
+        let ratio_bomb = e.uncompressed_size > RATIO_FLOOR
+            && e.uncompressed_size / e.compressed_size.max(1) > MAX_RATIO;
+        if ratio_bomb || e.uncompressed_size > MAX_ENTRY {
+            acc.add(
+                "zip.bomb",
+                Some(n),
+                format!(
+                    "压缩比异常（{} 字节压缩为 {} 字节），疑似压缩炸弹，未解压",
+                    e.uncompressed_size, e.compressed_size
+                ),
+            );
+            continue;
+        }
+        readable.push(e);
+    }
+    // Duplicates are not read at all: which copy is genuine is undecidable.
+    let dup: Vec<&str> = seen
+        .iter()
+        .filter(|(_, c)| **c > 1)
+        .map(|(n, _)| *n)
+        .collect();
+    readable.retain(|e| !dup.contains(&e.name.as_str()));
+
+    // 2. The metadata and the seal (small, read first).
+    let find = |name: &str| readable.iter().copied().find(|e| e.name == name);
+    let metadata = read_xml(
+        &f,
+        find(METADATA_ENTRY),
+        dup.contains(&METADATA_ENTRY),
+        (
+            METADATA_ENTRY,
+            "package.metadata_missing",
+            "缺少元数据文件 元数据.xml",
+        ),
+        "metadata.invalid",
+        parse_metadata,
+        acc,
+    );
+    let seal = read_xml(
+        &f,
+        find(SEAL_ENTRY),
+        dup.contains(&SEAL_ENTRY),
+        (
+            SEAL_ENTRY,
+            "seal.missing",
+            "缺少固化信息 固化信息.xml，包未经固化",
+        ),
+        "seal.invalid",
+        Seal::parse,
+        acc,
+    );
+    rep.efile_no = metadata.as_ref().map(|m| m.case.efile_no.clone());
+    // The seal names the suite; without a readable seal, the caller's.
+    let entry_algo = seal.as_ref().map(|s| s.digest_algo()).unwrap_or(algo);
+    rep.digest_algo = entry_algo.name().into();
+
+    // 3. One sequential pass: whole-file digest and every entry's digest.
+    let mut order: Vec<&Entry> = readable
+        .iter()
+        .copied()
+        .filter(|e| e.name != SEAL_ENTRY)
+        .collect();
+    order.sort_by_key(|e| e.local_header_offset);
+    let mut actual: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    let mut seq = match f.try_clone().and_then(|g| sequential(g, Some(entry_algo))) {
+        Ok(s) => s,
+        Err(e) => return acc.add("package.unreadable", None, format!("无法读取：{e}")),
+    };
+    for e in order {
+        if cancel.is_cancelled() {
+            return acc.add("check.cancelled", None, "检测已取消，结果不完整");
+        }
+        if e.local_header_offset < seq.pos {
+            acc.add(
+                "zip.overlap",
+                Some(&e.name),
+                "条目数据与其他条目重叠，包结构被篡改",
+            );
+            continue;
+        }
+        let mut h = entry_algo.hasher();
+        match stream_entry(&mut seq, e, |b| h.update(b)) {
+            Ok(n) => {
+                actual.insert(e.name.clone(), (n, h.finish_hex()));
+            }
+            Err(p) => acc.add("entry.data", Some(&e.name), p.to_string()),
+        }
+    }
+    match seq.finish() {
+        Ok(d) => rep.package_digest = d,
+        Err(e) => acc.add("package.unreadable", None, format!("读取包时出错：{e}")),
+    }
+
+    // 4. Completeness and fixity against the seal.
+    if let Some(s) = &seal {
+        let mut sealed = std::collections::HashSet::new();
+        for se in &s.entries {
+            sealed.insert(se.path.as_str());
+            match actual.get(&se.path) {
+                // Present but unreadable, unsafe or duplicated: reported above.
+                None if index.entries.iter().any(|e| e.name == se.path) => {}
+                None => acc.add(
+                    "entry.missing",
+                    Some(&se.path),
+                    "固化信息中登记的文件在包中不存在",
+                ),
+                Some((size, digest)) => {
+                    if *digest != se.digest {
+                        acc.add(
+                            "entry.digest",
+                            Some(&se.path),
+                            format!(
+                                "内容与固化时不一致（{}摘要应为 {}，实为 {}），文件被修改或损坏",
+                                entry_algo.name(),
+                                se.digest,
+                                digest
+                            ),
+                        );
+                    } else if *size != se.size {
+                        acc.add(
+                            "entry.size",
+                            Some(&se.path),
+                            format!("大小应为 {} 字节，实为 {size} 字节", se.size),
+                        );
+                    }
+                }
+            }
+        }
+        for e in &index.entries {
+            if e.name != SEAL_ENTRY
+                && !sealed.contains(e.name.as_str())
+                && e.name_problem().is_none()
+            {
+                acc.add(
+                    "entry.unsealed",
+                    Some(&e.name),
+                    "包中有固化信息未登记的文件（多余或被塞入的文件）",
+                );
+            }
+        }
+        // 5. Signature, fingerprint, trust.
+        if !s.signature_valid() {
+            acc.add(
+                "seal.signature",
+                Some(SEAL_ENTRY),
+                "固化签名无效：固化信息被修改，或签名与公钥不符",
+            );
+        }
+        let fp_ok = hex::decode(&s.public_key)
+            .map(|pk| guidang_crypto::fingerprint(s.suite, &pk) == s.fingerprint)
+            .unwrap_or(false);
+        if !fp_ok {
+            acc.add("seal.fingerprint", Some(SEAL_ENTRY), "公钥指纹与公钥不符");
+        }
+        let trusted = keyring.find(&s.fingerprint, &s.public_key).is_some();
+        if !trusted {
+            acc.add(
+                "seal.untrusted_key",
+                Some(SEAL_ENTRY),
+                format!(
+                    "签名者“{}”（{}）的公钥不在受信任的密钥环中，公钥指纹 {}。请向移交方核实该指纹",
+                    s.signer, s.unit, s.fingerprint
+                ),
+            );
+        }
+        rep.signer = Some(SignerInfo {
+            operator: s.signer.clone(),
+            unit: s.unit.clone(),
+            fingerprint: s.fingerprint.clone(),
+            sealed_at: s.sealed_at.clone(),
+            trusted,
+        });
+    }
+
+    // 6. Metadata against content and names.
+    if let Some(m) = &metadata {
+        for mm in &m.materials {
+            match actual.get(&mm.path) {
+                None if !index.entries.iter().any(|e| e.name == mm.path) => acc.add(
+                    "metadata.material_missing",
+                    Some(&mm.path),
+                    "元数据中登记的材料在包中不存在",
+                ),
+                Some((size, digest)) if *digest != mm.digest || *size != mm.size => acc.add(
+                    "metadata.material_mismatch",
+                    Some(&mm.path),
+                    "元数据中登记的大小或摘要与包中文件不一致",
+                ),
+                _ => {}
+            }
+        }
+        if let Some(s) = &seal {
+            if s.efile_no != m.case.efile_no {
+                acc.add(
+                    "seal.efile_no",
+                    Some(SEAL_ENTRY),
+                    format!(
+                        "固化信息中的电子文件号 {} 与元数据中的 {} 不一致",
+                        s.efile_no, m.case.efile_no
+                    ),
+                );
+            }
+        }
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if stem != m.case.efile_no {
+            acc.add(
+                "package.name",
+                None,
+                format!(
+                    "包文件名“{stem}.zip”与元数据中的电子文件号 {} 不一致",
+                    m.case.efile_no
+                ),
+            );
+        }
+    }
+    rep.metadata = metadata;
+}

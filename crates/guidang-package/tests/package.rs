@@ -1,0 +1,703 @@
+//! Golden packages built by helpers in a temp dir, then tampered byte by
+//! byte and entry by entry to prove each verification finding fires.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use guidang_core::{CancelFlag, DigestAlgo, Suite};
+use guidang_crypto::SecretKey;
+use guidang_package::metadata::{CaseMeta, MaterialMeta};
+use guidang_package::reader::read_index;
+use guidang_package::{
+    build_package, verify_package, Keyring, PackageInput, PackageMaterial, Signer, TrustedKey,
+    VerifyReport,
+};
+
+struct Golden {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    input: PackageInput,
+    keyring: Keyring,
+    signer: Signer,
+}
+
+const SEALED_AT: &str = "2026-11-21T10:00:00+08:00";
+
+fn case(efile_no: &str) -> CaseMeta {
+    CaseMeta {
+        efile_no: efile_no.into(),
+        region: "430124".into(),
+        fonds: "0001".into(),
+        unit_name: "示范镇人民政府".into(),
+        item_code: "0100001005".into(),
+        item_name: "农村村民宅基地审批".into(),
+        item_type: "01".into(),
+        case_no: "XK-0001".into(),
+        case_name: "张䶮农村村民宅基地审批".into(),
+        case_kind: "2".into(),
+        applicant_name: "张䶮".into(),
+        applicant_type: "1".into(),
+        applicant_id_type: "111".into(),
+        applicant_id_no: "11010519491231002X".into(),
+        accepting_unit: "示范镇便民服务中心".into(),
+        accepted_at: "2025-03-01T09:30:00+08:00".into(),
+        completed_at: "2025-03-20T16:00:00+08:00".into(),
+        result: "准予许可".into(),
+        result_license_no: None,
+        retention: "Y".into(),
+        secrecy: "非密".into(),
+        year: 2025,
+        piece_no: 1,
+    }
+}
+
+const EFILE: &str = "430124-0001-0100001005-2025-Y-000001";
+
+fn golden(suite: Suite) -> Golden {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let algo = suite.digest();
+    let files: Vec<(&str, &str, &str, Vec<u8>)> = vec![
+        (
+            "证据性",
+            "申请表.pdf",
+            "pdf",
+            [b"%PDF-1.4\n".as_slice(), &vec![b'a'; 40_000]].concat(),
+        ),
+        (
+            "证据性",
+            "身份证复印件.jpg",
+            "jpeg",
+            [
+                [0xFF, 0xD8, 0xFF, 0xE0].as_slice(),
+                &(0..30_000u32).map(|i| (i * 7) as u8).collect::<Vec<_>>(),
+            ]
+            .concat(),
+        ),
+        (
+            "程序性",
+            "审核意见表.xml",
+            "xml",
+            "<?xml version=\"1.0\"?><审核意见表>同意</审核意见表>"
+                .repeat(50)
+                .into_bytes(),
+        ),
+        (
+            "结果性",
+            "准予许可决定书.pdf",
+            "pdf",
+            [b"%PDF-1.7\n".as_slice(), &vec![b'z'; 20_000]].concat(),
+        ),
+    ];
+    let mut materials = Vec::new();
+    for (i, (cat, name, fmt, data)) in files.into_iter().enumerate() {
+        let blob = dir.join(format!("blob{i}"));
+        std::fs::write(&blob, &data).unwrap();
+        materials.push(PackageMaterial {
+            blob,
+            meta: MaterialMeta {
+                seq: i as u32 + 1,
+                category: cat.into(),
+                title: name.rsplit_once('.').unwrap().0.into(),
+                original_name: name.into(),
+                path: guidang_package::build::material_path(cat, name),
+                size: data.len() as u64,
+                format: fmt.into(),
+                digest: algo.hex(&data),
+            },
+        });
+    }
+    let key = SecretKey::generate(suite).unwrap();
+    let signer = Signer::new(key, "张三", "示范镇人民政府").unwrap();
+    let keyring = Keyring {
+        keys: vec![TrustedKey {
+            operator: "张三".into(),
+            unit: "示范镇人民政府".into(),
+            suite,
+            public_key: signer.public_key.clone(),
+            fingerprint: signer.fingerprint.clone(),
+        }],
+    };
+    Golden {
+        _tmp: tmp,
+        dir,
+        input: PackageInput {
+            case: case(EFILE),
+            suite,
+            materials,
+        },
+        keyring,
+        signer,
+    }
+}
+
+impl Golden {
+    fn build(&self, name: &str) -> PathBuf {
+        let out = self.dir.join(name);
+        build_package(
+            &self.input,
+            &self.signer,
+            SEALED_AT,
+            &out,
+            &CancelFlag::new(),
+        )
+        .unwrap();
+        out
+    }
+    fn verify(&self, p: &Path) -> VerifyReport {
+        verify_package(
+            p,
+            &self.keyring,
+            self.input.suite.digest(),
+            &CancelFlag::new(),
+        )
+    }
+}
+
+fn codes(r: &VerifyReport) -> Vec<(&'static str, Option<String>)> {
+    r.findings
+        .iter()
+        .map(|f| (f.code, f.entry.clone()))
+        .collect()
+}
+
+fn has(r: &VerifyReport, code: &str, entry: Option<&str>) -> bool {
+    r.findings
+        .iter()
+        .any(|f| f.code == code && f.entry.as_deref() == entry)
+}
+
+/// Reads every entry (name, data) of a package with the zip crate.
+fn entries(p: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(p).unwrap()).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut v).unwrap();
+            (f.name().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+/// Writes a new ZIP from (name, data) pairs, as a tamperer would.
+fn repack(out: &Path, items: &[(String, Vec<u8>)]) {
+    let mut z = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    for (n, d) in items {
+        z.start_file(n.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(d).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+fn efile_path(g: &Golden, sub: &str) -> PathBuf {
+    let d = g.dir.join(sub);
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(format!("{EFILE}.zip"))
+}
+
+#[test]
+fn a_good_package_verifies_in_both_suites_and_digest_matches_the_file() {
+    for suite in [Suite::Gm, Suite::Intl] {
+        let g = golden(suite);
+        let p = g.build(&format!("{EFILE}.zip"));
+        let r = g.verify(&p);
+        assert!(r.ok(), "{:?}", r.findings);
+        let whole = std::fs::read(&p).unwrap();
+        assert_eq!(
+            r.package_digest.as_deref(),
+            Some(suite.digest().hex(&whole).as_str())
+        );
+        assert_eq!(r.efile_no.as_deref(), Some(EFILE));
+        assert!(r.signer.as_ref().unwrap().trusted);
+        // Order and compression of entries.
+        let idx = read_index(&mut std::fs::File::open(&p).unwrap()).unwrap();
+        let names: Vec<_> = idx
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), e.method))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("元数据.xml", 8),
+                ("证据性材料/申请表.pdf", 0),
+                ("证据性材料/身份证复印件.jpg", 0),
+                ("程序性材料/审核意见表.xml", 8),
+                ("结果性材料/准予许可决定书.pdf", 0),
+                ("固化信息.xml", 8)
+            ]
+        );
+        assert!(
+            idx.entries
+                .iter()
+                .all(|e| e.flags & 0x0800 != 0 || e.name.is_ascii()),
+            "UTF-8 flag set"
+        );
+    }
+}
+
+#[test]
+fn building_twice_gives_identical_bytes() {
+    // Ed25519 is deterministic: the whole ZIP is identical.
+    let g = golden(Suite::Intl);
+    let (a, b) = (g.build("a.zip"), g.build("b.zip"));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // SM2 signatures are randomised (GB/T 32918): everything before the seal
+    // entry is identical, and both seals verify.
+    let g = golden(Suite::Gm);
+    let (a, b) = (g.build("a.zip"), g.build("b.zip"));
+    let seal_at = |p: &Path| {
+        let idx = read_index(&mut std::fs::File::open(p).unwrap()).unwrap();
+        idx.entries
+            .iter()
+            .find(|e| e.name == "固化信息.xml")
+            .unwrap()
+            .local_header_offset as usize
+    };
+    assert_eq!(seal_at(&a), seal_at(&b));
+    let (ba, bb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_eq!(ba[..seal_at(&a)], bb[..seal_at(&b)]);
+}
+
+#[test]
+fn a_flipped_byte_in_any_stored_material_is_named() {
+    let g = golden(Suite::Gm);
+    let good = g.build("good.zip");
+    let idx = read_index(&mut std::fs::File::open(&good).unwrap()).unwrap();
+    for e in idx.entries.iter().filter(|e| e.method == 0) {
+        let mut bytes = std::fs::read(&good).unwrap();
+        // Data starts after the 30-byte local header, name and extra field.
+        let lh = e.local_header_offset as usize;
+        let n = u16::from_le_bytes([bytes[lh + 26], bytes[lh + 27]]) as usize;
+        let x = u16::from_le_bytes([bytes[lh + 28], bytes[lh + 29]]) as usize;
+        let at = lh + 30 + n + x + 100;
+        bytes[at] ^= 0x01;
+        let p = efile_path(&g, &format!("flip{}", e.local_header_offset));
+        std::fs::write(&p, &bytes).unwrap();
+        let r = g.verify(&p);
+        assert!(
+            has(&r, "entry.data", Some(&e.name)),
+            "{}: {:?}",
+            e.name,
+            codes(&r)
+        );
+        assert!(r.findings.iter().any(|f| f.message.contains("CRC-32")));
+    }
+}
+
+#[test]
+fn a_flipped_byte_in_metadata_or_seal_is_named() {
+    let g = golden(Suite::Gm);
+    let good = g.build("good.zip");
+    let idx = read_index(&mut std::fs::File::open(&good).unwrap()).unwrap();
+    for name in ["元数据.xml", "固化信息.xml"] {
+        let e = idx.entries.iter().find(|e| e.name == name).unwrap();
+        let mut bytes = std::fs::read(&good).unwrap();
+        let lh = e.local_header_offset as usize;
+        let n = u16::from_le_bytes([bytes[lh + 26], bytes[lh + 27]]) as usize;
+        let at = lh + 30 + n + (e.compressed_size as usize / 2);
+        bytes[at] ^= 0x20;
+        let p = efile_path(&g, &format!("flip-{name}"));
+        std::fs::write(&p, &bytes).unwrap();
+        let r = g.verify(&p);
+        assert!(!r.ok());
+        assert!(
+            r.findings.iter().any(|f| f.entry.as_deref() == Some(name)),
+            "{name}: {:?}",
+            codes(&r)
+        );
+    }
+}
+
+#[test]
+fn content_changed_with_valid_crc_is_caught_by_digest() {
+    let g = golden(Suite::Gm);
+    let good = g.build("good.zip");
+    // A tamperer who rewrites the ZIP properly (valid CRCs) but keeps the seal.
+    for target in ["结果性材料/准予许可决定书.pdf", "元数据.xml"] {
+        let mut items = entries(&good);
+        let e = items.iter_mut().find(|(n, _)| n == target).unwrap();
+        let i = e.1.len() / 2;
+        e.1[i] ^= 0x04;
+        let p = efile_path(&g, &format!("crc-{}", target.len()));
+        repack(&p, &items);
+        let r = g.verify(&p);
+        assert!(
+            has(&r, "entry.digest", Some(target)),
+            "{target}: {:?}",
+            codes(&r)
+        );
+    }
+}
+
+#[test]
+fn an_edited_seal_breaks_the_signature() {
+    let g = golden(Suite::Gm);
+    let good = g.build("good.zip");
+    let mut items = entries(&good);
+    let seal = items.iter_mut().find(|(n, _)| n == "固化信息.xml").unwrap();
+    let text = String::from_utf8(seal.1.clone())
+        .unwrap()
+        .replace("<经办人>张三</经办人>", "<经办人>李四</经办人>");
+    seal.1 = text.into_bytes();
+    let p = efile_path(&g, "seal-edit");
+    repack(&p, &items);
+    let r = g.verify(&p);
+    assert_eq!(
+        codes(&r),
+        vec![("seal.signature", Some("固化信息.xml".to_string()))]
+    );
+}
+
+#[test]
+fn a_package_resigned_with_another_key_fails() {
+    let g = golden(Suite::Gm);
+    // The forger changes a material and re-seals it with their own key.
+    let mut forged = g.input.clone();
+    let blob = g.dir.join("forged.pdf");
+    let data = b"%PDF-1.4\nforged decision".to_vec();
+    std::fs::write(&blob, &data).unwrap();
+    let m = forged.materials.last_mut().unwrap();
+    m.blob = blob;
+    m.meta.size = data.len() as u64;
+    m.meta.digest = DigestAlgo::Sm3.hex(&data);
+    let forger = Signer::new(
+        SecretKey::generate(Suite::Gm).unwrap(),
+        "张三",
+        "示范镇人民政府",
+    )
+    .unwrap();
+    let p = efile_path(&g, "resigned");
+    build_package(&forged, &forger, SEALED_AT, &p, &CancelFlag::new()).unwrap();
+    let r = g.verify(&p);
+    assert_eq!(
+        codes(&r),
+        vec![("seal.untrusted_key", Some("固化信息.xml".to_string()))]
+    );
+    assert!(r.findings[0].message.contains(&forger.fingerprint));
+    assert!(!r.signer.unwrap().trusted);
+}
+
+#[test]
+fn extra_missing_and_renamed_entries_are_found() {
+    let g = golden(Suite::Gm);
+    let good = g.build("good.zip");
+    let mut items = entries(&good);
+    items.insert(
+        2,
+        ("证据性材料/补充.pdf".into(), b"%PDF-1.4 extra".to_vec()),
+    );
+    items.retain(|(n, _)| n != "程序性材料/审核意见表.xml");
+    let p = efile_path(&g, "extra");
+    repack(&p, &items);
+    let r = g.verify(&p);
+    assert!(
+        has(&r, "entry.unsealed", Some("证据性材料/补充.pdf")),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(
+        has(&r, "entry.missing", Some("程序性材料/审核意见表.xml")),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(has(
+        &r,
+        "metadata.material_missing",
+        Some("程序性材料/审核意见表.xml")
+    ));
+
+    let renamed = g.dir.join("430124-0001-0100001005-2025-Y-000002.zip");
+    std::fs::copy(&good, &renamed).unwrap();
+    assert_eq!(codes(&g.verify(&renamed)), vec![("package.name", None)]);
+}
+
+/// A raw ZIP writer for hostile archives the zip crate would not write.
+struct RawZip {
+    data: Vec<u8>,
+    central: Vec<u8>,
+    count: u16,
+}
+
+impl RawZip {
+    fn new() -> Self {
+        RawZip {
+            data: Vec::new(),
+            central: Vec::new(),
+            count: 0,
+        }
+    }
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        name: &str,
+        method: u16,
+        flags: u16,
+        stored: &[u8],
+        crc: u32,
+        usize_: u32,
+        mode: Option<u32>,
+    ) {
+        let off = self.data.len() as u32;
+        let n = name.as_bytes();
+        let mut lh = Vec::new();
+        lh.extend(0x04034b50u32.to_le_bytes());
+        lh.extend(20u16.to_le_bytes());
+        lh.extend((flags | 0x0800).to_le_bytes());
+        lh.extend(method.to_le_bytes());
+        lh.extend([0u8; 4]);
+        lh.extend(crc.to_le_bytes());
+        lh.extend((stored.len() as u32).to_le_bytes());
+        lh.extend(usize_.to_le_bytes());
+        lh.extend((n.len() as u16).to_le_bytes());
+        lh.extend(0u16.to_le_bytes());
+        lh.extend(n);
+        self.data.extend(&lh);
+        self.data.extend(stored);
+        let mut c = Vec::new();
+        c.extend(0x02014b50u32.to_le_bytes());
+        c.extend(if mode.is_some() { 0x031Eu16 } else { 20u16 }.to_le_bytes());
+        c.extend(20u16.to_le_bytes());
+        c.extend((flags | 0x0800).to_le_bytes());
+        c.extend(method.to_le_bytes());
+        c.extend([0u8; 4]);
+        c.extend(crc.to_le_bytes());
+        c.extend((stored.len() as u32).to_le_bytes());
+        c.extend(usize_.to_le_bytes());
+        c.extend((n.len() as u16).to_le_bytes());
+        c.extend([0u8; 8]);
+        c.extend((mode.unwrap_or(0) << 16).to_le_bytes());
+        c.extend(off.to_le_bytes());
+        c.extend(n);
+        self.central.extend(c);
+        self.count += 1;
+    }
+    fn stored(&mut self, name: &str, d: &[u8]) {
+        self.add(name, 0, 0, d, crc32fast::hash(d), d.len() as u32, None);
+    }
+    fn finish(mut self, p: &Path) {
+        let off = self.data.len() as u32;
+        let size = self.central.len() as u32;
+        self.data.extend(&self.central);
+        self.data.extend(0x06054b50u32.to_le_bytes());
+        self.data.extend([0u8; 4]);
+        self.data.extend(self.count.to_le_bytes());
+        self.data.extend(self.count.to_le_bytes());
+        self.data.extend(size.to_le_bytes());
+        self.data.extend(off.to_le_bytes());
+        self.data.extend(0u16.to_le_bytes());
+        std::fs::write(p, self.data).unwrap();
+    }
+}
+
+#[test]
+fn hostile_archives_are_reported_not_extracted() {
+    let g = golden(Suite::Gm);
+    let dir = g.dir.join("hostile");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut z = RawZip::new();
+    z.stored("元数据.xml", b"<x/>");
+    z.stored("../../etc/cron.d/evil", b"* * * * * root sh");
+    z.stored("/abs/evil.txt", b"x");
+    z.stored("dup.pdf", b"%PDF-1 one");
+    z.stored("dup.pdf", b"%PDF-1 two");
+    z.add(
+        "link",
+        0,
+        0,
+        b"/etc/passwd",
+        crc32fast::hash(b"/etc/passwd"),
+        11,
+        Some(0o120777),
+    );
+    z.add("secret.pdf", 0, 0x0001, b"ciphertext", 0, 10, None);
+    z.add("bzip.pdf", 12, 0, b"BZh91AY", 0, 7, None);
+    // A deflate bomb: 64 MiB of zeros in ~64 KiB.
+    let zeros = vec![0u8; 64 << 20];
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&zeros).unwrap();
+    let bomb = enc.finish().unwrap();
+    z.add(
+        "bomb.xml",
+        8,
+        0,
+        &bomb,
+        crc32fast::hash(&zeros),
+        zeros.len() as u32,
+        None,
+    );
+    // A size lie: declares 10 bytes, inflates to 1 MiB.
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&vec![b'a'; 1 << 20]).unwrap();
+    let lie = enc.finish().unwrap();
+    z.add("lie.xml", 8, 0, &lie, 0, 10, None);
+    let p = dir.join("hostile.zip");
+    z.finish(&p);
+    let before: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let r = g.verify(&p);
+    for (code, entry) in [
+        ("zip.name_unsafe", "../../etc/cron.d/evil"),
+        ("zip.name_unsafe", "/abs/evil.txt"),
+        ("zip.duplicate", "dup.pdf"),
+        ("zip.symlink", "link"),
+        ("zip.encrypted", "secret.pdf"),
+        ("zip.method", "bzip.pdf"),
+        ("zip.bomb", "bomb.xml"),
+        ("entry.data", "lie.xml"),
+    ] {
+        assert!(
+            has(&r, code, Some(entry)),
+            "{code} {entry}: {:?}",
+            codes(&r)
+        );
+    }
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.entry.as_deref() == Some("lie.xml") && f.message.contains("超过声明的大小")));
+    assert!(has(&r, "seal.missing", Some("固化信息.xml")));
+    assert!(has(&r, "metadata.invalid", Some("元数据.xml")));
+    // Nothing was written anywhere.
+    let after: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(before, after);
+    assert!(!g.dir.join("etc").exists() && !Path::new("/abs/evil.txt").exists());
+}
+
+#[test]
+fn not_a_zip_and_truncated_zip_are_findings() {
+    let g = golden(Suite::Gm);
+    let p = g.dir.join("text.zip");
+    std::fs::write(&p, "这不是 ZIP 文件".repeat(10)).unwrap();
+    assert_eq!(codes(&g.verify(&p)), vec![("zip.unreadable", None)]);
+    let good = std::fs::read(g.build("good.zip")).unwrap();
+    let t = efile_path(&g, "trunc");
+    std::fs::write(&t, &good[..good.len() / 2]).unwrap();
+    assert_eq!(codes(&g.verify(&t)), vec![("zip.unreadable", None)]);
+}
+
+#[test]
+fn xml_with_a_dtd_is_refused() {
+    let g = golden(Suite::Gm);
+    let good = g.build("good.zip");
+    let mut items = entries(&good);
+    let m = items.iter_mut().find(|(n, _)| n == "元数据.xml").unwrap();
+    let xxe = String::from_utf8(m.1.clone()).unwrap().replacen(
+        "<归档信息包",
+        "<!DOCTYPE 归档信息包 [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<归档信息包",
+        1,
+    );
+    m.1 = xxe.into_bytes();
+    let p = efile_path(&g, "xxe");
+    repack(&p, &items);
+    let r = g.verify(&p);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.code == "metadata.invalid" && f.message.contains("DOCTYPE")),
+        "{:?}",
+        codes(&r)
+    );
+}
+
+#[test]
+fn unzip_and_7zip_open_packages_with_chinese_names() {
+    let g = golden(Suite::Gm);
+    let p = g.build(&format!("{EFILE}.zip"));
+    let out = Command::new("unzip")
+        .arg("-Z1")
+        .arg(&p)
+        .output()
+        .expect("unzip is installed by .ci/run");
+    assert!(out.status.success());
+    let list = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        list.contains("证据性材料/身份证复印件.jpg") && list.contains("固化信息.xml"),
+        "{list}"
+    );
+    let t = Command::new("unzip").arg("-tq").arg(&p).output().unwrap();
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stdout));
+    let x = tempfile::tempdir().unwrap();
+    let s = Command::new("7z")
+        .args(["x", "-y", "-bd"])
+        .arg(format!("-o{}", x.path().display()))
+        .arg(&p)
+        .output()
+        .expect("7z (p7zip-full) is installed by .ci/run");
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stdout));
+    let pdf = std::fs::read(x.path().join("结果性材料/准予许可决定书.pdf")).unwrap();
+    assert_eq!(DigestAlgo::Sm3.hex(&pdf), g.input.materials[3].meta.digest);
+}
+
+#[test]
+fn damaged_store_blob_stops_the_build() {
+    let g = golden(Suite::Gm);
+    let mut data = std::fs::read(&g.input.materials[0].blob).unwrap();
+    data[3] ^= 1;
+    std::fs::write(&g.input.materials[0].blob, &data).unwrap();
+    let e = build_package(
+        &g.input,
+        &g.signer,
+        SEALED_AT,
+        &g.dir.join("x.zip"),
+        &CancelFlag::new(),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        e,
+        guidang_package::PackageError::StoreDamaged { .. }
+    ));
+    assert!(e.to_string().contains("已损坏"));
+}
+
+#[test]
+fn metadata_and_seal_validate_against_the_published_schemas() {
+    let g = golden(Suite::Gm);
+    let p = g.build(&format!("{EFILE}.zip"));
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/schemas");
+    for (entry, xsd) in [
+        ("元数据.xml", "package-metadata.xsd"),
+        ("固化信息.xml", "seal.xsd"),
+    ] {
+        let (_, data) = entries(&p).into_iter().find(|(n, _)| n == entry).unwrap();
+        let f = g.dir.join(format!("{xsd}.xml"));
+        std::fs::write(&f, &data).unwrap();
+        let o = Command::new("xmllint")
+            .args(["--noout", "--nonet", "--schema"])
+            .arg(schemas.join(xsd))
+            .arg(&f)
+            .output()
+            .expect("xmllint (libxml2-utils) is installed by .ci/run");
+        assert!(
+            o.status.success(),
+            "{entry}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        // And a broken document is rejected by the same schema.
+        std::fs::write(
+            &f,
+            String::from_utf8(data)
+                .unwrap()
+                .replacen("<电子文件号>", "<电子文件编号>", 1),
+        )
+        .unwrap();
+        let o = Command::new("xmllint")
+            .args(["--noout", "--nonet", "--schema"])
+            .arg(schemas.join(xsd))
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(
+            !o.status.success(),
+            "{entry}: schema accepted a broken document"
+        );
+    }
+}
