@@ -109,7 +109,7 @@ fn test() {
     use std::io::{BufRead, BufReader};
     sh(cargo().args(["build", "--workspace"]));
     let mut cmd = cargo();
-    cmd.args(["test", "--workspace"])
+    cmd.args(["test", "--workspace", "--no-fail-fast"])
         .env("GUIDANG_E2E", "1")
         .stdout(std::process::Stdio::piped());
     eprintln!("xtask: {cmd:?}");
