@@ -68,6 +68,9 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A check could not run.
+    #[error("检测无法进行：{0}")]
+    Check(String),
     /// Operator name unusable.
     #[error("操作员名称“{0}”无效：应为1至32个字符，不含控制字符")]
     BadOperatorName(String),
@@ -120,6 +123,7 @@ impl Error {
             Error::WrongStatus { .. } => "wrong_status",
             Error::NotFound(_) => "path_not_found",
             Error::BadKeyring { .. } => "bad_keyring",
+            Error::Check(_) => "check_failed",
         }
     }
 }

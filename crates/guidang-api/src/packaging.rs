@@ -147,6 +147,10 @@ impl Archive {
         Ok(PackageInput {
             suite,
             materials,
+            environment: guidang_package::metadata::Environment::current(&format!(
+                "归档通 {}",
+                env!("CARGO_PKG_VERSION")
+            )),
             case: CaseMeta {
                 efile_no: d.efile_no.clone(),
                 region: unit.region.clone(),

@@ -42,6 +42,23 @@ pub struct Entry {
     pub hash: String,
 }
 
+const SELECT: &str =
+    "SELECT seq, at, actor, action, subject, detail, algo, prev_hash, hash FROM audit_log";
+
+fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        subject: r.get(4)?,
+        detail: r.get(5)?,
+        algo: r.get(6)?,
+        prev_hash: r.get(7)?,
+        hash: r.get(8)?,
+    })
+}
+
 fn entry_hash(algo: DigestAlgo, e: &Entry) -> String {
     let mut h = algo.hasher();
     for f in [
@@ -138,22 +155,8 @@ pub struct Report {
 
 /// Re-computes the whole chain and compares it with the stored head.
 pub fn verify(conn: &Connection) -> Result<Report> {
-    let mut st = conn.prepare(
-        "SELECT seq, at, actor, action, subject, detail, algo, prev_hash, hash FROM audit_log ORDER BY seq",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok(Entry {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            actor: r.get(2)?,
-            action: r.get(3)?,
-            subject: r.get(4)?,
-            detail: r.get(5)?,
-            algo: r.get(6)?,
-            prev_hash: r.get(7)?,
-            hash: r.get(8)?,
-        })
-    })?;
+    let mut st = conn.prepare(&format!("{SELECT} ORDER BY seq"))?;
+    let rows = st.query_map([], entry_row)?;
     let mut problems = Vec::new();
     let mut expected_seq = 1;
     let mut prev = GENESIS.to_string();
@@ -209,23 +212,16 @@ pub fn verify(conn: &Connection) -> Result<Report> {
     })
 }
 
+/// Every entry with this action, oldest first.
+pub fn with_action(conn: &Connection, action: &str) -> Result<Vec<Entry>> {
+    let mut st = conn.prepare(&format!("{SELECT} WHERE action = ?1 ORDER BY seq"))?;
+    let rows = st.query_map([action], entry_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The most recent `limit` entries, newest first.
 pub fn recent(conn: &Connection, limit: i64) -> Result<Vec<Entry>> {
-    let mut st = conn.prepare(
-        "SELECT seq, at, actor, action, subject, detail, algo, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT ?1",
-    )?;
-    let rows = st.query_map([limit], |r| {
-        Ok(Entry {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            actor: r.get(2)?,
-            action: r.get(3)?,
-            subject: r.get(4)?,
-            detail: r.get(5)?,
-            algo: r.get(6)?,
-            prev_hash: r.get(7)?,
-            hash: r.get(8)?,
-        })
-    })?;
+    let mut st = conn.prepare(&format!("{SELECT} ORDER BY seq DESC LIMIT ?1"))?;
+    let rows = st.query_map([limit], entry_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

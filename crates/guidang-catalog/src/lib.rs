@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod checks;
 mod error;
 pub mod migrations;
 pub mod operators;

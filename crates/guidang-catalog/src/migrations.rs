@@ -113,6 +113,29 @@ CREATE TABLE packages (
     fingerprint  TEXT NOT NULL
 ) STRICT;
 "#,
+    // 3: four-property check results (四性检测).
+    r#"
+CREATE TABLE checks (
+    id             INTEGER PRIMARY KEY,
+    efile_no       TEXT NOT NULL,
+    case_id        INTEGER REFERENCES cases(id),
+    stage          TEXT NOT NULL,
+    checked_at     TEXT NOT NULL,
+    checked_by     TEXT NOT NULL,
+    verdict        TEXT NOT NULL,
+    opinion        TEXT NOT NULL,
+    package_digest TEXT
+) STRICT;
+CREATE INDEX checks_efile ON checks(efile_no);
+CREATE TABLE check_findings (
+    check_id INTEGER NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+    item     TEXT NOT NULL,
+    verdict  TEXT NOT NULL,
+    reason   TEXT,
+    entry    TEXT
+) STRICT;
+CREATE INDEX check_findings_check ON check_findings(check_id);
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -172,6 +172,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Four-property check (四性检测, DA/T 70) of packages, folders or carriers.
+    Check {
+        /// Packages, folders of packages, or a transfer carrier.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        paths: Vec<PathBuf>,
+        /// Every sealed package of the catalog not yet passed.
+        #[arg(long)]
+        all: bool,
+        /// gd (archiving) or yj (transfer/receipt); default by role.
+        #[arg(long)]
+        stage: Option<String>,
+        /// Also trust the keys in this keyring file (repeatable).
+        #[arg(long)]
+        keyring: Vec<PathBuf>,
+        /// Who runs the check (recorded with the results).
+        #[arg(long, default_value = "system")]
+        operator: String,
+        /// Print every finding as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export or show the unit's keyring (operators' public keys).
     Keyring {
         #[command(subcommand)]
@@ -696,6 +717,81 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 );
             }
             if bad > 0 {
+                return Ok(Done::Findings);
+            }
+        }
+        Command::Check {
+            paths,
+            all,
+            stage,
+            keyring,
+            operator,
+            json,
+        } => {
+            use guidang_api::checking::CheckTarget;
+            use guidang_check::{Stage, Verdict};
+            let stage = match stage {
+                Some(s) => Stage::from_code(&s).ok_or_else(|| {
+                    Error::Invalid(guidang_api::core::ValidationErrors(vec![
+                        guidang_api::core::FieldError {
+                            field: "--stage".into(),
+                            message: format!("“{s}”无效，应为 gd（归档）或 yj（移交接收）"),
+                        },
+                    ]))
+                })?,
+                None => ar.default_stage()?,
+            };
+            let target = if all {
+                CheckTarget::All
+            } else {
+                CheckTarget::Paths(paths)
+            };
+            let p = progress();
+            let b = ar.check(&target, stage, &keyring, &operator, p.as_ref(), &cancel)?;
+            if json {
+                print_json(&b);
+            } else {
+                for pk in &b.packages {
+                    let mark = if pk.verdict == Verdict::Fail {
+                        "不合格"
+                    } else {
+                        "合格  "
+                    };
+                    println!("{mark}  {}  {}", pk.efile_no, pk.opinion);
+                    for f in pk
+                        .findings
+                        .iter()
+                        .filter(|f| matches!(f.verdict, Verdict::Fail | Verdict::Warn))
+                    {
+                        let at = f
+                            .entry
+                            .as_deref()
+                            .map(|e| format!("（{e}）"))
+                            .unwrap_or_default();
+                        println!(
+                            "        [{}] {} {}{at}",
+                            f.item,
+                            f.verdict.label(),
+                            f.reason.as_deref().unwrap_or("")
+                        );
+                    }
+                }
+                for f in &b.batch_findings {
+                    let at = f
+                        .entry
+                        .as_deref()
+                        .map(|e| format!("（{e}）"))
+                        .unwrap_or_default();
+                    println!(
+                        "批次    [{}] {} {}{at}",
+                        f.item,
+                        f.verdict.label(),
+                        f.reason.as_deref().unwrap_or("")
+                    );
+                }
+                println!("{}：{}", stage.label(), b.opinion);
+            }
+            if b.verdict == Verdict::Fail {
                 return Ok(Done::Findings);
             }
         }

@@ -633,3 +633,118 @@ fn a_receiving_archive_trusts_packages_only_through_the_keyring() {
     );
     assert_code(&intake.run(&["verify", "/nonexistent/x.zip"]), 2, "找不到");
 }
+
+#[test]
+fn check_all_records_results_and_moves_passing_cases_to_checked() {
+    let d = hall(4);
+    assert_ok(&d.run_stdin(
+        &["package", "--all", "--operator", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    // Tamper with one sealed package on disk before the check.
+    let pkgs = json(&d.run(&["cases", "--json"]));
+    let victim = pkgs[0]["efile_no"].as_str().unwrap().to_string();
+    let year = pkgs[0]["year"].as_i64().unwrap();
+    let path = d.data.join(format!("packages/{year}/{victim}.zip"));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&path, bytes).unwrap();
+
+    let o = d.run(&["check", "--all", "--operator", "张三", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let b: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(b["stage"], "gd");
+    let packages = b["packages"].as_array().unwrap();
+    assert_eq!(packages.len(), 4);
+    for p in packages {
+        let items: Vec<&str> = p["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["item"].as_str().unwrap())
+            .collect();
+        assert!(items.iter().all(|i| i.starts_with("GD-")), "{items:?}");
+        if p["efile_no"] == victim.as_str() {
+            assert_eq!(p["verdict"], "fail");
+            assert!(
+                p["opinion"].as_str().unwrap().starts_with("不合格："),
+                "{}",
+                p["opinion"]
+            );
+        } else {
+            assert_ne!(p["verdict"], "fail", "{}", p["opinion"]);
+        }
+    }
+    let cases = json(&d.run(&["cases", "--json"]));
+    for c in cases.as_array().unwrap() {
+        let want = if c["efile_no"] == victim.as_str() {
+            "sealed"
+        } else {
+            "checked"
+        };
+        assert_eq!(c["status"], want, "{c}");
+    }
+    // Results are recorded with who and when; the audit chain stays intact.
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    let (n, by): (i64, String) = conn
+        .query_row("SELECT COUNT(*), MAX(checked_by) FROM checks", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((n, by.as_str()), (4, "张三"));
+    let f: i64 = conn
+        .query_row("SELECT COUNT(*) FROM check_findings", [], |r| r.get(0))
+        .unwrap();
+    assert!(f >= 4 * 20);
+    assert_code(&d.run(&["audit", "verify"]), 0, "审计日志完整");
+    // Checking again only looks at what has not passed.
+    let again = d.run(&["check", "--all", "--json"]);
+    let b: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(b["packages"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn check_yj_on_an_intake_machine_with_the_hall_keyring() {
+    let d = hall(2);
+    assert_ok(&d.run_stdin(
+        &["package", "--all", "--operator", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    let ring = d._tmp.path().join("keyring.json");
+    assert_ok(&d.run(&["keyring", "export", "-o", ring.to_str().unwrap()]));
+    let intake = Dir::new();
+    assert_ok(&intake.run(&[
+        "init",
+        "--role",
+        "intake",
+        "--region",
+        "430100",
+        "--fonds",
+        "A01",
+        "--unit",
+        "示范县档案馆",
+    ]));
+    let pk = d.data.join("packages");
+    let o = intake.run(&[
+        "check",
+        pk.to_str().unwrap(),
+        "--keyring",
+        ring.to_str().unwrap(),
+    ]);
+    assert_code(&o, 0, "移交接收检测：合格");
+    assert!(text(&o).contains("YJ-"), "{}", text(&o));
+    // Without the keyring the signer is unknown: a loud failure naming the fingerprint.
+    let fp = json(&d.run(&["operator", "show", "张三", "--json"]))["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let o = intake.run(&["check", pk.to_str().unwrap()]);
+    assert_code(&o, 1, "[YJ-1-1-2]");
+    assert!(text(&o).contains(&fp));
+    assert_code(
+        &intake.run(&["check", pk.to_str().unwrap(), "--stage", "xx"]),
+        2,
+        "应为 gd",
+    );
+}

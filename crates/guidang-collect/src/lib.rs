@@ -8,7 +8,8 @@
 
 pub mod import;
 pub mod names;
-pub mod sniff;
+/// Format detection by content (moved to `guidang-core`, re-exported).
+pub use guidang_core::sniff;
 pub mod source;
 pub mod store;
 

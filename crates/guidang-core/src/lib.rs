@@ -12,6 +12,7 @@ pub mod digest;
 pub mod ids;
 pub mod model;
 pub mod progress;
+pub mod sniff;
 pub mod validate;
 
 pub use codes::*;

@@ -39,6 +39,8 @@ pub struct PackageInput {
     pub suite: Suite,
     /// Materials in order.
     pub materials: Vec<PackageMaterial>,
+    /// The environment recorded in the metadata.
+    pub environment: crate::metadata::Environment,
 }
 
 /// A package written to disk.
@@ -123,6 +125,7 @@ pub fn build_package(
         case: input.case.clone(),
         digest_algo: algo.name().into(),
         materials: input.materials.iter().map(|m| m.meta.clone()).collect(),
+        environment: Some(input.environment.clone()),
     });
     zip.start_file(METADATA_ENTRY, opts(CompressionMethod::Deflated, false))
         .map_err(zip_err)?;

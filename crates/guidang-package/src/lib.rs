@@ -19,11 +19,13 @@ pub mod metadata;
 pub mod reader;
 pub mod seal;
 pub mod verify;
-mod xml;
+pub mod xml;
 
 pub use build::{build_package, BuiltPackage, PackageInput, PackageMaterial};
 pub use seal::{Seal, SealEntry, Signer};
-pub use verify::{verify_package, Finding, Keyring, TrustedKey, VerifyReport};
+pub use verify::{
+    verify_package, verify_package_probed, EntryProbe, Finding, Keyring, TrustedKey, VerifyReport,
+};
 
 /// Name of the metadata entry.
 pub const METADATA_ENTRY: &str = "元数据.xml";

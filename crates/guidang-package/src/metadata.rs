@@ -82,6 +82,26 @@ pub struct MaterialMeta {
     pub digest: String,
 }
 
+/// The software and hardware environment the package was made in (DA/T 70
+/// item 3-3 asks that it be recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    /// Software and version, e.g. `归档通 0.1.0`.
+    pub software: String,
+    /// Operating system and architecture, e.g. `linux x86_64`.
+    pub platform: String,
+}
+
+impl Environment {
+    /// This program's environment.
+    pub fn current(software: &str) -> Environment {
+        Environment {
+            software: software.into(),
+            platform: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+        }
+    }
+}
+
 /// The parsed document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metadata {
@@ -91,6 +111,17 @@ pub struct Metadata {
     pub digest_algo: String,
     /// Materials in order.
     pub materials: Vec<MaterialMeta>,
+    /// Where it was made (absent in packages from other software).
+    pub environment: Option<Environment>,
+}
+
+/// Why `元数据.xml` could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetadataError {
+    /// Not well-formed XML, or refused (DTD): the metadata cannot be read.
+    Unreadable(String),
+    /// Well-formed, but elements are missing or malformed.
+    Invalid(Vec<String>),
 }
 
 const CASE_FIELDS: &[&str] = &[
@@ -177,7 +208,15 @@ pub fn render(m: &Metadata) -> String {
             esc(&f.digest)
         ));
     }
-    x.push_str("  </材料清单>\n</归档信息包>\n");
+    x.push_str("  </材料清单>\n");
+    if let Some(e) = &m.environment {
+        x.push_str(&format!(
+            "  <运行环境>\n    <软件>{}</软件>\n    <平台>{}</平台>\n  </运行环境>\n",
+            esc(&e.software),
+            esc(&e.platform)
+        ));
+    }
+    x.push_str("</归档信息包>\n");
     x
 }
 
@@ -192,8 +231,12 @@ fn need<'a>(n: &'a Node, name: &str, errs: &mut Vec<String>) -> &'a str {
 }
 
 /// Parses `元数据.xml`, listing every missing or malformed element.
-pub fn parse_metadata(bytes: &[u8]) -> Result<Metadata, Vec<String>> {
-    let root = parse(bytes).map_err(|e| vec![e])?;
+pub fn parse_metadata(bytes: &[u8]) -> Result<Metadata, MetadataError> {
+    let root = parse(bytes).map_err(MetadataError::Unreadable)?;
+    parse_root(&root).map_err(MetadataError::Invalid)
+}
+
+fn parse_root(root: &Node) -> Result<Metadata, Vec<String>> {
     let mut errs = Vec::new();
     if root.name != "归档信息包" {
         return Err(vec![format!(
@@ -277,11 +320,16 @@ pub fn parse_metadata(bytes: &[u8]) -> Result<Metadata, Vec<String>> {
             materials.len()
         ));
     }
+    let environment = root.child("运行环境").map(|e| Environment {
+        software: e.text_of("软件").unwrap_or("").to_string(),
+        platform: e.text_of("平台").unwrap_or("").to_string(),
+    });
     if errs.is_empty() {
         Ok(Metadata {
             case: meta_case,
             digest_algo: list.attr("摘要算法").unwrap_or("").to_string(),
             materials,
+            environment,
         })
     } else {
         Err(errs)
@@ -330,6 +378,7 @@ pub(crate) mod tests {
                 format: "pdf".into(),
                 digest: "ab".repeat(32),
             }],
+            environment: Some(Environment::current("归档通 0.1.0")),
         }
     }
 
@@ -341,7 +390,10 @@ pub(crate) mod tests {
         let broken = x
             .replace("<件号>1</件号>", "")
             .replace("<包内总件数>1", "<包内总件数>2");
-        let e = parse_metadata(broken.as_bytes()).unwrap_err().join("\n");
+        let MetadataError::Invalid(e) = parse_metadata(broken.as_bytes()).unwrap_err() else {
+            panic!("well-formed XML");
+        };
+        let e = e.join("\n");
         assert!(
             e.contains("缺少元素 <件号>") && e.contains("包内总件数为 2"),
             "{e}"

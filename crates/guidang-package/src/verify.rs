@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use guidang_core::{CancelFlag, DigestAlgo, Suite};
 use serde::Serialize;
 
-use crate::metadata::{parse_metadata, Metadata};
+use crate::metadata::{parse_metadata, Metadata, MetadataError};
 use crate::reader::{self, read_index, read_small, sequential, stream_entry, Entry};
 use crate::seal::Seal;
 use crate::{METADATA_ENTRY, SEAL_ENTRY};
@@ -86,6 +86,53 @@ pub struct SignerInfo {
     pub trusted: bool,
 }
 
+/// Bytes of one entry kept for format checks, captured during the single
+/// verification pass: the first and last 64 KiB, and the whole entry when it
+/// is at most [`PROBE_FULL`] bytes.
+#[derive(Debug, Clone, Default)]
+pub struct EntryProbe {
+    /// Entry name.
+    pub name: String,
+    /// Bytes read.
+    pub size: u64,
+    /// First bytes.
+    pub head: Vec<u8>,
+    /// Last bytes.
+    pub tail: Vec<u8>,
+    /// The whole content, for small entries.
+    pub full: Option<Vec<u8>>,
+}
+
+/// Head and tail length kept by probes.
+pub const PROBE_EDGE: usize = 64 * 1024;
+/// Entries up to this size are kept whole by probes.
+pub const PROBE_FULL: u64 = 8 << 20;
+
+impl EntryProbe {
+    fn feed(&mut self, b: &[u8]) {
+        self.size += b.len() as u64;
+        if self.head.len() < PROBE_EDGE {
+            let n = (PROBE_EDGE - self.head.len()).min(b.len());
+            self.head.extend_from_slice(&b[..n]);
+        }
+        if b.len() >= PROBE_EDGE {
+            self.tail.clear();
+            self.tail.extend_from_slice(&b[b.len() - PROBE_EDGE..]);
+        } else {
+            self.tail.extend_from_slice(b);
+            if self.tail.len() > PROBE_EDGE {
+                let cut = self.tail.len() - PROBE_EDGE;
+                self.tail.drain(..cut);
+            }
+        }
+        match &mut self.full {
+            Some(f) if self.size <= PROBE_FULL => f.extend_from_slice(b),
+            Some(_) => self.full = None,
+            None => {}
+        }
+    }
+}
+
 /// Result of verifying one package.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
@@ -106,6 +153,9 @@ pub struct VerifyReport {
     pub metadata: Option<Metadata>,
     /// Every problem.
     pub findings: Vec<Finding>,
+    /// Captured entry bytes, when asked for ([`verify_package_probed`]).
+    #[serde(skip)]
+    pub probes: Vec<EntryProbe>,
 }
 
 impl VerifyReport {
@@ -135,6 +185,27 @@ pub fn verify_package(
     algo: DigestAlgo,
     cancel: &CancelFlag,
 ) -> VerifyReport {
+    verify_inner(path, keyring, algo, cancel, false)
+}
+
+/// Like [`verify_package`], also capturing [`EntryProbe`]s of every
+/// readable entry (except the seal) for format checks.
+pub fn verify_package_probed(
+    path: &Path,
+    keyring: &Keyring,
+    algo: DigestAlgo,
+    cancel: &CancelFlag,
+) -> VerifyReport {
+    verify_inner(path, keyring, algo, cancel, true)
+}
+
+fn verify_inner(
+    path: &Path,
+    keyring: &Keyring,
+    algo: DigestAlgo,
+    cancel: &CancelFlag,
+    probe: bool,
+) -> VerifyReport {
     let mut rep = VerifyReport {
         package: path.to_path_buf(),
         efile_no: None,
@@ -144,9 +215,10 @@ pub fn verify_package(
         signer: None,
         metadata: None,
         findings: Vec::new(),
+        probes: Vec::new(),
     };
     let mut acc = Acc(Vec::new());
-    run(path, keyring, algo, cancel, &mut rep, &mut acc);
+    run(path, keyring, algo, cancel, probe, &mut rep, &mut acc);
     rep.findings = acc.0;
     rep
 }
@@ -157,8 +229,7 @@ fn read_xml<T>(
     entry: Option<&Entry>,
     duplicated: bool,
     (name, missing_code, missing_message): (&str, &'static str, &str),
-    invalid_code: &'static str,
-    parse: impl Fn(&[u8]) -> Result<T, Vec<String>>,
+    parse: impl Fn(&[u8]) -> Result<T, (&'static str, Vec<String>)>,
     acc: &mut Acc,
 ) -> Option<T> {
     let Some(e) = entry else {
@@ -171,9 +242,9 @@ fn read_xml<T>(
         .map_err(|p| acc.add("entry.data", Some(name), p.to_string()))
         .ok()?;
     parse(&bytes)
-        .map_err(|errs| {
+        .map_err(|(code, errs)| {
             for m in errs {
-                acc.add(invalid_code, Some(name), m);
+                acc.add(code, Some(name), m);
             }
         })
         .ok()
@@ -184,6 +255,7 @@ fn run(
     keyring: &Keyring,
     algo: DigestAlgo,
     cancel: &CancelFlag,
+    probe: bool,
     rep: &mut VerifyReport,
     acc: &mut Acc,
 ) {
@@ -292,8 +364,12 @@ fn run(
             "package.metadata_missing",
             "缺少元数据文件 元数据.xml",
         ),
-        "metadata.invalid",
-        parse_metadata,
+        |b| {
+            parse_metadata(b).map_err(|e| match e {
+                MetadataError::Unreadable(m) => ("metadata.unreadable", vec![m]),
+                MetadataError::Invalid(v) => ("metadata.invalid", v),
+            })
+        },
         acc,
     );
     let seal = read_xml(
@@ -305,8 +381,7 @@ fn run(
             "seal.missing",
             "缺少固化信息 固化信息.xml，包未经固化",
         ),
-        "seal.invalid",
-        Seal::parse,
+        |b| Seal::parse(b).map_err(|v| ("seal.invalid", v)),
         acc,
     );
     rep.efile_no = metadata.as_ref().map(|m| m.case.efile_no.clone());
@@ -339,9 +414,22 @@ fn run(
             continue;
         }
         let mut h = entry_algo.hasher();
-        match stream_entry(&mut seq, e, |b| h.update(b)) {
+        let mut p = EntryProbe {
+            name: e.name.clone(),
+            full: (e.uncompressed_size <= PROBE_FULL).then(Vec::new),
+            ..Default::default()
+        };
+        match stream_entry(&mut seq, e, |b| {
+            h.update(b);
+            if probe {
+                p.feed(b);
+            }
+        }) {
             Ok(n) => {
                 actual.insert(e.name.clone(), (n, h.finish_hex()));
+                if probe {
+                    rep.probes.push(p);
+                }
             }
             Err(p) => acc.add("entry.data", Some(&e.name), p.to_string()),
         }

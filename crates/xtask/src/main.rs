@@ -12,7 +12,8 @@ use std::process::{exit, Command};
 
 /// Debian packages: Tauri's build (WebKitGTK 4.1), the CJK font, and the
 /// tools the tests drive (Xvfb, xwininfo, ImageMagick, poppler, 7-Zip, zip,
-/// openssl, xmllint).
+/// openssl, xmllint, ClamAV — its scanner only; tests bring their own
+/// signature, no database is downloaded).
 const APT_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -29,6 +30,7 @@ const APT_PACKAGES: &[&str] = &[
     "zip",
     "openssl",
     "libxml2-utils",
+    "clamav",
 ];
 
 fn sh(cmd: &mut Command) {

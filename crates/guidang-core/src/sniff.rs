@@ -1,4 +1,5 @@
-//! Format detection from content (magic bytes), not from the extension.
+//! Format detection from content (magic bytes), not from the extension,
+//! shared by collection (to record the format) and the DA/T 70 checks.
 
 /// Detects the format of a file from its first bytes and its name. Returns a
 /// short stable code: `pdf`, `ofd`, `zip`, `jpeg`, `png`, `tiff`, `gif`,
@@ -53,6 +54,46 @@ pub fn detect(head: &[u8], name: &str) -> &'static str {
         return "txt";
     }
     "unknown"
+}
+
+/// File extensions that agree with a detected format.
+pub fn extensions(format: &str) -> &'static [&'static str] {
+    match format {
+        "pdf" => &["pdf"],
+        "ofd" => &["ofd"],
+        "zip" => &["zip", "docx", "xlsx", "pptx", "odt", "ods", "odp"],
+        "jpeg" => &["jpg", "jpeg", "jpe"],
+        "png" => &["png"],
+        "tiff" => &["tif", "tiff"],
+        "gif" => &["gif"],
+        "bmp" => &["bmp"],
+        "xml" => &["xml"],
+        "mp4" => &["mp4", "m4v", "m4a", "mov"],
+        "mp3" => &["mp3"],
+        "wav" => &["wav"],
+        "txt" => &["txt"],
+        _ => &[],
+    }
+}
+
+/// A Chinese name of a format for messages.
+pub fn label(format: &str) -> &'static str {
+    match format {
+        "pdf" => "PDF 文档",
+        "ofd" => "OFD 版式文档",
+        "zip" => "ZIP 压缩包",
+        "jpeg" => "JPEG 图像",
+        "png" => "PNG 图像",
+        "tiff" => "TIFF 图像",
+        "gif" => "GIF 图像",
+        "bmp" => "BMP 图像",
+        "xml" => "XML 文档",
+        "mp4" => "MP4 音视频",
+        "mp3" => "MP3 音频",
+        "wav" => "WAV 音频",
+        "txt" => "纯文本",
+        _ => "无法识别的格式",
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,756 @@
+//! The check engine: one package at a time from the single verification
+//! pass, a bounded pool of workers across packages, and the checks that
+//! concern a set of packages (serial numbers, foreign files on a carrier).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use chrono::{DateTime, FixedOffset};
+use guidang_core::{
+    electronic_file_no, validate::validate_case, CancelFlag, CaseInput, DigestAlgo, MaterialInput,
+    Progress, Retention,
+};
+use guidang_package::{verify_package_probed, Keyring, METADATA_ENTRY};
+
+use crate::antivirus::{Antivirus, ScanResult};
+use crate::formats::{check_format, executable_problem};
+use crate::items::{item, item_of_verify_code, ITEMS};
+use crate::{opinion, BatchCheck, Finding, PackageCheck, Stage, Verdict};
+
+/// What a package is expected to be (from the catalog at gd, from the batch
+/// manifest at yj).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// Package bytes.
+    pub size: u64,
+    /// Package digest.
+    pub digest: String,
+    /// Number of materials.
+    pub materials: u32,
+    /// Bytes of materials.
+    pub bytes: u64,
+}
+
+/// What the audit log says (at gd, from the catalog).
+#[derive(Debug, Clone, Default)]
+pub struct AuditEvidence {
+    /// Problems of the hash chain (empty: intact).
+    pub chain_problems: Vec<String>,
+    /// 电子文件号 → package digest recorded when it was sealed.
+    pub sealed: HashMap<String, String>,
+}
+
+/// Everything a check needs besides the packages.
+#[derive(Debug, Clone)]
+pub struct CheckContext {
+    /// Stage.
+    pub stage: Stage,
+    /// Trusted sealing keys.
+    pub keyring: Keyring,
+    /// Digest algorithm when a package has no readable seal.
+    pub fallback_algo: DigestAlgo,
+    /// Expected registrations by 电子文件号, with where they come from
+    /// (`目录库登记` / `移交清单`).
+    pub expected: Option<(String, HashMap<String, Expected>)>,
+    /// Audit evidence.
+    pub audit: Option<AuditEvidence>,
+    /// Virus scanner.
+    pub antivirus: Antivirus,
+    /// Now (for "not in the future" checks).
+    pub now: DateTime<FixedOffset>,
+}
+
+/// One problem: verdict, reason, entry.
+type Row = (Verdict, String, Option<String>);
+
+/// Rows being collected for one package.
+struct Rows {
+    stage: Stage,
+    rows: BTreeMap<&'static str, Vec<Row>>,
+}
+
+impl Rows {
+    fn add(
+        &mut self,
+        no: &'static str,
+        v: Verdict,
+        reason: impl Into<String>,
+        entry: Option<&str>,
+    ) {
+        self.rows
+            .entry(no)
+            .or_default()
+            .push((v, reason.into(), entry.map(str::to_string)));
+    }
+    fn fail(&mut self, no: &'static str, reason: impl Into<String>, entry: Option<&str>) {
+        self.add(no, Verdict::Fail, reason, entry)
+    }
+    fn warn(&mut self, no: &'static str, reason: impl Into<String>, entry: Option<&str>) {
+        self.add(no, Verdict::Warn, reason, entry)
+    }
+    fn not_checked(&mut self, no: &'static str, reason: impl Into<String>) {
+        if !self.rows.contains_key(no) {
+            self.add(no, Verdict::NotChecked, reason, None)
+        }
+    }
+    fn finish(self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for it in ITEMS.iter().filter(|i| i.stages.contains(&self.stage)) {
+            let code = format!("{}-{}", self.stage.prefix(), it.no);
+            match self.rows.get(it.no) {
+                None => out.push(Finding {
+                    item: code,
+                    title: it.title.into(),
+                    verdict: Verdict::Pass,
+                    reason: None,
+                    entry: None,
+                }),
+                Some(rows) => {
+                    for (v, reason, entry) in rows {
+                        out.push(Finding {
+                            item: code.clone(),
+                            title: it.title.into(),
+                            verdict: *v,
+                            reason: Some(reason.clone()),
+                            entry: entry.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What the batch-level checks need to know of a package.
+struct Key {
+    efile_no: String,
+    series: Option<(String, i32, String)>,
+    piece_no: Option<u32>,
+}
+
+fn s(v: &str) -> Option<String> {
+    Some(v.to_string())
+}
+
+fn check_one(path: &Path, ctx: &CheckContext, cancel: &CancelFlag) -> (PackageCheck, Key) {
+    let rep = verify_package_probed(path, &ctx.keyring, ctx.fallback_algo, cancel);
+    let mut r = Rows {
+        stage: ctx.stage,
+        rows: BTreeMap::new(),
+    };
+    for f in &rep.findings {
+        r.fail(
+            item_of_verify_code(f.code),
+            f.message.clone(),
+            f.entry.as_deref(),
+        );
+    }
+    let unreadable = rep
+        .findings
+        .iter()
+        .any(|f| matches!(f.code, "zip.unreadable" | "package.unreadable"));
+    let stem = path
+        .file_stem()
+        .map(|x| x.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let efile_no = rep
+        .metadata
+        .as_ref()
+        .map(|m| m.case.efile_no.clone())
+        .unwrap_or(stem);
+    let mut key = Key {
+        efile_no: efile_no.clone(),
+        series: None,
+        piece_no: None,
+    };
+
+    if !unreadable {
+        match &rep.metadata {
+            Some(m) => {
+                let c = &m.case;
+                key.series = Some((c.item_code.clone(), c.year, c.retention.clone()));
+                key.piece_no = Some(c.piece_no);
+                // 1-2-1: the same validation as at collection, on what the package says.
+                let input = CaseInput {
+                    case_no: s(&c.case_no),
+                    case_name: s(&c.case_name),
+                    case_kind: s(&c.case_kind),
+                    item_code: s(&c.item_code),
+                    item_name: s(&c.item_name),
+                    item_type: s(&c.item_type),
+                    applicant_name: s(&c.applicant_name),
+                    applicant_type: s(&c.applicant_type),
+                    applicant_id_type: s(&c.applicant_id_type),
+                    applicant_id_no: s(&c.applicant_id_no),
+                    accepting_unit: s(&c.accepting_unit),
+                    accepted_at: s(&c.accepted_at),
+                    completed_at: s(&c.completed_at),
+                    result: s(&c.result),
+                    result_license_no: c.result_license_no.clone(),
+                    retention: s(&c.retention),
+                    secrecy: s(&c.secrecy),
+                    materials: m
+                        .materials
+                        .iter()
+                        .map(|x| MaterialInput {
+                            category: s(&x.category),
+                            file: s(&x.path),
+                            title: s(&x.title),
+                        })
+                        .collect(),
+                };
+                if let Err(errs) = validate_case(&input, None, ctx.now) {
+                    for e in errs.0 {
+                        r.fail(
+                            "1-2-1",
+                            format!("{}：{}", e.field, e.message),
+                            Some(METADATA_ENTRY),
+                        );
+                    }
+                }
+                match Retention::from_code(&c.retention) {
+                    Some(ret) => {
+                        let expected = electronic_file_no(
+                            &c.region,
+                            &c.fonds,
+                            &c.item_code,
+                            c.year,
+                            ret,
+                            c.piece_no,
+                        );
+                        if expected != c.efile_no {
+                            r.fail(
+                                "1-2-1",
+                                format!(
+                                    "电子文件号 {} 与其组成要素不符（应为 {expected}）",
+                                    c.efile_no
+                                ),
+                                Some(METADATA_ENTRY),
+                            );
+                        }
+                    }
+                    None => r.fail(
+                        "1-2-1",
+                        format!("保管期限“{}”不在代码范围内", c.retention),
+                        Some(METADATA_ENTRY),
+                    ),
+                }
+                if let Ok(t) = DateTime::parse_from_rfc3339(&c.completed_at) {
+                    if chrono::Datelike::year(&t) != c.year {
+                        r.fail(
+                            "1-2-1",
+                            format!("年度 {} 与办结时间 {} 不符", c.year, c.completed_at),
+                            Some(METADATA_ENTRY),
+                        );
+                    }
+                }
+                // 1-3-1: recorded format against the content.
+                for mm in &m.materials {
+                    // An empty file is reported under 2-3-1 and 3-2-1; its format is moot.
+                    if let Some(p) = rep.probes.iter().find(|p| p.name == mm.path && p.size > 0) {
+                        let (fmt, _) = check_format(p);
+                        if fmt != mm.format {
+                            r.fail(
+                                "1-3-1",
+                                format!(
+                                    "元数据记录的格式为“{}”，内容实为{}",
+                                    mm.format,
+                                    guidang_core::sniff::label(fmt)
+                                ),
+                                Some(&mm.path),
+                            );
+                        }
+                    }
+                }
+                // 2-2-2: 件内顺序号 1..n, no gaps or duplicates.
+                let mut seqs: Vec<u32> = m.materials.iter().map(|x| x.seq).collect();
+                seqs.sort_unstable();
+                for (i, sq) in seqs.iter().enumerate() {
+                    if i > 0 && seqs[i - 1] == *sq {
+                        r.fail(
+                            "2-2-2",
+                            format!("件内顺序号 {sq} 重复"),
+                            Some(METADATA_ENTRY),
+                        );
+                    }
+                }
+                let mut want = 1;
+                for sq in seqs
+                    .iter()
+                    .copied()
+                    .collect::<std::collections::BTreeSet<_>>()
+                {
+                    if sq != want {
+                        r.fail(
+                            "2-2-2",
+                            format!("件内顺序号不连续：缺少 {want}"),
+                            Some(METADATA_ENTRY),
+                        );
+                    }
+                    want = sq + 1;
+                }
+                // 2-4-1: scope.
+                if !m.materials.iter().any(|x| x.category == "结果性") {
+                    r.fail(
+                        "2-4-1",
+                        "没有结果性材料；按归档范围，每个办件应有办理结果材料（如决定书、证照）",
+                        None,
+                    );
+                }
+                // 3-3-1: environment.
+                match &m.environment {
+                    Some(e) if !e.software.trim().is_empty() && !e.platform.trim().is_empty() => {}
+                    _ => r.fail(
+                        "3-3-1",
+                        "元数据中没有记录形成文件的软硬件环境（<运行环境>）",
+                        Some(METADATA_ENTRY),
+                    ),
+                }
+            }
+            None => {
+                for no in ["1-2-1", "1-3-1", "2-2-2", "2-4-1", "3-3-1"] {
+                    r.not_checked(no, "元数据无法读取，未能检查此项");
+                }
+            }
+        }
+        // 2-3-1, 3-2-1, 4-1-2 on every material's bytes.
+        for p in rep.probes.iter().filter(|p| p.name != METADATA_ENTRY) {
+            if p.size == 0 {
+                r.fail("2-3-1", "空文件（0 字节），内容缺失", Some(&p.name));
+            }
+            let (_, problems) = check_format(p);
+            for (fail, why) in problems {
+                if fail {
+                    r.fail("3-2-1", why, Some(&p.name))
+                } else {
+                    r.warn("3-2-1", why, Some(&p.name))
+                }
+            }
+            if let Some((fail, why)) = executable_problem(p) {
+                if fail {
+                    r.fail("4-1-2", why, Some(&p.name))
+                } else {
+                    r.warn("4-1-2", why, Some(&p.name))
+                }
+            }
+        }
+        // 4-1-1: virus scan of the package file.
+        match ctx.antivirus.scan(path) {
+            ScanResult::Clean => {}
+            ScanResult::Infected(names) => r.fail(
+                "4-1-1",
+                format!("发现病毒：{}；请隔离该包并通知移交方", names.join("、")),
+                None,
+            ),
+            ScanResult::Error(e) => r.warn(
+                "4-1-1",
+                format!("病毒检查未能完成：{e}；请检查 ClamAV 病毒库"),
+                None,
+            ),
+            ScanResult::NoScanner => r.warn(
+                "4-1-1",
+                "未安装杀毒软件（ClamAV），未进行病毒检查；请安装 clamav 后重新检测",
+                None,
+            ),
+        }
+    } else {
+        for it in ITEMS {
+            r.not_checked(it.no, "包无法读取，未能检查此项");
+        }
+    }
+
+    // 1-5-2 and 2-1-1 against the registration or manifest.
+    let digest = rep.package_digest.clone();
+    match &ctx.expected {
+        Some((source, map)) => match map.get(&efile_no) {
+            Some(e) => {
+                if digest.as_deref() != Some(e.digest.as_str()) {
+                    r.fail(
+                        "1-5-2",
+                        format!(
+                            "包摘要与{source}不符（{source}：{}，实际：{}），包已被替换或改动",
+                            e.digest,
+                            digest.as_deref().unwrap_or("无法计算")
+                        ),
+                        None,
+                    );
+                }
+                if e.size != rep.size {
+                    r.fail(
+                        "2-1-1",
+                        format!(
+                            "包大小与{source}不符（{} 字节，实际 {} 字节）",
+                            e.size, rep.size
+                        ),
+                        None,
+                    );
+                }
+                if let Some(m) = &rep.metadata {
+                    let bytes: u64 = m.materials.iter().map(|x| x.size).sum();
+                    if m.materials.len() as u32 != e.materials || bytes != e.bytes {
+                        r.fail(
+                            "2-1-1",
+                            format!(
+                                "材料 {} 件 {} 字节，与{source}的 {} 件 {} 字节不符",
+                                m.materials.len(),
+                                bytes,
+                                e.materials,
+                                e.bytes
+                            ),
+                            Some(METADATA_ENTRY),
+                        );
+                    }
+                }
+            }
+            None => r.fail(
+                "1-5-2",
+                format!("{source}中没有电子文件号为 {efile_no} 的包"),
+                None,
+            ),
+        },
+        None => {
+            r.not_checked("2-1-1", "没有登记或移交清单可供比对");
+            r.not_checked("1-5-2", "没有登记或移交清单可供比对");
+        }
+    }
+    // 4-3-1: the audit chain and the sealing record.
+    match &ctx.audit {
+        Some(a) => {
+            for p in &a.chain_problems {
+                r.fail("4-3-1", format!("审计日志链断裂：{p}"), None);
+            }
+            match a.sealed.get(&efile_no) {
+                None => r.fail(
+                    "4-3-1",
+                    "审计日志中没有该包的固化记录，包不是经本系统固化的",
+                    None,
+                ),
+                Some(d) if digest.as_deref() != Some(d.as_str()) => r.fail(
+                    "4-3-1",
+                    "审计日志记录的包摘要与实际不符，包在固化后被替换",
+                    None,
+                ),
+                Some(_) => {}
+            }
+        }
+        None => r.not_checked(
+            "4-3-1",
+            "接收方没有移交方的审计日志，由移交清单的签名链证明移交过程",
+        ),
+    }
+    r.not_checked("4-2-1", "检查单个包时不适用；检查整个载体或文件夹时检查");
+
+    let findings = r.finish();
+    let verdict = findings
+        .iter()
+        .map(|f| f.verdict)
+        .filter(|v| *v != Verdict::NotChecked)
+        .max()
+        .unwrap_or(Verdict::Pass);
+    let check = PackageCheck {
+        package: path.to_path_buf(),
+        efile_no,
+        stage: ctx.stage,
+        package_digest: digest,
+        digest_algo: rep.digest_algo.clone(),
+        size: rep.size,
+        verdict,
+        opinion: opinion(&findings),
+        findings,
+    };
+    (check, key)
+}
+
+/// Files in a carrier or folder that are part of a transfer besides the
+/// packages (see the transfer issue's medium layout).
+fn allowed_on_carrier(rel: &str) -> bool {
+    let top = rel.split('/').next().unwrap_or("");
+    rel.ends_with(".zip") && !rel.contains("/其他/")
+        || top == "其他"
+        || matches!(
+            rel,
+            "说明文件.txt"
+                | "目录文件.xml"
+                | "批次清单.json"
+                | "批次清单.sig"
+                | "移交清单.pdf"
+                | "归档目录清单.pdf"
+                | "移交与接收登记表.pdf"
+        )
+}
+
+fn walk(root: &Path) -> std::io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(
+                    p.strip_prefix(root)
+                        .unwrap_or(&p)
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Checks packages: each path is a package, or a folder/carrier whose
+/// `.zip` files are checked and whose other files are judged by 4-2-1.
+/// Runs a bounded pool (one worker per core), reporting progress per package.
+pub fn check_packages(
+    paths: &[PathBuf],
+    ctx: &CheckContext,
+    progress: &dyn Progress,
+    cancel: &CancelFlag,
+) -> std::io::Result<BatchCheck> {
+    let mut files = Vec::new();
+    let mut batch = Vec::new();
+    let mut carrier = false;
+    for p in paths {
+        if p.is_dir() {
+            carrier = true;
+            for rel in walk(p)? {
+                if rel.ends_with(".zip") && !rel.contains("/其他/") && !rel.starts_with("其他/")
+                {
+                    files.push(p.join(&rel));
+                } else if !allowed_on_carrier(&rel) {
+                    let v = if ctx.stage == Stage::Yj {
+                        Verdict::Fail
+                    } else {
+                        Verdict::Warn
+                    };
+                    batch.push(finding(
+                        ctx.stage,
+                        "4-2-1",
+                        v,
+                        "载体中有移交范围以外的文件，请移除后重新移交".into(),
+                        Some(rel),
+                    ));
+                }
+            }
+        } else if p.exists() {
+            files.push(p.clone());
+        } else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("找不到 {}", p.display()),
+            ));
+        }
+    }
+    let total = files.len() as u64;
+    progress.report(0, total, "正在检测");
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<(PackageCheck, Key)>> = (0..files.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..workers {
+            let (tx, next, files) = (tx.clone(), &next, &files);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= files.len() || cancel.is_cancelled() {
+                    break;
+                }
+                if tx.send((i, check_one(&files[i], ctx, cancel))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut done = 0;
+        for (i, r) in rx {
+            done += 1;
+            progress.report(done, total, &r.0.efile_no);
+            results[i] = Some(r);
+        }
+    });
+    if cancel.is_cancelled() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "检测已取消",
+        ));
+    }
+    let (mut packages, keys): (Vec<PackageCheck>, Vec<Key>) = results
+        .into_iter()
+        .map(|r| r.expect("every package checked"))
+        .unzip();
+
+    // 2-2-2 across the set: duplicates and gaps of 件号 within a series.
+    let mut by_efile: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        by_efile.entry(k.efile_no.as_str()).or_default().push(i);
+    }
+    for (ef, idx) in &by_efile {
+        if idx.len() > 1 {
+            for &i in idx {
+                let others: Vec<String> = idx
+                    .iter()
+                    .filter(|j| **j != i)
+                    .map(|j| packages[*j].package.display().to_string())
+                    .collect();
+                push(
+                    &mut packages[i],
+                    "2-2-2",
+                    Verdict::Fail,
+                    format!("电子文件号 {ef} 重复，另见 {}", others.join("、")),
+                    None,
+                );
+            }
+        }
+    }
+    let mut series: BTreeMap<(String, i32, String), Vec<u32>> = BTreeMap::new();
+    for k in &keys {
+        if let (Some(s), Some(n)) = (&k.series, k.piece_no) {
+            series.entry(s.clone()).or_default().push(n);
+        }
+    }
+    for ((item_code, year, ret), mut nos) in series {
+        nos.sort_unstable();
+        nos.dedup();
+        let missing: Vec<String> = (nos[0]..=*nos.last().expect("non-empty"))
+            .filter(|n| nos.binary_search(n).is_err())
+            .map(|n| format!("{n:06}"))
+            .collect();
+        if !missing.is_empty() {
+            let v = if ctx.stage == Stage::Yj {
+                Verdict::Fail
+            } else {
+                Verdict::Warn
+            };
+            batch.push(finding(
+                ctx.stage,
+                "2-2-2",
+                v,
+                format!(
+                    "事项 {item_code} {year} 年 {ret} 的件号不连续，缺少 {}；请核对是否有办件漏交",
+                    missing.join("、")
+                ),
+                None,
+            ));
+        }
+    }
+    // 4-2-1 for a carrier: every package was read back completely.
+    if carrier {
+        for p in packages.iter_mut() {
+            let read_ok = !p.findings.iter().any(|f| {
+                f.verdict == Verdict::Fail
+                    && f.reason
+                        .as_deref()
+                        .is_some_and(|r| r.contains("无法读取") || r.contains("损坏"))
+            });
+            p.findings.retain(|f| !f.item.ends_with("-4-2-1"));
+            let (v, reason) = if read_ok {
+                (Verdict::Pass, None)
+            } else {
+                (Verdict::Fail, Some("载体上的包不能完整读出".to_string()))
+            };
+            p.findings.push(Finding {
+                item: format!("{}-4-2-1", ctx.stage.prefix()),
+                title: item("4-2-1").title.into(),
+                verdict: v,
+                reason,
+                entry: None,
+            });
+            resummarise(p);
+        }
+    }
+    let verdict = packages
+        .iter()
+        .map(|p| p.verdict)
+        .chain(batch.iter().map(|f| f.verdict))
+        .filter(|v| *v != Verdict::NotChecked)
+        .max()
+        .unwrap_or(Verdict::Pass);
+    let failed = packages
+        .iter()
+        .filter(|p| p.verdict == Verdict::Fail)
+        .count();
+    let opinion = if verdict == Verdict::Fail {
+        let names: Vec<&str> = packages
+            .iter()
+            .filter(|p| p.verdict == Verdict::Fail)
+            .take(3)
+            .map(|p| p.efile_no.as_str())
+            .collect();
+        let mut s = format!("不合格：{} 个包中 {failed} 个不合格", packages.len());
+        if !names.is_empty() {
+            s.push_str(&format!(
+                "（{}{}）",
+                names.join("、"),
+                if failed > 3 { " 等" } else { "" }
+            ));
+        }
+        if batch.iter().any(|f| f.verdict == Verdict::Fail) {
+            s.push_str(&format!(
+                "；另有 {} 项批次问题",
+                batch.iter().filter(|f| f.verdict == Verdict::Fail).count()
+            ));
+        }
+        s
+    } else {
+        format!("合格（共 {} 个包）", packages.len())
+    };
+    Ok(BatchCheck {
+        stage: ctx.stage,
+        checked_at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        packages,
+        batch_findings: batch,
+        verdict,
+        opinion,
+    })
+}
+
+fn finding(
+    stage: Stage,
+    no: &str,
+    verdict: Verdict,
+    reason: String,
+    entry: Option<String>,
+) -> Finding {
+    Finding {
+        item: format!("{}-{no}", stage.prefix()),
+        title: item(no).title.into(),
+        verdict,
+        reason: Some(reason),
+        entry,
+    }
+}
+
+fn push(p: &mut PackageCheck, no: &str, v: Verdict, reason: String, entry: Option<String>) {
+    let code = format!("{}-{no}", p.stage.prefix());
+    p.findings
+        .retain(|f| !(f.item == code && f.verdict == Verdict::Pass));
+    p.findings.push(finding(p.stage, no, v, reason, entry));
+    resummarise(p);
+}
+
+fn resummarise(p: &mut PackageCheck) {
+    let order = |f: &Finding| {
+        ITEMS
+            .iter()
+            .position(|i| f.item.ends_with(i.no))
+            .unwrap_or(usize::MAX)
+    };
+    p.findings.sort_by_key(order);
+    p.verdict = p
+        .findings
+        .iter()
+        .map(|f| f.verdict)
+        .filter(|v| *v != Verdict::NotChecked)
+        .max()
+        .unwrap_or(Verdict::Pass);
+    p.opinion = opinion(&p.findings);
+}

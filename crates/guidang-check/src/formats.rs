@@ -1,0 +1,305 @@
+//! Can the content be opened? Format checks on the bytes captured during
+//! the single verification pass (first and last 64 KiB; whole entries up to
+//! 8 MiB). They decide by content, never by extension, and name the
+//! extension when it disagrees.
+//!
+//! - PDF: `%PDF-` header, `startxref` and `%%EOF` in the tail, and no
+//!   `/Encrypt` in the trailer (the 26号 measures require decryption first).
+//! - JPEG: a start-of-frame segment with a non-zero size; the EOI marker.
+//! - PNG: the IHDR chunk with a valid CRC and non-zero size; the IEND chunk.
+//! - TIFF: byte order mark and a first-IFD offset inside the file.
+//! - XML: well-formed, no DTD (whole entries; larger ones get a warning).
+//! - OFD: the container opens and `OFD.xml` parses.
+
+use guidang_core::sniff;
+use guidang_package::EntryProbe;
+
+/// A problem with one entry's format: (is it a failure, reason).
+pub type FormatProblem = (bool, String);
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn jpeg_ok(head: &[u8], tail: &[u8]) -> Result<(), String> {
+    let mut i = 2;
+    let mut size = None;
+    while i + 9 < head.len() {
+        if head[i] != 0xFF {
+            return Err("JPEG 段结构损坏".into());
+        }
+        let marker = head[i + 1];
+        if marker == 0xD8 || (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
+            i += 2;
+            continue;
+        }
+        let len = u16::from_be_bytes([head[i + 2], head[i + 3]]) as usize;
+        let is_sof = (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker);
+        if is_sof {
+            let h = u16::from_be_bytes([head[i + 5], head[i + 6]]);
+            let w = u16::from_be_bytes([head[i + 7], head[i + 8]]);
+            size = Some((w, h));
+            break;
+        }
+        if marker == 0xDA || len < 2 {
+            break;
+        }
+        i += 2 + len;
+    }
+    match size {
+        None => return Err("找不到 JPEG 图像帧头，无法解码".into()),
+        Some((0, _)) | Some((_, 0)) => return Err("JPEG 图像宽或高为 0".into()),
+        _ => {}
+    }
+    let end = tail
+        .iter()
+        .rposition(|b| *b != 0 && *b != b'\n' && *b != b'\r');
+    match end {
+        Some(e) if e >= 1 && tail[e - 1] == 0xFF && tail[e] == 0xD9 => Ok(()),
+        _ => Err("JPEG 文件不完整（缺少结束标记），可能被截断".into()),
+    }
+}
+
+fn png_ok(head: &[u8], tail: &[u8]) -> Result<(), String> {
+    if head.len() < 33 || &head[12..16] != b"IHDR" {
+        return Err("PNG 缺少 IHDR 头".into());
+    }
+    let crc = u32::from_be_bytes(head[29..33].try_into().expect("4 bytes"));
+    if crc32fast::hash(&head[12..29]) != crc {
+        return Err("PNG 头校验值错误，文件已损坏".into());
+    }
+    let w = u32::from_be_bytes(head[16..20].try_into().expect("4 bytes"));
+    let hgt = u32::from_be_bytes(head[20..24].try_into().expect("4 bytes"));
+    if w == 0 || hgt == 0 {
+        return Err("PNG 图像宽或高为 0".into());
+    }
+    if !contains(tail, b"IEND") {
+        return Err("PNG 文件不完整（缺少 IEND），可能被截断".into());
+    }
+    Ok(())
+}
+
+fn tiff_ok(head: &[u8], size: u64) -> Result<(), String> {
+    if head.len() < 8 {
+        return Err("TIFF 文件太短".into());
+    }
+    let off = if head.starts_with(b"II") {
+        u32::from_le_bytes(head[4..8].try_into().expect("4 bytes"))
+    } else {
+        u32::from_be_bytes(head[4..8].try_into().expect("4 bytes"))
+    } as u64;
+    if off < 8 || off >= size {
+        return Err("TIFF 图像目录位置无效，文件已损坏".into());
+    }
+    Ok(())
+}
+
+fn pdf_problems(p: &EntryProbe) -> Vec<FormatProblem> {
+    let mut v = Vec::new();
+    let body: &[u8] = p.full.as_deref().unwrap_or(&p.tail);
+    if !contains(&p.tail, b"%%EOF") {
+        v.push((
+            true,
+            "PDF 文件不完整（缺少 %%EOF 结束标记），可能被截断，无法正常打开".into(),
+        ));
+    }
+    if !contains(&p.tail, b"startxref") {
+        v.push((
+            true,
+            "PDF 缺少交叉引用表位置（startxref），无法正常打开".into(),
+        ));
+    }
+    if contains(body, b"/Encrypt") {
+        v.push((
+            true,
+            "PDF 已加密；按规定加密文件须解密后归档，请取得未加密的版本".into(),
+        ));
+    }
+    v
+}
+
+fn ofd_problem(p: &EntryProbe) -> Option<FormatProblem> {
+    let Some(full) = &p.full else {
+        return Some((false, "OFD 文件较大，未打开检查其内部结构".into()));
+    };
+    let mut z = match zip::ZipArchive::new(std::io::Cursor::new(full.as_slice())) {
+        Ok(z) => z,
+        Err(e) => return Some((true, format!("OFD 容器无法打开：{e}"))),
+    };
+    let mut f = match z.by_name("OFD.xml") {
+        Ok(f) => f,
+        Err(_) => return Some((true, "OFD 容器中没有入口文件 OFD.xml".into())),
+    };
+    let mut xml = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut (&mut f).take(16 << 20), &mut xml) {
+        return Some((true, format!("OFD.xml 无法读取：{e}")));
+    }
+    guidang_package::xml::parse(&xml)
+        .err()
+        .map(|e| (true, format!("OFD.xml 无法解析：{e}")))
+}
+
+use std::io::Read as _;
+
+/// The detected format of an entry and every problem with it.
+pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
+    let base = p.name.rsplit('/').next().unwrap_or(&p.name);
+    let fmt = sniff::detect(&p.head, base);
+    let mut v = Vec::new();
+    if p.size == 0 {
+        v.push((true, "空文件（0 字节），无法打开".to_string()));
+        return (fmt, v);
+    }
+    let ext = base
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let allowed = sniff::extensions(fmt);
+    if fmt != "unknown" && !allowed.contains(&ext.as_str()) {
+        v.push((
+            true,
+            format!(
+                "扩展名“.{ext}”与文件内容（{}）不符，请核对文件是否被改名",
+                sniff::label(fmt)
+            ),
+        ));
+    }
+    match fmt {
+        "pdf" => v.extend(pdf_problems(p)),
+        "jpeg" => v.extend(jpeg_ok(&p.head, &p.tail).err().map(|e| (true, e))),
+        "png" => v.extend(png_ok(&p.head, &p.tail).err().map(|e| (true, e))),
+        "tiff" => v.extend(tiff_ok(&p.head, p.size).err().map(|e| (true, e))),
+        "xml" => match &p.full {
+            Some(b) => v.extend(
+                guidang_package::xml::parse(b)
+                    .err()
+                    .map(|e| (true, format!("XML 无法解析：{e}"))),
+            ),
+            None => v.push((false, "XML 文件较大，只检查了开头".into())),
+        },
+        "ofd" => v.extend(ofd_problem(p)),
+        "zip" => v.push((
+            false,
+            "材料本身是压缩包，其中的文件无法逐一检查；建议解压后分别归档".into(),
+        )),
+        "unknown" => v.push((
+            true,
+            "无法按内容识别文件格式，不是通用、开放的格式，归档后可能无法打开".into(),
+        )),
+        _ => {}
+    }
+    (fmt, v)
+}
+
+/// Executables, scripts and macro-bearing office files (DA/T 70 4-1, flagged
+/// whatever a virus scanner says): (is it a failure, reason).
+pub fn executable_problem(p: &EntryProbe) -> Option<FormatProblem> {
+    let base = p.name.rsplit('/').next().unwrap_or(&p.name);
+    let ext = base
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let h = &p.head;
+    if h.starts_with(b"MZ") {
+        return Some((true, "是 Windows 可执行程序（PE），不得归档".into()));
+    }
+    if h.starts_with(b"\x7fELF") {
+        return Some((true, "是 Linux 可执行程序（ELF），不得归档".into()));
+    }
+    if h.starts_with(&[0xCF, 0xFA, 0xED, 0xFE]) || h.starts_with(&[0xCA, 0xFE, 0xBA, 0xBE]) {
+        return Some((true, "是可执行程序，不得归档".into()));
+    }
+    if h.starts_with(b"#!") {
+        return Some((true, "是脚本文件（以 #! 开头），不得归档".into()));
+    }
+    const SCRIPTS: &[&str] = &[
+        "exe", "dll", "com", "bat", "cmd", "ps1", "vbs", "vbe", "js", "jse", "wsf", "sh", "msi",
+        "scr", "jar", "apk", "lnk", "hta",
+    ];
+    if SCRIPTS.contains(&ext.as_str()) {
+        return Some((
+            true,
+            format!("扩展名 .{ext} 表明是可执行文件或脚本，不得归档"),
+        ));
+    }
+    const MACRO_EXT: &[&str] = &[
+        "docm", "dotm", "xlsm", "xltm", "xlsb", "pptm", "potm", "ppsm",
+    ];
+    if MACRO_EXT.contains(&ext.as_str()) {
+        return Some((
+            true,
+            format!("扩展名 .{ext} 是启用宏的办公文档，宏可能含恶意代码；请另存为 PDF/OFD 后归档"),
+        ));
+    }
+    if h.starts_with(b"PK\x03\x04") {
+        let body: &[u8] = p.full.as_deref().unwrap_or(&p.tail);
+        if contains(body, b"vbaProject.bin") {
+            return Some((
+                true,
+                "办公文档中含有宏（vbaProject.bin），宏可能含恶意代码；请另存为 PDF/OFD 后归档"
+                    .into(),
+            ));
+        }
+    }
+    if h.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Some((
+            false,
+            "旧版 Office 文档（OLE 复合文件）可能含宏；建议另存为 PDF/OFD 后归档".into(),
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(name: &str, data: &[u8]) -> EntryProbe {
+        EntryProbe {
+            name: name.into(),
+            size: data.len() as u64,
+            head: data[..data.len().min(65536)].to_vec(),
+            tail: data[data.len().saturating_sub(65536)..].to_vec(),
+            full: Some(data.to_vec()),
+        }
+    }
+
+    #[test]
+    fn pdf_truncated_encrypted_and_renamed() {
+        let good = b"%PDF-1.4\n1 0 obj<<>>endobj\nxref\ntrailer<<>>\nstartxref\n9\n%%EOF\n";
+        assert!(check_format(&probe("a.pdf", good)).1.is_empty());
+        let (_, p) = check_format(&probe("a.pdf", &good[..30]));
+        assert!(p.iter().any(|(f, m)| *f && m.contains("%%EOF")));
+        let enc = b"%PDF-1.4\ntrailer<</Encrypt 5 0 R>>\nstartxref\n9\n%%EOF\n";
+        assert!(check_format(&probe("a.pdf", enc))
+            .1
+            .iter()
+            .any(|(_, m)| m.contains("已加密")));
+        let (fmt, p) = check_format(&probe("a.jpg", good));
+        assert_eq!(fmt, "pdf");
+        assert!(p
+            .iter()
+            .any(|(_, m)| m.contains("扩展名“.jpg”与文件内容（PDF 文档）不符")));
+    }
+
+    #[test]
+    fn executables_and_macros() {
+        assert!(executable_problem(&probe("a.pdf", b"MZ\x90\0")).unwrap().0);
+        assert!(
+            executable_problem(&probe("run.sh", b"#!/bin/sh\n"))
+                .unwrap()
+                .0
+        );
+        assert!(
+            executable_problem(&probe("表.xlsm", b"PK\x03\x04"))
+                .unwrap()
+                .0
+        );
+        assert!(
+            executable_problem(&probe("表.docx", b"PK\x03\x04....word/vbaProject.bin...."))
+                .unwrap()
+                .0
+        );
+        assert!(executable_problem(&probe("a.pdf", b"%PDF-1.4")).is_none());
+    }
+}

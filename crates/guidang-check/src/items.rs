@@ -1,0 +1,166 @@
+//! The check items. Codes are stable: scripts, reports and the catalog
+//! quote them. Numbers follow DA/T 70-2018 (property-item), with a sub-item.
+
+use crate::Stage;
+
+/// A check item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    /// Number without stage prefix, e.g. `1-1-1`.
+    pub no: &'static str,
+    /// Property: 真实性 / 完整性 / 可用性 / 安全性.
+    pub property: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Stages it applies to.
+    pub stages: &'static [Stage],
+}
+
+const BOTH: &[Stage] = &[Stage::Gd, Stage::Yj];
+
+/// Every item, in report order.
+pub const ITEMS: &[Item] = &[
+    Item {
+        no: "1-1-1",
+        property: "真实性",
+        title: "固化信息有效：签名验证通过，各文件摘要与固化时一致",
+        stages: BOTH,
+    },
+    Item {
+        no: "1-1-2",
+        property: "真实性",
+        title: "固化人公钥在受信任的密钥环中",
+        stages: BOTH,
+    },
+    Item {
+        no: "1-2-1",
+        property: "真实性",
+        title: "元数据准确：长度、类型、代码值域、日期顺序、证件校验码",
+        stages: BOTH,
+    },
+    Item {
+        no: "1-3-1",
+        property: "真实性",
+        title: "内容的电子属性（大小、格式）与元数据一致",
+        stages: BOTH,
+    },
+    Item {
+        no: "1-4-1",
+        property: "真实性",
+        title: "材料存放位置与元数据记录一致，包内无其他文件",
+        stages: BOTH,
+    },
+    Item {
+        no: "1-5-1",
+        property: "真实性",
+        title: "包结构符合规范，包名与电子文件号一致",
+        stages: BOTH,
+    },
+    Item {
+        no: "1-5-2",
+        property: "真实性",
+        title: "包摘要与登记（归档时）或移交清单（接收时）一致：所收即所发",
+        stages: BOTH,
+    },
+    Item {
+        no: "2-1-1",
+        property: "完整性",
+        title: "包的大小、材料件数和字节数与登记或移交清单一致",
+        stages: BOTH,
+    },
+    Item {
+        no: "2-2-1",
+        property: "完整性",
+        title: "元数据必填项齐全",
+        stages: BOTH,
+    },
+    Item {
+        no: "2-2-2",
+        property: "完整性",
+        title: "件号、件内顺序号连续且不重复",
+        stages: BOTH,
+    },
+    Item {
+        no: "2-3-1",
+        property: "完整性",
+        title: "内容数据完整，无缺失文件和空文件",
+        stages: BOTH,
+    },
+    Item {
+        no: "2-4-1",
+        property: "完整性",
+        title: "符合归档范围：有结果性材料，包内件数与元数据一致",
+        stages: BOTH,
+    },
+    Item {
+        no: "3-1-1",
+        property: "可用性",
+        title: "元数据可以读取（XML 可解析，不含 DTD 和外部实体）",
+        stages: BOTH,
+    },
+    Item {
+        no: "3-2-1",
+        property: "可用性",
+        title: "格式按内容识别且能够打开，扩展名与内容相符",
+        stages: BOTH,
+    },
+    Item {
+        no: "3-3-1",
+        property: "可用性",
+        title: "形成的软硬件环境已记录",
+        stages: BOTH,
+    },
+    Item {
+        no: "3-4-1",
+        property: "可用性",
+        title: "无加密，只用标准压缩，无压缩炸弹",
+        stages: BOTH,
+    },
+    Item {
+        no: "4-1-1",
+        property: "安全性",
+        title: "病毒检查",
+        stages: BOTH,
+    },
+    Item {
+        no: "4-1-2",
+        property: "安全性",
+        title: "无可执行文件、脚本和含宏的办公文档",
+        stages: BOTH,
+    },
+    Item {
+        no: "4-2-1",
+        property: "安全性",
+        title: "载体中无移交范围以外的文件，内容可完整读出",
+        stages: BOTH,
+    },
+    Item {
+        no: "4-3-1",
+        property: "安全性",
+        title: "固化和移交过程的审计链完整",
+        stages: BOTH,
+    },
+];
+
+/// The item with this number.
+pub fn item(no: &str) -> &'static Item {
+    ITEMS.iter().find(|i| i.no == no).expect("known item")
+}
+
+/// Maps a verification finding code of `guidang-package` to its item.
+pub fn item_of_verify_code(code: &str) -> &'static str {
+    match code {
+        "seal.untrusted_key" => "1-1-2",
+        "seal.missing" | "seal.invalid" | "seal.signature" | "seal.fingerprint"
+        | "entry.digest" | "entry.size" | "entry.data" => "1-1-1",
+        "metadata.material_mismatch" => "1-3-1",
+        "entry.unsealed" => "1-4-1",
+        "metadata.material_missing" => "2-3-1",
+        "zip.encrypted" | "zip.method" | "zip.bomb" => "3-4-1",
+        "entry.missing" => "2-3-1",
+        "metadata.invalid" => "2-2-1",
+        "metadata.unreadable" | "package.metadata_missing" => "3-1-1",
+        "check.cancelled" => "4-2-1",
+        _ => "1-5-1",
+    }
+}
