@@ -180,6 +180,25 @@ impl Archive {
         Ok(batch)
     }
 
+    /// Writes the PDF check report of a batch (atomically).
+    pub fn write_check_report(
+        &self,
+        batch: &BatchCheck,
+        operator: &str,
+        path: &std::path::Path,
+    ) -> Result<()> {
+        let info = guidang_check::report::ReportInfo {
+            unit: self.unit()?.unit_name,
+            operator: operator.into(),
+        };
+        let pdf = guidang_check::report::report_pdf(batch, &info)
+            .map_err(|e| Error::Check(e.to_string()))?;
+        guidang_collect::store::write_atomic(path, &pdf).map_err(|source| Error::DataDir {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
     /// The latest recorded check of a package.
     pub fn latest_check(
         &self,

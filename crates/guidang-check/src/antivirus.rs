@@ -56,36 +56,64 @@ impl Antivirus {
         }
     }
 
-    /// Scans one file.
-    pub fn scan(&self, file: &Path) -> ScanResult {
+    /// Scans many files in one `clamscan` run (the signature database is
+    /// loaded once), returning one result per file, in order.
+    pub fn scan_many(&self, files: &[PathBuf]) -> Vec<ScanResult> {
         let Antivirus::ClamScan { program, database } = self else {
-            return ScanResult::NoScanner;
+            return files.iter().map(|_| ScanResult::NoScanner).collect();
         };
+        if files.is_empty() {
+            return Vec::new();
+        }
         let mut c = Command::new(program);
         c.args(["--no-summary", "--stdout", "--infected"]);
         if let Some(db) = database {
             c.arg("-d").arg(db);
         }
-        let out = match c.arg(file).output() {
+        let out = match c.args(files).output() {
             Ok(o) => o,
-            Err(e) => return ScanResult::Error(format!("无法运行 clamscan：{e}")),
+            Err(e) => {
+                return files
+                    .iter()
+                    .map(|_| ScanResult::Error(format!("无法运行 clamscan：{e}")))
+                    .collect()
+            }
         };
-        let text = String::from_utf8_lossy(&out.stdout);
         match out.status.code() {
-            Some(0) => ScanResult::Clean,
-            Some(1) => ScanResult::Infected(
-                text.lines()
-                    .filter_map(|l| l.strip_suffix(" FOUND"))
-                    .map(|l| l.rsplit(": ").next().unwrap_or(l).to_string())
-                    .collect(),
-            ),
-            _ => ScanResult::Error(
-                String::from_utf8_lossy(&out.stderr)
-                    .lines()
-                    .next()
-                    .unwrap_or("clamscan 出错")
-                    .to_string(),
-            ),
+            Some(0) => files.iter().map(|_| ScanResult::Clean).collect(),
+            Some(1) => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                files
+                    .iter()
+                    .map(|f| {
+                        let prefix = format!("{}: ", f.display());
+                        let found: Vec<String> = text
+                            .lines()
+                            .filter_map(|l| l.strip_prefix(&prefix))
+                            .filter_map(|l| l.strip_suffix(" FOUND"))
+                            .map(str::to_string)
+                            .collect();
+                        if found.is_empty() {
+                            ScanResult::Clean
+                        } else {
+                            ScanResult::Infected(found)
+                        }
+                    })
+                    .collect()
+            }
+            _ => {
+                let err = String::from_utf8_lossy(&out.stderr);
+                let why = if err.contains("No supported database files found") {
+                    "ClamAV 病毒库不存在，请在联网机器上下载病毒库后复制到本机（见 docs/checks.md）"
+                        .to_string()
+                } else {
+                    err.lines().next().unwrap_or("clamscan 出错").to_string()
+                };
+                files
+                    .iter()
+                    .map(|_| ScanResult::Error(why.clone()))
+                    .collect()
+            }
         }
     }
 }

@@ -135,7 +135,12 @@ fn s(v: &str) -> Option<String> {
     Some(v.to_string())
 }
 
-fn check_one(path: &Path, ctx: &CheckContext, cancel: &CancelFlag) -> (PackageCheck, Key) {
+fn check_one(
+    path: &Path,
+    ctx: &CheckContext,
+    scan: &ScanResult,
+    cancel: &CancelFlag,
+) -> (PackageCheck, Key) {
     let rep = verify_package_probed(path, &ctx.keyring, ctx.fallback_algo, cancel);
     let mut r = Rows {
         stage: ctx.stage,
@@ -338,18 +343,14 @@ fn check_one(path: &Path, ctx: &CheckContext, cancel: &CancelFlag) -> (PackageCh
             }
         }
         // 4-1-1: virus scan of the package file.
-        match ctx.antivirus.scan(path) {
+        match scan {
             ScanResult::Clean => {}
             ScanResult::Infected(names) => r.fail(
                 "4-1-1",
                 format!("发现病毒：{}；请隔离该包并通知移交方", names.join("、")),
                 None,
             ),
-            ScanResult::Error(e) => r.warn(
-                "4-1-1",
-                format!("病毒检查未能完成：{e}；请检查 ClamAV 病毒库"),
-                None,
-            ),
+            ScanResult::Error(e) => r.warn("4-1-1", format!("病毒检查未能完成：{e}"), None),
             ScanResult::NoScanner => r.warn(
                 "4-1-1",
                 "未安装杀毒软件（ClamAV），未进行病毒检查；请安装 clamav 后重新检测",
@@ -548,6 +549,8 @@ pub fn check_packages(
         }
     }
     let total = files.len() as u64;
+    progress.report(0, total, "正在检查病毒");
+    let scans = ctx.antivirus.scan_many(&files);
     progress.report(0, total, "正在检测");
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -558,13 +561,16 @@ pub fn check_packages(
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel();
         for _ in 0..workers {
-            let (tx, next, files) = (tx.clone(), &next, &files);
+            let (tx, next, files, scans) = (tx.clone(), &next, &files, &scans);
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= files.len() || cancel.is_cancelled() {
                     break;
                 }
-                if tx.send((i, check_one(&files[i], ctx, cancel))).is_err() {
+                if tx
+                    .send((i, check_one(&files[i], ctx, &scans[i], cancel)))
+                    .is_err()
+                {
                     break;
                 }
             });

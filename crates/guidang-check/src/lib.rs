@@ -15,6 +15,7 @@ pub mod antivirus;
 pub mod engine;
 pub mod formats;
 pub mod items;
+pub mod report;
 
 pub use engine::{check_packages, AuditEvidence, CheckContext, Expected};
 pub use items::{Item, ITEMS};

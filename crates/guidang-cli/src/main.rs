@@ -192,6 +192,9 @@ enum Command {
         /// Print every finding as JSON.
         #[arg(long)]
         json: bool,
+        /// Also write the check report as a PDF (Chinese, A4).
+        #[arg(long, value_name = "FILE.pdf")]
+        report: Option<PathBuf>,
     },
     /// Export or show the unit's keyring (operators' public keys).
     Keyring {
@@ -727,6 +730,7 @@ fn run(cli: Cli) -> Result<Done, Error> {
             keyring,
             operator,
             json,
+            report,
         } => {
             use guidang_api::checking::CheckTarget;
             use guidang_check::{Stage, Verdict};
@@ -748,6 +752,10 @@ fn run(cli: Cli) -> Result<Done, Error> {
             };
             let p = progress();
             let b = ar.check(&target, stage, &keyring, &operator, p.as_ref(), &cancel)?;
+            if let Some(path) = &report {
+                ar.write_check_report(&b, &operator, path)?;
+                eprintln!("检测报告已写入 {}", path.display());
+            }
             if json {
                 print_json(&b);
             } else {

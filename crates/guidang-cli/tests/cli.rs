@@ -748,3 +748,79 @@ fn check_yj_on_an_intake_machine_with_the_hall_keyring() {
         "应为 gd",
     );
 }
+
+#[test]
+fn check_report_pdf_renders_chinese_and_lists_every_failure() {
+    let d = hall(3);
+    assert_ok(&d.run_stdin(
+        &["package", "--all", "--operator", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    let cases = json(&d.run(&["cases", "--json"]));
+    let victim = cases[0]["efile_no"].as_str().unwrap().to_string();
+    let p = d
+        .data
+        .join(format!("packages/{}/{victim}.zip", cases[0]["year"]));
+    let mut bytes = std::fs::read(&p).unwrap();
+    let i = bytes.len() / 3;
+    bytes[i] ^= 1;
+    std::fs::write(&p, bytes).unwrap();
+    let pdf = d._tmp.path().join("四性检测报告.pdf");
+    let o = d.run(&[
+        "check",
+        "--all",
+        "--operator",
+        "张三",
+        "--json",
+        "--report",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let b: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let size = std::fs::metadata(&pdf).unwrap().len();
+    assert!(size < 400_000, "the font is subset: {size} bytes");
+    let t = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(t.status.success());
+    let text = String::from_utf8(t.stdout).unwrap();
+    // Compare without white space: the layout spaces columns freely.
+    let flat: String = text.split_whitespace().collect();
+    for needle in [
+        "电子档案四性检测报告",
+        "归档检测（GD）",
+        "示范镇人民政府",
+        "检测人：张三",
+        "第1页共",
+        "不合格",
+        "CRC-32校验值不符",
+    ] {
+        assert!(
+            flat.contains(needle),
+            "“{needle}” not in the PDF text:\n{text}"
+        );
+    }
+    // Every package and every failed item of the JSON appears in the PDF.
+    for p in b["packages"].as_array().unwrap() {
+        assert!(
+            flat.contains(p["efile_no"].as_str().unwrap()),
+            "{} missing",
+            p["efile_no"]
+        );
+        for f in p["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["verdict"] == "fail")
+        {
+            assert!(
+                flat.contains(f["item"].as_str().unwrap()),
+                "{} missing",
+                f["item"]
+            );
+        }
+    }
+}

@@ -307,6 +307,19 @@ fn bench(args: &[String]) {
         pkg_bytes / t_ver
     );
 
+    // Four-property check of every package, against openssl over the same bytes.
+    let (t_chk, _) = run_timed(&mut g(&["check", "--all"]), None);
+    let pkg_files = tree_bytes(&pkgs).2;
+    let mut dgst = Command::new("openssl");
+    dgst.args(["dgst", "-sm3"]).args(&pkg_files);
+    let (t_pd, _) = run_timed(&mut dgst, None);
+    println!(
+        "check --all (DA/T 70, gd): {t_chk:.2} s, {:.1} MB/s; openssl dgst -sm3 on the same packages {:.1} MB/s; ratio {:.2} (target >= 0.8)",
+        pkg_bytes / t_chk,
+        pkg_bytes / t_pd,
+        t_pd / t_chk
+    );
+
     // Hashing: one large file, ours against openssl on the same bytes.
     let big = work.join("hash.bin");
     {
