@@ -68,6 +68,12 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A batch could not be created or used (every reason listed).
+    #[error("无法组批：\n{}", .0.join("\n"))]
+    BatchRefused(Vec<String>),
+    /// No such batch.
+    #[error("没有批次编号为 {0} 的批次；可用 guidang batch list 查看")]
+    NoSuchBatch(String),
     /// A check could not run.
     #[error("检测无法进行：{0}")]
     Check(String),
@@ -124,6 +130,8 @@ impl Error {
             Error::NotFound(_) => "path_not_found",
             Error::BadKeyring { .. } => "bad_keyring",
             Error::Check(_) => "check_failed",
+            Error::BatchRefused(_) => "batch_refused",
+            Error::NoSuchBatch(_) => "no_such_batch",
         }
     }
 }

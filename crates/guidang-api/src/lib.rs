@@ -5,6 +5,7 @@
 //! Errors are one typed enum, [`Error`], with a stable machine code
 //! ([`Error::code`]) and a Chinese message that says what to do.
 
+pub mod batching;
 pub mod checking;
 mod error;
 pub mod packaging;

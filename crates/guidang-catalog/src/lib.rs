@@ -9,6 +9,7 @@
 //! audit entry, so a crash leaves either both or neither.
 
 pub mod audit;
+pub mod batches;
 pub mod cases;
 pub mod checks;
 mod error;

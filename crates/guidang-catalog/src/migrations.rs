@@ -136,6 +136,42 @@ CREATE TABLE check_findings (
 ) STRICT;
 CREATE INDEX check_findings_check ON check_findings(check_id);
 "#,
+    // 4: transfer batches (移交批次) and opinions on opening for use.
+    r#"
+ALTER TABLE items ADD COLUMN open_opinion TEXT NOT NULL DEFAULT '开放';
+ALTER TABLE items ADD COLUMN open_reason TEXT;
+ALTER TABLE cases ADD COLUMN open_opinion TEXT;
+ALTER TABLE cases ADD COLUMN open_reason TEXT;
+CREATE TABLE batches (
+    id          INTEGER PRIMARY KEY,
+    batch_no    TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    digest_algo TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    corrects    TEXT REFERENCES batches(batch_no),
+    packages    INTEGER NOT NULL,
+    bytes       INTEGER NOT NULL,
+    path        TEXT NOT NULL,
+    status      TEXT NOT NULL
+) STRICT;
+CREATE TABLE batch_items (
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    seq      INTEGER NOT NULL,
+    case_id  INTEGER NOT NULL REFERENCES cases(id),
+    efile_no TEXT NOT NULL,
+    PRIMARY KEY (batch_id, seq)
+) STRICT;
+CREATE TRIGGER batches_immutable BEFORE UPDATE OF batch_no, created_at, created_by, digest_algo, digest, fingerprint, corrects, packages, bytes, path ON batches
+BEGIN SELECT RAISE(ABORT, 'batches are immutable; corrections go into a new batch'); END;
+CREATE TRIGGER batches_no_delete BEFORE DELETE ON batches
+BEGIN SELECT RAISE(ABORT, 'batches are immutable; corrections go into a new batch'); END;
+CREATE TRIGGER batch_items_immutable BEFORE UPDATE ON batch_items
+BEGIN SELECT RAISE(ABORT, 'batches are immutable'); END;
+CREATE TRIGGER batch_items_no_delete BEFORE DELETE ON batch_items
+BEGIN SELECT RAISE(ABORT, 'batches are immutable'); END;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -282,6 +282,52 @@ mod tests {
             .any(|(_, m)| m.contains("扩展名“.jpg”与文件内容（PDF 文档）不符")));
     }
 
+    fn ofd(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (n, d) in entries {
+            z.start_file(*n, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut z, d).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn ofd_container_and_entry_document() {
+        let good = ofd(&[("OFD.xml", "<?xml version=\"1.0\"?><ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:DocBody/></ofd:OFD>".as_bytes())]);
+        let (fmt, p) = check_format(&probe("发票.ofd", &good));
+        assert_eq!(fmt, "ofd");
+        assert!(p.is_empty(), "{p:?}");
+        let (_, p) = check_format(&probe("发票.ofd", &ofd(&[("Doc_0/Document.xml", b"<x/>")])));
+        assert!(p.iter().any(|(f, m)| *f && m.contains("OFD.xml")), "{p:?}");
+        let (_, p) = check_format(&probe("发票.ofd", &ofd(&[("OFD.xml", b"<ofd:OFD>")])));
+        assert!(p.iter().any(|(f, m)| *f && m.contains("无法解析")), "{p:?}");
+    }
+
+    #[test]
+    fn tiff_and_png_headers() {
+        let mut tiff = b"II*\0".to_vec();
+        tiff.extend(8u32.to_le_bytes());
+        tiff.extend([0u8; 20]);
+        assert!(check_format(&probe("扫描.tif", &tiff)).1.is_empty());
+        let mut bad = b"II*\0".to_vec();
+        bad.extend(9999u32.to_le_bytes());
+        assert!(check_format(&probe("扫描.tif", &bad))
+            .1
+            .iter()
+            .any(|(f, _)| *f));
+        // A PNG whose header CRC was damaged.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\0\0\0\0".to_vec();
+        png.extend(crc32fast::hash(&png[12..29]).to_be_bytes());
+        png.extend(b"\0\0\0\0IEND\xaeB`\x82");
+        assert!(check_format(&probe("签名.png", &png)).1.is_empty());
+        png[20] ^= 1;
+        assert!(check_format(&probe("签名.png", &png))
+            .1
+            .iter()
+            .any(|(_, m)| m.contains("校验值错误")));
+    }
+
     #[test]
     fn executables_and_macros() {
         assert!(executable_problem(&probe("a.pdf", b"MZ\x90\0")).unwrap().0);

@@ -196,6 +196,26 @@ enum Command {
         #[arg(long, value_name = "FILE.pdf")]
         report: Option<PathBuf>,
     },
+    /// Transfer batches (移交批次).
+    Batch {
+        #[command(subcommand)]
+        command: BatchCommand,
+    },
+    /// Set the opinion on opening for use (开放利用意见) of an item or a case.
+    OpenOpinion {
+        /// A service item's default (事项编码).
+        #[arg(long, conflicts_with = "case", required_unless_present = "case")]
+        item: Option<String>,
+        /// One case (办件编号).
+        #[arg(long)]
+        case: Option<String>,
+        /// 开放, 控制使用 or 不开放.
+        #[arg(long)]
+        opinion: String,
+        /// Required unless 开放.
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Export or show the unit's keyring (operators' public keys).
     Keyring {
         #[command(subcommand)]
@@ -209,6 +229,44 @@ enum Command {
         algo: String,
         /// Files.
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BatchCommand {
+    /// Group checked packages into a new, signed batch.
+    Create {
+        /// Every case that passed the archiving check and is in no batch.
+        #[arg(long, conflicts_with = "cases")]
+        all_ready: bool,
+        /// 办件编号 of the cases (all must be ready).
+        cases: Vec<String>,
+        /// The transferring operator (移交人), who signs the manifest.
+        #[arg(long)]
+        operator: String,
+        /// Read the PIN as one line from standard input.
+        #[arg(long)]
+        pin_stdin: bool,
+        /// The batch this one corrects (再次移交).
+        #[arg(long)]
+        corrects: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List batches.
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a batch's manifest (its signature is verified first).
+    Show {
+        /// 批次编号.
+        batch_no: String,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -803,6 +861,94 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 return Ok(Done::Findings);
             }
         }
+        Command::Batch { command } => match command {
+            BatchCommand::Create {
+                all_ready,
+                cases,
+                operator,
+                pin_stdin,
+                corrects,
+                json,
+            } => {
+                use guidang_api::batching::BatchSelection;
+                if !all_ready && cases.is_empty() {
+                    return Err(Error::BatchRefused(vec![
+                        "请给出办件编号，或用 --all-ready 组批全部已通过检测的办件".into(),
+                    ]));
+                }
+                ar.operator(&operator)?;
+                let pin = read_pin_once(pin_stdin)?;
+                let sel = if all_ready {
+                    BatchSelection::AllReady
+                } else {
+                    BatchSelection::Cases(cases)
+                };
+                let b = ar.create_batch(&sel, &operator, &pin, corrects.as_deref())?;
+                if json {
+                    print_json(&b);
+                } else {
+                    println!("批次编号：{}", b.batch_no);
+                    println!("归档信息包：{} 个，{} 字节", b.packages, b.bytes);
+                    println!("批次摘要（{}）：{}", b.digest_algo, b.digest);
+                    println!("移交人公钥指纹：{}", b.fingerprint);
+                    println!("批次清单：{}", b.dir.display());
+                }
+            }
+            BatchCommand::List { json } => {
+                let bs = ar.batches()?;
+                if json {
+                    print_json(&bs);
+                } else {
+                    for b in &bs {
+                        println!(
+                            "{}\t{}\t{} 个包\t{}\t{}",
+                            b.batch_no, b.created_at, b.packages, b.created_by, b.status
+                        );
+                    }
+                    println!("合计 {} 个批次", bs.len());
+                }
+            }
+            BatchCommand::Show { batch_no, json } => {
+                let (m, sig) = ar.batch_manifest(&batch_no)?;
+                if json {
+                    print_json(&serde_json::json!({"manifest": m, "signature": sig}));
+                } else {
+                    println!("批次编号：{}（{}）", m.batch_no, m.unit.name);
+                    if let Some(c) = &m.corrects {
+                        println!("更正批次：{c}");
+                    }
+                    println!("移交人：{}　公钥指纹：{}", sig.operator, sig.fingerprint);
+                    println!("批次摘要（{}）：{}", sig.digest_algo, sig.manifest_digest);
+                    for p in &m.packages {
+                        println!(
+                            "{:>3}. {}  {}  {}  {}  {}",
+                            p.seq,
+                            p.efile_no,
+                            p.item_name,
+                            p.retention,
+                            p.open_opinion,
+                            p.check_opinion
+                        );
+                    }
+                }
+            }
+        },
+        Command::OpenOpinion {
+            item,
+            case,
+            opinion,
+            reason,
+        } => match (item, case) {
+            (Some(code), _) => {
+                ar.set_item_open(&code, &opinion, reason.as_deref())?;
+                println!("事项 {code} 的默认开放利用意见已设为“{opinion}”");
+            }
+            (None, Some(no)) => {
+                ar.set_case_open(&no, &opinion, reason.as_deref())?;
+                println!("办件 {no} 的开放利用意见已设为“{opinion}”");
+            }
+            (None, None) => unreachable!("clap requires one"),
+        },
         Command::Keyring { command } => match command {
             KeyringCommand::Export { output } => {
                 let k = ar.export_keyring(&output)?;

@@ -824,3 +824,212 @@ fn check_report_pdf_renders_chinese_and_lists_every_failure() {
         }
     }
 }
+
+/// A hall whose `n` cases are packaged and checked.
+fn checked_hall(n: u32) -> Dir {
+    let d = hall(n);
+    assert_ok(&d.run_stdin(
+        &["package", "--all", "--operator", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    let o = d.run(&["check", "--all"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    d
+}
+
+#[test]
+fn batch_create_signs_a_manifest_and_moves_cases_in_batch() {
+    let d = checked_hall(3);
+    let cases = json(&d.run(&["cases", "--json"]));
+    let item = cases[0]["item_code"].as_str().unwrap().to_string();
+    // Opinions on opening: a reason is required unless 开放.
+    assert_code(
+        &d.run(&["open-opinion", "--item", &item, "--opinion", "控制使用"]),
+        2,
+        "必须说明理由",
+    );
+    assert_ok(&d.run(&[
+        "open-opinion",
+        "--item",
+        &item,
+        "--opinion",
+        "控制使用",
+        "--reason",
+        "涉及个人隐私",
+    ]));
+    let one = cases[1]["case_no"].as_str().unwrap().to_string();
+    assert_ok(&d.run(&[
+        "open-opinion",
+        "--case",
+        &one,
+        "--opinion",
+        "不开放",
+        "--reason",
+        "涉及未成年人",
+    ]));
+
+    let b = json(&d.run_stdin(
+        &[
+            "batch",
+            "create",
+            "--all-ready",
+            "--operator",
+            "张三",
+            "--pin-stdin",
+            "--json",
+        ],
+        "246810\n",
+    ));
+    let no = b["batch_no"].as_str().unwrap().to_string();
+    let today = chrono_free_today().replace('-', "");
+    assert_eq!(no, format!("430124-{today}-01"));
+    assert_eq!(b["packages"], 3);
+    assert_eq!(b["digest_algo"], "SM3");
+    // The batch digest is the SM3 of the manifest file as written.
+    let manifest = d.data.join(format!("batches/{no}/批次清单.json"));
+    let o = Command::new("openssl")
+        .args(["dgst", "-sm3", "-r"])
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap(),
+        b["digest"].as_str().unwrap()
+    );
+    let shown = json(&d.run(&["batch", "show", &no, "--json"]));
+    let pk = shown["manifest"]["packages"].as_array().unwrap();
+    assert_eq!(pk.len(), 3);
+    for p in pk {
+        assert!(
+            p["check_opinion"].as_str().unwrap().starts_with("合格"),
+            "{p}"
+        );
+        let want = if p["case_no"] == one.as_str() {
+            "不开放"
+        } else if p["item_code"] == item.as_str() {
+            "控制使用"
+        } else {
+            "开放"
+        };
+        assert_eq!(p["open_opinion"], want, "{p}");
+    }
+    let all = json(&d.run(&["cases", "--json"]));
+    assert!(all
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["status"] == "in_batch"));
+    // Nothing is ready any more; a second batch is refused with the reason.
+    assert_code(
+        &d.run_stdin(
+            &[
+                "batch",
+                "create",
+                "--all-ready",
+                "--operator",
+                "张三",
+                "--pin-stdin",
+            ],
+            "246810\n",
+        ),
+        2,
+        "没有可以组批的办件",
+    );
+    assert_code(
+        &d.run_stdin(
+            &["batch", "create", &one, "--operator", "张三", "--pin-stdin"],
+            "246810\n",
+        ),
+        2,
+        &format!("已在批次 {no} 中"),
+    );
+    // Cases in a batch keep their opinion.
+    assert_code(
+        &d.run(&["open-opinion", "--case", &one, "--opinion", "开放"]),
+        2,
+        "已组批",
+    );
+    // Batches are immutable in the catalog...
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    let e = conn
+        .execute("UPDATE batches SET digest = 'x'", [])
+        .unwrap_err();
+    assert!(e.to_string().contains("immutable"));
+    assert!(conn.execute("DELETE FROM batch_items", []).is_err());
+    // ...and a manifest edited on disk is caught.
+    let text_m = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("不开放", "开放");
+    std::fs::write(&manifest, text_m).unwrap();
+    assert_code(&d.run(&["batch", "show", &no]), 2, "清单被修改");
+    assert_code(&d.run(&["audit", "verify"]), 0, "审计日志完整");
+}
+
+#[test]
+fn batch_create_with_an_unready_case_creates_nothing() {
+    let d = checked_hall(2);
+    // A third case collected but not packaged or checked.
+    let tree = d._tmp.path().join("more");
+    write_case(&tree.join("LATE-0001"), "LATE-0001", "非密");
+    assert_ok(&d.run(&["collect", tree.to_str().unwrap()]));
+    let ready: Vec<String> = json(&d.run(&["cases", "--status", "checked", "--json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["case_no"].as_str().unwrap().to_string())
+        .collect();
+    let mut args = vec![
+        "batch",
+        "create",
+        "--operator",
+        "张三",
+        "--pin-stdin",
+        "LATE-0001",
+    ];
+    args.extend(ready.iter().map(String::as_str));
+    let o = d.run_stdin(&args, "246810\n");
+    assert_code(&o, 2, "LATE-0001：尚未通过归档检测（状态：已收集）");
+    assert!(text(&o).contains("batch_refused"));
+    assert!(!d.data.join("batches").exists());
+    assert_eq!(
+        json(&d.run(&["batch", "list", "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_code(
+        &d.run_stdin(
+            &[
+                "batch",
+                "create",
+                "--all-ready",
+                "--operator",
+                "张三",
+                "--pin-stdin",
+                "--corrects",
+                "NO-SUCH",
+            ],
+            "246810\n",
+        ),
+        2,
+        "没有批次编号为 NO-SUCH",
+    );
+    // --all-ready takes only the ready ones.
+    let b = json(&d.run_stdin(
+        &[
+            "batch",
+            "create",
+            "--all-ready",
+            "--operator",
+            "张三",
+            "--pin-stdin",
+            "--json",
+        ],
+        "246810\n",
+    ));
+    assert_eq!(b["packages"], 2);
+}

@@ -204,6 +204,16 @@ impl CaseStatus {
 }
 
 code_enum!(
+    /// 开放利用意见: the opinion on opening for use that must accompany a
+    /// transfer. Anything but 开放 needs a reason.
+    OpenOpinion {
+        Open = "开放", "开放";
+        Controlled = "控制使用", "控制使用";
+        Closed = "不开放", "不开放";
+    }
+);
+
+code_enum!(
     /// Which side of the hand-over this installation serves.
     Role {
         Hall = "hall", "移交方";

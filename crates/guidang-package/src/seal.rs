@@ -229,6 +229,11 @@ impl Signer {
         self.key.suite()
     }
 
+    /// Signs arbitrary bytes (batch manifests, return files).
+    pub fn sign_bytes(&self, data: &[u8]) -> Result<Vec<u8>, guidang_crypto::CryptoError> {
+        self.key.sign(data)
+    }
+
     /// Fills in the signer fields and signs.
     pub fn seal(&self, mut s: Seal) -> Result<Seal, guidang_crypto::CryptoError> {
         s.suite = self.suite();

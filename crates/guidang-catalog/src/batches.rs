@@ -1,0 +1,141 @@
+//! Transfer batches (移交批次) and opinions on opening for use. Batches are
+//! immutable once written (SQLite triggers refuse updates of their content
+//! and deletions); only their status moves on.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::Result;
+
+/// A batch as registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchRow {
+    /// 批次编号.
+    pub batch_no: String,
+    /// When created.
+    pub created_at: String,
+    /// 移交人.
+    pub created_by: String,
+    /// Digest algorithm.
+    pub digest_algo: String,
+    /// Batch digest (of the manifest bytes).
+    pub digest: String,
+    /// Signer's key fingerprint.
+    pub fingerprint: String,
+    /// The batch it corrects.
+    pub corrects: Option<String>,
+    /// Packages.
+    pub packages: u32,
+    /// Bytes of packages.
+    pub bytes: u64,
+    /// Folder of the manifest, relative to the data directory.
+    pub path: String,
+    /// `created`, `written`, `transferred`.
+    pub status: String,
+}
+
+/// The next two-digit sequence number for batches starting with `prefix`.
+pub fn next_seq(conn: &Connection, prefix: &str) -> Result<u32> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM batches WHERE batch_no LIKE ?1 || '%'",
+        [prefix],
+        |r| r.get(0),
+    )?;
+    Ok(n as u32 + 1)
+}
+
+/// Registers a batch and its items (case ids in order).
+pub fn insert(conn: &Connection, b: &BatchRow, items: &[(i64, String)]) -> Result<()> {
+    conn.execute(
+        "INSERT INTO batches(batch_no, created_at, created_by, digest_algo, digest, fingerprint, corrects, packages, bytes, path, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![b.batch_no, b.created_at, b.created_by, b.digest_algo, b.digest, b.fingerprint, b.corrects, b.packages, b.bytes as i64, b.path, b.status],
+    )?;
+    let id = conn.last_insert_rowid();
+    let mut st = conn.prepare(
+        "INSERT INTO batch_items(batch_id, seq, case_id, efile_no) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, (case_id, efile_no)) in items.iter().enumerate() {
+        st.execute(params![id, i as i64 + 1, case_id, efile_no])?;
+    }
+    Ok(())
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BatchRow> {
+    Ok(BatchRow {
+        batch_no: r.get(0)?,
+        created_at: r.get(1)?,
+        created_by: r.get(2)?,
+        digest_algo: r.get(3)?,
+        digest: r.get(4)?,
+        fingerprint: r.get(5)?,
+        corrects: r.get(6)?,
+        packages: r.get(7)?,
+        bytes: r.get::<_, i64>(8)? as u64,
+        path: r.get(9)?,
+        status: r.get(10)?,
+    })
+}
+
+const SELECT: &str = "SELECT batch_no, created_at, created_by, digest_algo, digest, fingerprint, corrects, packages, bytes, path, status FROM batches";
+
+/// One batch.
+pub fn get(conn: &Connection, batch_no: &str) -> Result<Option<BatchRow>> {
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE batch_no = ?1"), [batch_no], row)
+        .optional()?)
+}
+
+/// Every batch, newest first.
+pub fn list(conn: &Connection) -> Result<Vec<BatchRow>> {
+    let mut st = conn.prepare(&format!("{SELECT} ORDER BY id DESC"))?;
+    let rows = st.query_map([], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The batch a case is in (latest), if any.
+pub fn batch_of_case(conn: &Connection, case_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT b.batch_no FROM batch_items i JOIN batches b ON b.id = i.batch_id WHERE i.case_id = ?1 ORDER BY b.id DESC LIMIT 1",
+            [case_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Sets an item's default opinion on opening for use.
+pub fn set_item_open(
+    conn: &Connection,
+    item_code: &str,
+    opinion: &str,
+    reason: Option<&str>,
+) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE items SET open_opinion = ?2, open_reason = ?3 WHERE code = ?1",
+        params![item_code, opinion, reason],
+    )? == 1)
+}
+
+/// Sets (or with `None`, clears) a case's own opinion on opening for use.
+pub fn set_case_open(
+    conn: &Connection,
+    case_no: &str,
+    opinion: Option<&str>,
+    reason: Option<&str>,
+) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE cases SET open_opinion = ?2, open_reason = ?3 WHERE case_no = ?1",
+        params![case_no, opinion, reason],
+    )? == 1)
+}
+
+/// A case's effective opinion: its own, else its item's default.
+pub fn open_opinion(conn: &Connection, case_no: &str) -> Result<(String, Option<String>)> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(c.open_opinion, i.open_opinion), CASE WHEN c.open_opinion IS NULL THEN i.open_reason ELSE c.open_reason END
+         FROM cases c JOIN items i ON i.code = c.item_code WHERE c.case_no = ?1",
+        [case_no],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}

@@ -1,0 +1,12 @@
+//! Transfer batches (移交批次): the signed batch manifest that commits the
+//! transferring operator to the exact packages handed over.
+//!
+//! The manifest (`批次清单.json`) lists every package with its 电子文件号,
+//! 办件编号, item, retention, 开放利用意见, size and digest. Its digest — of
+//! the exact bytes of the file — is the batch digest printed on the transfer
+//! list; the signature (`批次清单.sig`) is over the same bytes. Batches are
+//! immutable: a correction is a new batch that names the batch it corrects.
+
+pub mod manifest;
+
+pub use manifest::{BatchSignature, Manifest, ManifestPackage, ManifestUnit};
