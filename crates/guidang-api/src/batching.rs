@@ -16,6 +16,15 @@ use serde::Serialize;
 
 use crate::{Archive, Error, Result};
 
+/// A printed form of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// 政务服务电子档案移交清单 (Table A.1).
+    TransferList,
+    /// 归档目录清单.
+    Catalog,
+}
+
 /// Which cases go into a batch.
 #[derive(Debug, Clone)]
 pub enum BatchSelection {
@@ -300,6 +309,20 @@ impl Archive {
             packages: row.packages,
             bytes: row.bytes,
             dir,
+        })
+    }
+
+    /// Prints a form of a batch to `out` (atomically).
+    pub fn print_form(&self, form: Form, batch_no: &str, out: &std::path::Path) -> Result<()> {
+        let (m, sig) = self.batch_manifest(batch_no)?;
+        let pdf = match form {
+            Form::TransferList => guidang_transfer::forms::transfer_list_pdf(&m, &sig),
+            Form::Catalog => guidang_transfer::forms::catalog_list_pdf(&m, &sig),
+        }
+        .map_err(|e| Error::Check(e.to_string()))?;
+        guidang_collect::store::write_atomic(out, &pdf).map_err(|source| Error::DataDir {
+            path: out.to_path_buf(),
+            source,
         })
     }
 

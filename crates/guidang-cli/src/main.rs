@@ -201,6 +201,17 @@ enum Command {
         #[command(subcommand)]
         command: BatchCommand,
     },
+    /// Print a form of a batch to PDF.
+    Print {
+        /// transfer-list (移交清单, Table A.1) or catalog (归档目录清单).
+        #[arg(value_enum)]
+        form: FormArg,
+        /// 批次编号.
+        batch_no: String,
+        /// Output PDF.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Set the opinion on opening for use (开放利用意见) of an item or a case.
     OpenOpinion {
         /// A service item's default (事项编码).
@@ -230,6 +241,12 @@ enum Command {
         /// Files.
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormArg {
+    TransferList,
+    Catalog,
 }
 
 #[derive(Subcommand)]
@@ -933,6 +950,19 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 }
             }
         },
+        Command::Print {
+            form,
+            batch_no,
+            output,
+        } => {
+            use guidang_api::batching::Form;
+            let f = match form {
+                FormArg::TransferList => Form::TransferList,
+                FormArg::Catalog => Form::Catalog,
+            };
+            ar.print_form(f, &batch_no, &output)?;
+            println!("已生成 {}", output.display());
+        }
         Command::OpenOpinion {
             item,
             case,

@@ -1033,3 +1033,61 @@ fn batch_create_with_an_unready_case_creates_nothing() {
     ));
     assert_eq!(b["packages"], 2);
 }
+
+#[test]
+fn print_transfer_list_and_catalog_of_a_batch() {
+    let d = checked_hall(3);
+    let b = json(&d.run_stdin(
+        &[
+            "batch",
+            "create",
+            "--all-ready",
+            "--operator",
+            "张三",
+            "--pin-stdin",
+            "--json",
+        ],
+        "246810\n",
+    ));
+    let no = b["batch_no"].as_str().unwrap().to_string();
+    let shown = json(&d.run(&["batch", "show", &no, "--json"]));
+    for (form, file) in [
+        ("transfer-list", "移交清单.pdf"),
+        ("catalog", "归档目录清单.pdf"),
+    ] {
+        let out = d._tmp.path().join(file);
+        assert_code(
+            &d.run(&["print", form, &no, "-o", out.to_str().unwrap()]),
+            0,
+            "已生成",
+        );
+        let t = Command::new("pdftotext")
+            .arg("-raw")
+            .arg(&out)
+            .arg("-")
+            .output()
+            .unwrap();
+        let flat: String = String::from_utf8(t.stdout)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(flat.contains(&no), "{form}: batch number");
+        assert!(
+            flat.contains(b["digest"].as_str().unwrap()),
+            "{form}: batch digest"
+        );
+        for p in shown["manifest"]["packages"].as_array().unwrap() {
+            let needle = if form == "catalog" {
+                p["efile_no"].as_str().unwrap()
+            } else {
+                p["item_name"].as_str().unwrap()
+            };
+            assert!(flat.contains(needle), "{form}: {needle}");
+        }
+    }
+    assert_code(
+        &d.run(&["print", "catalog", "NO-SUCH", "-o", "/tmp/x.pdf"]),
+        2,
+        "没有批次编号为 NO-SUCH",
+    );
+}

@@ -8,8 +8,8 @@
 //! whose pages are numbered `第 x 页 共 y 页`.
 
 use printpdf::{
-    Color, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rgb, TextItem,
+    Color, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
 };
 
 /// The embedded font (OFL-1.1; see assets/fonts/NotoSerifCJK-LICENSE.txt).
@@ -43,6 +43,16 @@ pub enum Block {
     Text(String),
     /// Vertical space (mm).
     Space(f32),
+    /// A QR code of `data`, `size` mm square, at the left margin, with a
+    /// caption to its right.
+    Qr {
+        /// Encoded text.
+        data: String,
+        /// Side length (mm).
+        size: f32,
+        /// Caption lines printed beside it.
+        caption: Vec<String>,
+    },
     /// A table.
     Table {
         /// Columns.
@@ -52,8 +62,23 @@ pub enum Block {
     },
 }
 
-const PAGE_W: f32 = 210.0;
-const PAGE_H: f32 = 297.0;
+/// Page orientation (A4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orientation {
+    /// 210 × 297 mm.
+    Portrait,
+    /// 297 × 210 mm.
+    Landscape,
+}
+
+impl Orientation {
+    fn size(self) -> (f32, f32) {
+        match self {
+            Orientation::Portrait => (210.0, 297.0),
+            Orientation::Landscape => (297.0, 210.0),
+        }
+    }
+}
 const MARGIN: f32 = 15.0;
 const BODY_PT: f32 = 9.0;
 const TITLE_PT: f32 = 16.0;
@@ -135,31 +160,65 @@ fn line(x1: f32, y1: f32, x2: f32, y2: f32) -> Op {
 struct Pager {
     pages: Vec<Vec<Op>>,
     y: f32,
+    page_h: f32,
+}
+
+fn black() -> Color {
+    Color::Rgb(Rgb {
+        r: 0.0,
+        g: 0.0,
+        b: 0.0,
+        icc_profile: None,
+    })
+}
+
+fn filled_rect(x: f32, y: f32, w: f32, h: f32) -> Op {
+    let pts = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)];
+    Op::DrawPolygon {
+        polygon: Polygon {
+            rings: vec![PolygonRing {
+                points: pts
+                    .iter()
+                    .map(|(a, b)| LinePoint {
+                        p: Point::new(Mm(*a), Mm(*b)),
+                        bezier: false,
+                    })
+                    .collect(),
+            }],
+            mode: PaintMode::Fill,
+            winding_order: WindingOrder::NonZero,
+        },
+    }
 }
 
 impl Pager {
     fn new_page(&mut self) {
         self.pages.push(vec![
-            Op::SetOutlineColor {
-                col: Color::Rgb(Rgb {
-                    r: 0.0,
-                    g: 0.0,
-                    b: 0.0,
-                    icc_profile: None,
-                }),
-            },
+            Op::SetOutlineColor { col: black() },
+            Op::SetFillColor { col: black() },
             Op::SetOutlineThickness { pt: Pt(0.5) },
         ]);
-        self.y = PAGE_H - MARGIN;
+        self.y = self.page_h - MARGIN;
     }
     fn ops(&mut self) -> &mut Vec<Op> {
         self.pages.last_mut().expect("a page")
     }
 }
 
-/// Renders blocks to a PDF; `footer` is printed at the bottom of every page
-/// before the page number.
+/// Renders blocks to a portrait A4 PDF; `footer` is printed at the bottom
+/// of every page before the page number.
 pub fn render(title: &str, blocks: &[Block], footer: &str) -> Result<Vec<u8>, PdfError> {
+    render_oriented(Orientation::Portrait, title, blocks, footer)
+}
+
+/// Renders blocks to an A4 PDF in the given orientation.
+pub fn render_oriented(
+    orientation: Orientation,
+    title: &str,
+    blocks: &[Block],
+    footer: &str,
+) -> Result<Vec<u8>, PdfError> {
+    let (page_w, page_h) = orientation.size();
     let mut warnings = Vec::new();
     let parsed = ParsedFont::from_bytes(FONT_TTC, FONT_FACE_SC, &mut warnings)
         .ok_or_else(|| PdfError::Font("NotoSerifCJK".into()))?;
@@ -168,10 +227,11 @@ pub fn render(title: &str, blocks: &[Block], footer: &str) -> Result<Vec<u8>, Pd
     let mut pg = Pager {
         pages: Vec::new(),
         y: 0.0,
+        page_h,
     };
     pg.new_page();
     let bottom = MARGIN + 10.0;
-    let width = PAGE_W - 2.0 * MARGIN;
+    let width = page_w - 2.0 * MARGIN;
     for b in blocks {
         match b {
             Block::Title(t) => {
@@ -179,7 +239,7 @@ pub fn render(title: &str, blocks: &[Block], footer: &str) -> Result<Vec<u8>, Pd
                 let w: f32 = t.chars().map(char_em).sum::<f32>() * h;
                 let y = pg.y - h;
                 pg.ops()
-                    .extend(text_ops(&font, TITLE_PT, (PAGE_W - w) / 2.0, y, t));
+                    .extend(text_ops(&font, TITLE_PT, (page_w - w) / 2.0, y, t));
                 pg.y = y - 4.0;
             }
             Block::Space(mm) => pg.y -= mm,
@@ -192,6 +252,39 @@ pub fn render(title: &str, blocks: &[Block], footer: &str) -> Result<Vec<u8>, Pd
                     let y = pg.y + 1.0;
                     pg.ops().extend(text_ops(&font, BODY_PT, MARGIN, y, &l));
                 }
+            }
+            Block::Qr {
+                data,
+                size,
+                caption,
+            } => {
+                let code = qrcode::QrCode::new(data.as_bytes())
+                    .map_err(|e| PdfError::Font(format!("二维码：{e}")))?;
+                let n = code.width();
+                let cell = size / (n as f32 + 8.0);
+                if pg.y - size < bottom {
+                    pg.new_page();
+                }
+                let top = pg.y;
+                let x0 = MARGIN + 4.0 * cell;
+                let colors = code.to_colors();
+                for (i, c) in colors.iter().enumerate() {
+                    if *c == qrcode::Color::Dark {
+                        let (cx, cy) = (i % n, i / n);
+                        let x = x0 + cx as f32 * cell;
+                        let y = top - 4.0 * cell - (cy as f32 + 1.0) * cell;
+                        pg.ops().push(filled_rect(x, y, cell, cell));
+                    }
+                }
+                let mut ty = top - 6.0;
+                for l in caption {
+                    for w in wrap(l, width - size - 4.0, BODY_PT) {
+                        pg.ops()
+                            .extend(text_ops(&font, BODY_PT, MARGIN + size + 4.0, ty, &w));
+                        ty -= LINE;
+                    }
+                }
+                pg.y = top - size - 2.0;
             }
             Block::Table { columns, rows } => {
                 let header: Vec<String> = columns.iter().map(|c| c.header.clone()).collect();
@@ -252,8 +345,8 @@ pub fn render(title: &str, blocks: &[Block], footer: &str) -> Result<Vec<u8>, Pd
         .map(|(i, mut ops)| {
             let label = format!("{footer}    第 {} 页 共 {total} 页", i + 1);
             let w: f32 = label.chars().map(char_em).sum::<f32>() * pt_to_mm(BODY_PT);
-            ops.extend(text_ops(&font, BODY_PT, (PAGE_W - w) / 2.0, MARGIN, &label));
-            PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops)
+            ops.extend(text_ops(&font, BODY_PT, (page_w - w) / 2.0, MARGIN, &label));
+            PdfPage::new(Mm(page_w), Mm(page_h), ops)
         })
         .collect();
     let opts = PdfSaveOptions {

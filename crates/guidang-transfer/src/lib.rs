@@ -7,6 +7,7 @@
 //! list; the signature (`批次清单.sig`) is over the same bytes. Batches are
 //! immutable: a correction is a new batch that names the batch it corrects.
 
+pub mod forms;
 pub mod manifest;
 
 pub use manifest::{BatchSignature, Manifest, ManifestPackage, ManifestUnit};

@@ -12,7 +12,7 @@ use std::process::{exit, Command};
 
 /// Debian packages: Tauri's build (WebKitGTK 4.1), the CJK font, and the
 /// tools the tests drive (Xvfb, xwininfo, ImageMagick, poppler, 7-Zip, zip,
-/// openssl, xmllint, ClamAV — its scanner only; tests bring their own
+/// openssl, xmllint, zbar (QR codes on printed forms), ClamAV — its scanner only; tests bring their own
 /// signature, no database is downloaded).
 const APT_PACKAGES: &[&str] = &[
     "build-essential",
@@ -31,6 +31,7 @@ const APT_PACKAGES: &[&str] = &[
     "openssl",
     "libxml2-utils",
     "clamav",
+    "zbar-tools",
 ];
 
 fn sh(cmd: &mut Command) {

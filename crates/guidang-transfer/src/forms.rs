@@ -1,0 +1,291 @@
+//! The printed forms of a batch, which both sides sign:
+//!
+//! - 政务服务电子档案移交清单 (Appendix A, Table A.1), one row per service
+//!   item with its package count and check opinion, then the batch digest,
+//!   its algorithm, the signer's fingerprint and a QR code of them, so that
+//!   the signed paper commits to the exact media content;
+//! - 归档目录清单, one row per package (landscape).
+
+use std::collections::BTreeMap;
+
+use guidang_core::ItemType;
+use guidang_pdf::{render, render_oriented, Block, Column, Orientation, PdfError};
+
+use crate::{BatchSignature, Manifest};
+
+fn col(h: &str, w: f32) -> Column {
+    Column {
+        header: h.into(),
+        width: w,
+    }
+}
+
+/// The text encoded in the transfer list's QR code.
+pub fn qr_payload(m: &Manifest, sig: &BatchSignature) -> String {
+    format!(
+        "guidang-batch/1;batch={};{}={};fingerprint={}",
+        m.batch_no, sig.digest_algo, sig.manifest_digest, sig.fingerprint
+    )
+}
+
+/// One row per service item: (item name, type label, count, check opinion, remarks).
+fn item_rows(m: &Manifest) -> Vec<(String, String, u32, String, String)> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut groups: BTreeMap<&str, Vec<&crate::ManifestPackage>> = BTreeMap::new();
+    for p in &m.packages {
+        if !groups.contains_key(p.item_code.as_str()) {
+            order.push(&p.item_code);
+        }
+        groups.entry(&p.item_code).or_default().push(p);
+    }
+    order
+        .into_iter()
+        .map(|code| {
+            let ps = &groups[code];
+            let bad = ps
+                .iter()
+                .filter(|p| !p.check_opinion.starts_with("合格"))
+                .count();
+            let opinion = if bad == 0 {
+                "合格".to_string()
+            } else {
+                format!("{bad} 件不合格")
+            };
+            let mut remarks = Vec::new();
+            for o in ["控制使用", "不开放"] {
+                let n = ps.iter().filter(|p| p.open_opinion == o).count();
+                if n > 0 {
+                    remarks.push(format!("{o} {n} 件"));
+                }
+            }
+            let ty = ItemType::from_code(&ps[0].item_type)
+                .map(|t| t.label())
+                .unwrap_or(&ps[0].item_type)
+                .to_string();
+            (
+                ps[0].item_name.clone(),
+                ty,
+                ps.len() as u32,
+                opinion,
+                remarks.join("；"),
+            )
+        })
+        .collect()
+}
+
+/// Appendix A, Table A.1 政务服务电子档案移交清单.
+pub fn transfer_list_pdf(m: &Manifest, sig: &BatchSignature) -> Result<Vec<u8>, PdfError> {
+    let rows: Vec<Vec<String>> = item_rows(m)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, ty, n, opinion, remarks))| {
+            vec![
+                (i + 1).to_string(),
+                m.batch_no.clone(),
+                name,
+                ty,
+                n.to_string(),
+                opinion,
+                remarks,
+            ]
+        })
+        .collect();
+    let mut blocks = vec![
+        Block::Title("政务服务电子档案移交清单".into()),
+        Block::Text(format!(
+            "移交单位：{}（行政区划码 {}，全宗号 {}）　　批次编号：{}",
+            m.unit.name, m.unit.region, m.unit.fonds, m.batch_no
+        )),
+    ];
+    if let Some(c) = &m.corrects {
+        blocks.push(Block::Text(format!("本批次为再次移交，更正批次 {c}。")));
+    }
+    blocks.push(Block::Table {
+        columns: vec![
+            col("序号", 10.0),
+            col("批次编号", 35.0),
+            col("办理事项名称", 44.0),
+            col("事项类型", 22.0),
+            col("归档信息包数量", 25.0),
+            col("检测意见", 20.0),
+            col("备注", 24.0),
+        ],
+        rows,
+    });
+    blocks.push(Block::Text(format!(
+        "合计：归档信息包 {} 个，共 {} 字节（{:.3} GB）。",
+        m.total_packages,
+        m.total_bytes,
+        m.total_bytes as f64 / 1e9
+    )));
+    blocks.push(Block::Space(2.0));
+    blocks.push(Block::Qr {
+        data: qr_payload(m, sig),
+        size: 36.0,
+        caption: vec![
+            format!("批次摘要（{}）：", sig.digest_algo),
+            sig.manifest_digest.clone(),
+            format!(
+                "移交人 {} 的公钥指纹（{}）：",
+                sig.operator, sig.digest_algo
+            ),
+            sig.fingerprint.clone(),
+            "接收方用归档通核对本二维码或上述指纹与载体上的批次清单一致后方可接收。".into(),
+        ],
+    });
+    blocks.push(Block::Space(8.0));
+    blocks.push(Block::Text(
+        "移交人：＿＿＿＿＿＿＿＿　　接收人：＿＿＿＿＿＿＿＿　　移交日期：＿＿＿＿年＿＿月＿＿日"
+            .into(),
+    ));
+    render(
+        "政务服务电子档案移交清单",
+        &blocks,
+        &format!("移交清单 {}", m.batch_no),
+    )
+}
+
+/// 归档目录清单: one row per package.
+pub fn catalog_list_pdf(m: &Manifest, sig: &BatchSignature) -> Result<Vec<u8>, PdfError> {
+    let rows: Vec<Vec<String>> = m
+        .packages
+        .iter()
+        .map(|p| {
+            vec![
+                p.seq.to_string(),
+                p.efile_no.clone(),
+                p.case_no.clone(),
+                p.item_name.clone(),
+                p.applicant.clone(),
+                p.completed_on.clone(),
+                p.retention.clone(),
+                p.materials.to_string(),
+                p.size.to_string(),
+                p.digest.clone(),
+            ]
+        })
+        .collect();
+    let blocks = vec![
+        Block::Title("归档目录清单".into()),
+        Block::Text(format!(
+            "立档单位：{}　　批次编号：{}　　归档信息包 {} 个　　摘要算法：{}　　批次摘要：{}",
+            m.unit.name, m.batch_no, m.total_packages, sig.digest_algo, sig.manifest_digest
+        )),
+        Block::Table {
+            columns: vec![
+                col("序号", 10.0),
+                col("电子文件号", 68.0),
+                col("办件编号", 38.0),
+                col("事项名称", 34.0),
+                col("申请人", 20.0),
+                col("办结日期", 20.0),
+                col("保管期限", 14.0),
+                col("文件数", 12.0),
+                col("字节数", 18.0),
+                col("摘要", 33.0),
+            ],
+            rows,
+        },
+        Block::Space(4.0),
+        Block::Text(
+            "编制人：＿＿＿＿＿＿＿＿　　审核人：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+                .into(),
+        ),
+    ];
+    render_oriented(
+        Orientation::Landscape,
+        "归档目录清单",
+        &blocks,
+        &format!("归档目录清单 {}", m.batch_no),
+    )
+}
+
+/// A synthetic batch of `n` packages for tests and previews (Chinese names
+/// with rare characters, three service items, some controlled records).
+pub fn sample(n: u32) -> (Manifest, BatchSignature) {
+    use crate::{ManifestPackage, ManifestUnit};
+    use guidang_core::Suite;
+    {
+        let items = [
+            ("0100001005", "农村村民宅基地审批", "01"),
+            ("2000011001", "城乡居民基本养老保险参保登记", "20"),
+            ("0500001002", "临时救助金给付", "05"),
+        ];
+        let packages: Vec<ManifestPackage> = (1..=n)
+            .map(|i| {
+                let (code, name, ty) = items[(i % 3) as usize];
+                ManifestPackage {
+                    seq: i,
+                    efile_no: format!("430124-0001-{code}-2025-D30-{i:06}"),
+                    case_no: format!("430124-20250301-{i:04}"),
+                    case_name: format!("张䶮{name}"),
+                    item_code: code.into(),
+                    item_name: name.into(),
+                    item_type: ty.into(),
+                    applicant: if i % 7 == 0 {
+                        "欧阳𠇔".into()
+                    } else {
+                        "张䶮".into()
+                    },
+                    completed_on: "2025-03-20".into(),
+                    year: 2025,
+                    retention: "D30".into(),
+                    open_opinion: if i % 5 == 0 {
+                        "控制使用".into()
+                    } else {
+                        "开放".into()
+                    },
+                    open_reason: (i % 5 == 0).then(|| "涉及个人隐私".into()),
+                    materials: 5,
+                    material_bytes: 600_000,
+                    size: 601_234,
+                    digest: format!("{:064x}", i as u128 * 0x9e3779b97f4a7c15),
+                    check_opinion: "合格".into(),
+                }
+            })
+            .collect();
+        let m = Manifest {
+            format: crate::manifest::MANIFEST_FORMAT.into(),
+            batch_no: "430124-20261121-01".into(),
+            corrects: None,
+            unit: ManifestUnit {
+                region: "430124".into(),
+                fonds: "0001".into(),
+                name: "示范镇人民政府".into(),
+            },
+            suite: Suite::Gm,
+            digest_algo: "SM3".into(),
+            created_at: "2026-11-21T10:00:00+08:00".into(),
+            operator: "张三".into(),
+            total_packages: n,
+            total_bytes: 601_234 * n as u64,
+            packages,
+        };
+        let sig = BatchSignature {
+            batch_no: m.batch_no.clone(),
+            suite: Suite::Gm,
+            digest_algo: "SM3".into(),
+            manifest_digest: m.digest(),
+            operator: "张三".into(),
+            public_key: "04ab".into(),
+            fingerprint: "f".repeat(64),
+            signature: String::new(),
+        };
+        (m, sig)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_per_item_with_counts_and_remarks() {
+        let (m, _) = sample(10);
+        let rows = item_rows(&m);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.iter().map(|r| r.2).sum::<u32>(), 10);
+        assert!(rows.iter().any(|r| r.4.contains("控制使用")));
+        assert!(rows.iter().all(|r| r.3 == "合格"));
+    }
+}

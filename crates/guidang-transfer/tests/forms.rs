@@ -1,0 +1,131 @@
+//! The printed forms, rendered to real PDFs and read back with poppler
+//! (text) and zbar (the QR code).
+
+use std::process::Command;
+
+use guidang_transfer::forms::{catalog_list_pdf, qr_payload, sample, transfer_list_pdf};
+
+fn pdftotext(pdf: &[u8], dir: &std::path::Path, name: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, pdf).unwrap();
+    // -raw keeps the drawing order, so a wrapped cell's lines stay together.
+    let o = Command::new("pdftotext")
+        .arg("-raw")
+        .arg(&p)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(o.status.success());
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn flat(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+#[test]
+fn transfer_list_has_the_columns_rows_digest_and_a_readable_qr_code() {
+    let d = tempfile::tempdir().unwrap();
+    let (m, sig) = sample(12);
+    let pdf = transfer_list_pdf(&m, &sig).unwrap();
+    assert!(pdf.len() < 200_000, "subset font: {} bytes", pdf.len());
+    let text = pdftotext(&pdf, d.path(), "移交清单.pdf");
+    let f = flat(&text);
+    // Exactly the columns of Table A.1, in order.
+    let cols = [
+        "序号",
+        "批次编号",
+        "办理事项名称",
+        "事项类型",
+        "归档信息包数量",
+        "检测意见",
+        "备注",
+    ];
+    let mut at = 0;
+    for c in cols {
+        let i = f[at..]
+            .find(c)
+            .unwrap_or_else(|| panic!("column {c} missing or out of order:\n{text}"));
+        at += i + c.len();
+    }
+    for needle in [
+        "政务服务电子档案移交清单",
+        "农村村民宅基地审批",
+        "城乡居民基本养老保险参保登记",
+        "行政许可",
+        "公共服务事项",
+        "移交人：",
+        "接收人：",
+        "移交日期：",
+        "第1页共1页",
+    ] {
+        assert!(f.contains(needle), "{needle} missing:\n{text}");
+    }
+    assert!(f.contains(&sig.manifest_digest) && f.contains(&sig.fingerprint));
+    // Counts per item add up to the batch.
+    assert!(f.contains("控制使用"));
+    // The QR code decodes to the batch digest and fingerprint.
+    let png = d.path().join("page");
+    let st = Command::new("pdftoppm")
+        .args(["-r", "200", "-png", "-f", "1", "-l", "1"])
+        .arg(d.path().join("移交清单.pdf"))
+        .arg(&png)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let img = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "png"))
+        .unwrap();
+    let z = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&img)
+        .output()
+        .expect("zbarimg (zbar-tools) is installed by .ci/run");
+    assert!(z.status.success(), "no QR code found");
+    assert_eq!(
+        String::from_utf8(z.stdout).unwrap().trim(),
+        qr_payload(&m, &sig)
+    );
+}
+
+#[test]
+fn a_1000_package_catalog_list_paginates_with_headers_on_every_page() {
+    let d = tempfile::tempdir().unwrap();
+    let (m, sig) = sample(1000);
+    let pdf = catalog_list_pdf(&m, &sig).unwrap();
+    let text = pdftotext(&pdf, d.path(), "目录清单.pdf");
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    let n = pages.len();
+    assert!(n > 20, "{n} pages");
+    for (i, p) in pages.iter().enumerate() {
+        let f = flat(p);
+        assert!(
+            f.contains("电子文件号") && f.contains("摘要"),
+            "header missing on page {}",
+            i + 1
+        );
+        assert!(
+            f.contains(&format!("第{}页共{n}页", i + 1)),
+            "page number on page {}",
+            i + 1
+        );
+    }
+    let all = flat(&text);
+    for p in &m.packages {
+        assert!(all.contains(&p.efile_no), "{} missing", p.efile_no);
+    }
+    // Rare characters of names survive (embedded font covers them).
+    assert!(all.contains("欧阳𠇔") && all.contains("张䶮"));
+    // The transfer list of the same batch stays one row per item.
+    let tl = flat(&pdftotext(
+        &transfer_list_pdf(&m, &sig).unwrap(),
+        d.path(),
+        "tl.pdf",
+    ));
+    assert!(tl.contains("1000"), "total count printed");
+}
