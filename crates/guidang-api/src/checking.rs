@@ -30,6 +30,54 @@ pub enum CheckTarget {
     Paths(Vec<PathBuf>),
 }
 
+/// Expectations by 电子文件号 from a manifest, and problems with its signature.
+type ManifestExpectations = (HashMap<String, Expected>, Vec<String>);
+
+/// Finds a signed batch manifest at the root of a checked folder and turns
+/// it into expectations; problems with its signature are returned.
+fn manifest_on(
+    paths: &[PathBuf],
+    keyring: &guidang_package::Keyring,
+) -> Result<Option<ManifestExpectations>> {
+    use guidang_transfer::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
+    for root in paths.iter().filter(|p| p.is_dir()) {
+        let mf = root.join(MANIFEST_FILE);
+        if !mf.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&mf).map_err(|source| Error::DataDir {
+            path: mf.clone(),
+            source,
+        })?;
+        let mut problems = Vec::new();
+        match std::fs::read(root.join(SIGNATURE_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<guidang_transfer::BatchSignature>(&b).ok())
+        {
+            Some(sig) => problems.extend(sig.verify(&bytes, Some(keyring))),
+            None => problems.push("缺少或无法读取批次清单的签名文件 批次清单.sig".into()),
+        }
+        let m = guidang_transfer::Manifest::from_bytes(&bytes).map_err(Error::Check)?;
+        let expected = m
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.efile_no.clone(),
+                    Expected {
+                        size: p.size,
+                        digest: p.digest.clone(),
+                        materials: p.materials,
+                        bytes: p.material_bytes,
+                    },
+                )
+            })
+            .collect();
+        return Ok(Some((expected, problems)));
+    }
+    Ok(None)
+}
+
 fn verdict_code(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "pass",
@@ -123,11 +171,31 @@ impl Archive {
                 v
             }
         };
+        // At receipt, a carrier's signed batch manifest says what was sent.
+        let mut ctx = ctx;
+        let mut manifest_findings = Vec::new();
+        if stage == Stage::Yj && ctx.expected.is_none() {
+            if let Some((expected, problems)) = manifest_on(&paths, &ctx.keyring)? {
+                ctx.expected = Some(("移交清单".into(), expected));
+                manifest_findings = problems;
+            }
+        }
         let batch = check_packages(&paths, &ctx, progress, cancel).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(PathBuf::from(e.to_string())),
             std::io::ErrorKind::Interrupted => Error::Check("已取消".into()),
             _ => Error::Check(e.to_string()),
         })?;
+        let mut batch = batch;
+        for why in manifest_findings {
+            batch.batch_findings.push(guidang_check::Finding {
+                item: "YJ-1-5-2".into(),
+                title: guidang_check::items::item("1-5-2").title.into(),
+                verdict: Verdict::Fail,
+                reason: Some(why),
+                entry: Some(guidang_transfer::manifest::MANIFEST_FILE.into()),
+            });
+            batch.verdict = Verdict::Fail;
+        }
         self.cat.transaction(|tx| -> Result<()> {
             for p in &batch.packages {
                 checks::record(

@@ -1091,3 +1091,101 @@ fn print_transfer_list_and_catalog_of_a_batch() {
         "没有批次编号为 NO-SUCH",
     );
 }
+
+#[test]
+fn receipt_check_compares_a_medium_with_its_signed_manifest() {
+    let d = checked_hall(3);
+    let b = json(&d.run_stdin(
+        &[
+            "batch",
+            "create",
+            "--all-ready",
+            "--operator",
+            "张三",
+            "--pin-stdin",
+            "--json",
+        ],
+        "246810\n",
+    ));
+    let no = b["batch_no"].as_str().unwrap().to_string();
+    let ring = d._tmp.path().join("keyring.json");
+    assert_ok(&d.run(&["keyring", "export", "-o", ring.to_str().unwrap()]));
+    // A medium by hand: the manifest, its signature and the packages.
+    let medium = d._tmp.path().join("medium");
+    let pk_dir = medium.join("电子档案");
+    std::fs::create_dir_all(&pk_dir).unwrap();
+    for f in ["批次清单.json", "批次清单.sig"] {
+        std::fs::copy(d.data.join(format!("batches/{no}/{f}")), medium.join(f)).unwrap();
+    }
+    let cases = json(&d.run(&["cases", "--json"]));
+    for c in cases.as_array().unwrap() {
+        let ef = c["efile_no"].as_str().unwrap();
+        std::fs::copy(
+            d.data.join(format!("packages/{}/{ef}.zip", c["year"])),
+            pk_dir.join(format!("{ef}.zip")),
+        )
+        .unwrap();
+    }
+    let intake = Dir::new();
+    assert_ok(&intake.run(&[
+        "init",
+        "--role",
+        "intake",
+        "--region",
+        "430100",
+        "--fonds",
+        "A01",
+        "--unit",
+        "示范县档案馆",
+    ]));
+    let m = medium.to_str().unwrap();
+    let r = json(&intake.run(&["check", m, "--keyring", ring.to_str().unwrap(), "--json"]));
+    for p in r["packages"].as_array().unwrap() {
+        let f = p["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["item"] == "YJ-1-5-2")
+            .unwrap();
+        assert_eq!(f["verdict"], "pass", "{p}");
+    }
+    // An edited manifest no longer matches its signature.
+    let mf = medium.join("批次清单.json");
+    let original = std::fs::read_to_string(&mf).unwrap();
+    std::fs::write(
+        &mf,
+        original.replace("\"open_opinion\": \"开放\"", "\"open_opinion\": \"不开放\""),
+    )
+    .unwrap();
+    let o = intake.run(&["check", m, "--keyring", ring.to_str().unwrap()]);
+    assert_code(&o, 1, "[YJ-1-5-2]");
+    assert!(text(&o).contains("清单被修改"), "{}", text(&o));
+    std::fs::write(&mf, &original).unwrap();
+    // A package that is not in the manifest is caught.
+    // (Another seed, so its 电子文件号 is not one of the batch's.)
+    let extra = Dir::new();
+    assert_ok(&extra.run(&["demo", "--cases", "1", "--seed", "99"]));
+    assert_ok(&extra.run_stdin(
+        &["operator", "add", "--name", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    assert_ok(&extra.run_stdin(
+        &["package", "--all", "--operator", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    let stray = std::fs::read_dir(extra.data.join("packages"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let stray = std::fs::read_dir(stray)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::copy(&stray, pk_dir.join(stray.file_name().unwrap())).unwrap();
+    let o = intake.run(&["check", m, "--keyring", ring.to_str().unwrap()]);
+    assert_code(&o, 1, "移交清单中没有电子文件号为");
+}
