@@ -445,12 +445,7 @@ fn check_one(
     r.not_checked("4-2-1", "检查单个包时不适用；检查整个载体或文件夹时检查");
 
     let findings = r.finish();
-    let verdict = findings
-        .iter()
-        .map(|f| f.verdict)
-        .filter(|v| *v != Verdict::NotChecked)
-        .max()
-        .unwrap_or(Verdict::Pass);
+    let verdict = overall(findings.iter().map(|f| f.verdict));
     let check = PackageCheck {
         package: path.to_path_buf(),
         efile_no,
@@ -525,11 +520,7 @@ pub fn check_packages(
                 {
                     files.push(p.join(&rel));
                 } else if !allowed_on_carrier(&rel) {
-                    let v = if ctx.stage == Stage::Yj {
-                        Verdict::Fail
-                    } else {
-                        Verdict::Warn
-                    };
+                    let v = set_problem(ctx.stage);
                     batch.push(finding(
                         ctx.stage,
                         "4-2-1",
@@ -631,11 +622,7 @@ pub fn check_packages(
             .map(|n| format!("{n:06}"))
             .collect();
         if !missing.is_empty() {
-            let v = if ctx.stage == Stage::Yj {
-                Verdict::Fail
-            } else {
-                Verdict::Warn
-            };
+            let v = set_problem(ctx.stage);
             batch.push(finding(
                 ctx.stage,
                 "2-2-2",
@@ -673,13 +660,12 @@ pub fn check_packages(
             resummarise(p);
         }
     }
-    let verdict = packages
-        .iter()
-        .map(|p| p.verdict)
-        .chain(batch.iter().map(|f| f.verdict))
-        .filter(|v| *v != Verdict::NotChecked)
-        .max()
-        .unwrap_or(Verdict::Pass);
+    let verdict = overall(
+        packages
+            .iter()
+            .map(|p| p.verdict)
+            .chain(batch.iter().map(|f| f.verdict)),
+    );
     let failed = packages
         .iter()
         .filter(|p| p.verdict == Verdict::Fail)
@@ -719,6 +705,24 @@ pub fn check_packages(
     })
 }
 
+/// The overall verdict: the worst, where not-checked counts as pass.
+fn overall(verdicts: impl Iterator<Item = Verdict>) -> Verdict {
+    verdicts
+        .filter(|v| *v != Verdict::NotChecked)
+        .max()
+        .unwrap_or(Verdict::Pass)
+}
+
+/// How serious a problem of a whole set is: a failure at receipt, a
+/// warning at archiving (where gaps can be legitimate, e.g. cases pending).
+fn set_problem(stage: Stage) -> Verdict {
+    if stage == Stage::Yj {
+        Verdict::Fail
+    } else {
+        Verdict::Warn
+    }
+}
+
 fn finding(
     stage: Stage,
     no: &str,
@@ -751,12 +755,6 @@ fn resummarise(p: &mut PackageCheck) {
             .unwrap_or(usize::MAX)
     };
     p.findings.sort_by_key(order);
-    p.verdict = p
-        .findings
-        .iter()
-        .map(|f| f.verdict)
-        .filter(|v| *v != Verdict::NotChecked)
-        .max()
-        .unwrap_or(Verdict::Pass);
+    p.verdict = overall(p.findings.iter().map(|f| f.verdict));
     p.opinion = opinion(&p.findings);
 }

@@ -394,6 +394,21 @@ fn read_pin(pin_stdin: bool) -> Result<String, Error> {
     Ok(pin)
 }
 
+/// One line of a check finding: `[item] verdict reason（entry）`.
+fn finding_line(prefix: &str, f: &guidang_check::Finding) -> String {
+    let at = f
+        .entry
+        .as_deref()
+        .map(|e| format!("（{e}）"))
+        .unwrap_or_default();
+    format!(
+        "{prefix}[{}] {} {}{at}",
+        f.item,
+        f.verdict.label(),
+        f.reason.as_deref().unwrap_or("")
+    )
+}
+
 /// A PIN for unlocking (no confirmation prompt).
 fn read_pin_once(pin_stdin: bool) -> Result<String, Error> {
     if pin_stdin {
@@ -846,31 +861,11 @@ fn run(cli: Cli) -> Result<Done, Error> {
                         .iter()
                         .filter(|f| matches!(f.verdict, Verdict::Fail | Verdict::Warn))
                     {
-                        let at = f
-                            .entry
-                            .as_deref()
-                            .map(|e| format!("（{e}）"))
-                            .unwrap_or_default();
-                        println!(
-                            "        [{}] {} {}{at}",
-                            f.item,
-                            f.verdict.label(),
-                            f.reason.as_deref().unwrap_or("")
-                        );
+                        println!("{}", finding_line("        ", f));
                     }
                 }
                 for f in &b.batch_findings {
-                    let at = f
-                        .entry
-                        .as_deref()
-                        .map(|e| format!("（{e}）"))
-                        .unwrap_or_default();
-                    println!(
-                        "批次    [{}] {} {}{at}",
-                        f.item,
-                        f.verdict.label(),
-                        f.reason.as_deref().unwrap_or("")
-                    );
+                    println!("{}", finding_line("批次    ", f));
                 }
                 println!("{}：{}", stage.label(), b.opinion);
             }

@@ -825,6 +825,22 @@ fn check_report_pdf_renders_chinese_and_lists_every_failure() {
     }
 }
 
+/// Creates a batch of every ready case; returns the JSON result.
+fn create_batch(d: &Dir) -> Value {
+    json(&d.run_stdin(
+        &[
+            "batch",
+            "create",
+            "--all-ready",
+            "--operator",
+            "张三",
+            "--pin-stdin",
+            "--json",
+        ],
+        "246810\n",
+    ))
+}
+
 /// A hall whose `n` cases are packaged and checked.
 fn checked_hall(n: u32) -> Dir {
     let d = hall(n);
@@ -868,18 +884,7 @@ fn batch_create_signs_a_manifest_and_moves_cases_in_batch() {
         "涉及未成年人",
     ]));
 
-    let b = json(&d.run_stdin(
-        &[
-            "batch",
-            "create",
-            "--all-ready",
-            "--operator",
-            "张三",
-            "--pin-stdin",
-            "--json",
-        ],
-        "246810\n",
-    ));
+    let b = create_batch(&d);
     let no = b["batch_no"].as_str().unwrap().to_string();
     let today = chrono_free_today().replace('-', "");
     assert_eq!(no, format!("430124-{today}-01"));
@@ -1019,36 +1024,14 @@ fn batch_create_with_an_unready_case_creates_nothing() {
         "没有批次编号为 NO-SUCH",
     );
     // --all-ready takes only the ready ones.
-    let b = json(&d.run_stdin(
-        &[
-            "batch",
-            "create",
-            "--all-ready",
-            "--operator",
-            "张三",
-            "--pin-stdin",
-            "--json",
-        ],
-        "246810\n",
-    ));
+    let b = create_batch(&d);
     assert_eq!(b["packages"], 2);
 }
 
 #[test]
 fn print_transfer_list_and_catalog_of_a_batch() {
     let d = checked_hall(3);
-    let b = json(&d.run_stdin(
-        &[
-            "batch",
-            "create",
-            "--all-ready",
-            "--operator",
-            "张三",
-            "--pin-stdin",
-            "--json",
-        ],
-        "246810\n",
-    ));
+    let b = create_batch(&d);
     let no = b["batch_no"].as_str().unwrap().to_string();
     let shown = json(&d.run(&["batch", "show", &no, "--json"]));
     for (form, file) in [
@@ -1095,18 +1078,7 @@ fn print_transfer_list_and_catalog_of_a_batch() {
 #[test]
 fn receipt_check_compares_a_medium_with_its_signed_manifest() {
     let d = checked_hall(3);
-    let b = json(&d.run_stdin(
-        &[
-            "batch",
-            "create",
-            "--all-ready",
-            "--operator",
-            "张三",
-            "--pin-stdin",
-            "--json",
-        ],
-        "246810\n",
-    ));
+    let b = create_batch(&d);
     let no = b["batch_no"].as_str().unwrap().to_string();
     let ring = d._tmp.path().join("keyring.json");
     assert_ok(&d.run(&["keyring", "export", "-o", ring.to_str().unwrap()]));
