@@ -6,8 +6,12 @@
 //! the exact bytes of the file — is the batch digest printed on the transfer
 //! list; the signature (`批次清单.sig`) is over the same bytes. Batches are
 //! immutable: a correction is a new batch that names the batch it corrects.
+//!
+//! `forms` prints the transfer list and catalogue list; `medium` holds the
+//! file-system rules, carrier plan and description files of a medium.
 
 pub mod forms;
 pub mod manifest;
+pub mod medium;
 
 pub use manifest::{BatchSignature, Manifest, ManifestPackage, ManifestUnit};

@@ -87,7 +87,8 @@ fn deps() {
         c
     };
     sh(&mut apt(&["update", "-qq"]));
-    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    // With recommends: the configuration the end-to-end tests were run in.
+    let mut install = apt(&["install", "-y", "-qq"]);
     install.args(&missing);
     sh(&mut install);
 }
