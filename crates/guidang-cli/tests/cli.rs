@@ -713,18 +713,7 @@ fn check_yj_on_an_intake_machine_with_the_hall_keyring() {
     ));
     let ring = d._tmp.path().join("keyring.json");
     assert_ok(&d.run(&["keyring", "export", "-o", ring.to_str().unwrap()]));
-    let intake = Dir::new();
-    assert_ok(&intake.run(&[
-        "init",
-        "--role",
-        "intake",
-        "--region",
-        "430100",
-        "--fonds",
-        "A01",
-        "--unit",
-        "示范县档案馆",
-    ]));
+    let intake = intake();
     let pk = d.data.join("packages");
     let o = intake.run(&[
         "check",
@@ -823,6 +812,23 @@ fn check_report_pdf_renders_chinese_and_lists_every_failure() {
             );
         }
     }
+}
+
+/// A receiving archive's data directory (role intake).
+fn intake() -> Dir {
+    let d = Dir::new();
+    assert_ok(&d.run(&[
+        "init",
+        "--role",
+        "intake",
+        "--region",
+        "430100",
+        "--fonds",
+        "A01",
+        "--unit",
+        "示范县档案馆",
+    ]));
+    d
 }
 
 /// Creates a batch of every ready case; returns the JSON result.
@@ -1098,18 +1104,7 @@ fn receipt_check_compares_a_medium_with_its_signed_manifest() {
         )
         .unwrap();
     }
-    let intake = Dir::new();
-    assert_ok(&intake.run(&[
-        "init",
-        "--role",
-        "intake",
-        "--region",
-        "430100",
-        "--fonds",
-        "A01",
-        "--unit",
-        "示范县档案馆",
-    ]));
+    let intake = intake();
     let m = medium.to_str().unwrap();
     let r = json(&intake.run(&["check", m, "--keyring", ring.to_str().unwrap(), "--json"]));
     for p in r["packages"].as_array().unwrap() {

@@ -61,6 +61,39 @@ pub struct CaseMeta {
     pub piece_no: u32,
 }
 
+impl CaseMeta {
+    /// A sample case (电子文件号 `430124-0001-0100001005-2025-Y-000001`, an
+    /// applicant with a rare character, a valid ID number), for tests,
+    /// previews and documentation.
+    pub fn sample() -> CaseMeta {
+        CaseMeta {
+            efile_no: "430124-0001-0100001005-2025-Y-000001".into(),
+            region: "430124".into(),
+            fonds: "0001".into(),
+            unit_name: "示范镇人民政府".into(),
+            item_code: "0100001005".into(),
+            item_name: "农村村民宅基地审批".into(),
+            item_type: "01".into(),
+            case_no: "430124-20250301-0001".into(),
+            case_name: "张䶮农村村民宅基地审批".into(),
+            case_kind: "2".into(),
+            applicant_name: "张䶮".into(),
+            applicant_type: "1".into(),
+            applicant_id_type: "111".into(),
+            applicant_id_no: "11010519491231002X".into(),
+            accepting_unit: "示范镇便民服务中心".into(),
+            accepted_at: "2025-03-01T09:30:00+08:00".into(),
+            completed_at: "2025-03-20T16:00:00+08:00".into(),
+            result: "准予许可".into(),
+            result_license_no: None,
+            retention: "Y".into(),
+            secrecy: "非密".into(),
+            year: 2025,
+            piece_no: 1,
+        }
+    }
+}
+
 /// A material as listed in `元数据.xml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaterialMeta {
@@ -343,29 +376,9 @@ pub(crate) mod tests {
     pub fn sample() -> Metadata {
         Metadata {
             case: CaseMeta {
-                efile_no: "430124-0001-0100001005-2025-Y-000001".into(),
-                region: "430124".into(),
-                fonds: "0001".into(),
-                unit_name: "示范镇人民政府".into(),
-                item_code: "0100001005".into(),
-                item_name: "农村村民宅基地审批".into(),
-                item_type: "01".into(),
-                case_no: "XK-0001".into(),
+                // Characters that must be escaped in XML.
                 case_name: "张三 & 李四<宅基地>".into(),
-                case_kind: "2".into(),
-                applicant_name: "张䶮".into(),
-                applicant_type: "1".into(),
-                applicant_id_type: "111".into(),
-                applicant_id_no: "11010519491231002X".into(),
-                accepting_unit: "示范镇便民服务中心".into(),
-                accepted_at: "2025-03-01T09:30:00+08:00".into(),
-                completed_at: "2025-03-20T16:00:00+08:00".into(),
-                result: "准予许可".into(),
-                result_license_no: None,
-                retention: "Y".into(),
-                secrecy: "非密".into(),
-                year: 2025,
-                piece_no: 1,
+                ..CaseMeta::sample()
             },
             digest_algo: "SM3".into(),
             materials: vec![MaterialMeta {
