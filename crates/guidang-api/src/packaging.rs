@@ -8,8 +8,6 @@
 //! never a registered package that is not on disk.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 use guidang_catalog::{audit, cases, packages, CatalogError};
 use guidang_core::{CancelFlag, CaseStatus, DigestAlgo, Progress, Suite};
@@ -229,64 +227,45 @@ impl Archive {
         })?;
         let total = jobs.len() as u64;
         progress.report(0, total, "正在组包和固化");
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2)
-            .min(jobs.len().max(1));
-        let next = AtomicUsize::new(0);
         let sealed_at = || {
             chrono::Utc::now()
                 .with_timezone(&guidang_core::validate::cst())
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
         };
         let mut cancelled = false;
-        std::thread::scope(|scope| -> Result<()> {
-            let (tx, rx) = mpsc::channel::<(
-                usize,
-                std::result::Result<BuiltPackage, guidang_package::PackageError>,
-            )>();
-            for _ in 0..workers {
-                let tx = tx.clone();
-                let (jobs, next, signer, tmp) = (&jobs, &next, &signer, &tmp);
-                scope.spawn(move || loop {
-                    let j = next.fetch_add(1, Ordering::SeqCst);
-                    if j >= jobs.len() || cancel.is_cancelled() {
-                        break;
-                    }
-                    let (_, d, input) = &jobs[j];
-                    let out = tmp.join(format!("{}.{}.zip.part", d.efile_no, std::process::id()));
-                    let r = build_package(input, signer, &sealed_at(), &out, cancel);
-                    if r.is_err() {
-                        let _ = std::fs::remove_file(&out);
-                    }
-                    if tx.send((j, r)).is_err() {
-                        break;
-                    }
-                });
-            }
-            drop(tx);
-            let mut done = 0;
-            for (j, r) in rx {
+        let mut done = 0;
+        guidang_core::pool::run(
+            jobs.len(),
+            cancel,
+            |j| {
+                let (_, d, input) = &jobs[j];
+                let out = tmp.join(format!("{}.{}.zip.part", d.efile_no, std::process::id()));
+                let r = build_package(input, &signer, &sealed_at(), &out, cancel);
+                if r.is_err() {
+                    let _ = std::fs::remove_file(&out);
+                }
+                r
+            },
+            |j, r| {
                 let (i, d, _) = &jobs[j];
                 done += 1;
                 progress.report(done, total, &d.efile_no);
-                results[*i] = Some(match r {
-                    Ok(built) => match self.register(d, &built, operator) {
+                results[*i] = match r {
+                    Ok(built) => Some(match self.register(d, &built, operator) {
                         Ok(o) => o,
                         Err(e) => {
                             let _ = std::fs::remove_file(&built.path);
                             failed(&e)
                         }
-                    },
+                    }),
                     Err(guidang_package::PackageError::Cancelled) => {
                         cancelled = true;
-                        continue;
+                        None
                     }
-                    Err(e) => failed(&Error::Package(e)),
-                });
-            }
-            Ok(())
-        })?;
+                    Err(e) => Some(failed(&Error::Package(e))),
+                };
+            },
+        );
         if cancelled || cancel.is_cancelled() {
             return Err(Error::Package(guidang_package::PackageError::Cancelled));
         }
@@ -460,32 +439,15 @@ pub fn verify_packages(
     cancel: &CancelFlag,
 ) -> Result<Vec<VerifyReport>> {
     let files = expand_packages(paths)?;
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(files.len().max(1));
-    let next = AtomicUsize::new(0);
     let mut out: Vec<Option<VerifyReport>> = vec![None; files.len()];
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..workers {
-            let (tx, next, files) = (tx.clone(), &next, &files);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= files.len() {
-                    break;
-                }
-                let r = guidang_package::verify_package(&files[i], keyring, fallback, cancel);
-                if tx.send((i, r)).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        for (i, r) in rx {
-            out[i] = Some(r);
-        }
-    });
+    // Never cancelled at pool level: every package gets a report (a
+    // cancelled verification says so in its findings).
+    guidang_core::pool::run(
+        files.len(),
+        &CancelFlag::new(),
+        |i| guidang_package::verify_package(&files[i], keyring, fallback, cancel),
+        |i, r| out[i] = Some(r),
+    );
     Ok(out
         .into_iter()
         .map(|r| r.expect("every package verified"))

@@ -4,8 +4,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 use chrono::{DateTime, FixedOffset};
 use guidang_core::{
@@ -543,37 +541,18 @@ pub fn check_packages(
     progress.report(0, total, "正在检查病毒");
     let scans = ctx.antivirus.scan_many(&files);
     progress.report(0, total, "正在检测");
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(files.len().max(1));
-    let next = AtomicUsize::new(0);
     let mut results: Vec<Option<(PackageCheck, Key)>> = (0..files.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..workers {
-            let (tx, next, files, scans) = (tx.clone(), &next, &files, &scans);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= files.len() || cancel.is_cancelled() {
-                    break;
-                }
-                if tx
-                    .send((i, check_one(&files[i], ctx, &scans[i], cancel)))
-                    .is_err()
-                {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        let mut done = 0;
-        for (i, r) in rx {
+    let mut done = 0;
+    guidang_core::pool::run(
+        files.len(),
+        cancel,
+        |i| check_one(&files[i], ctx, &scans[i], cancel),
+        |i, r| {
             done += 1;
             progress.report(done, total, &r.0.efile_no);
             results[i] = Some(r);
-        }
-    });
+        },
+    );
     if cancel.is_cancelled() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::Interrupted,

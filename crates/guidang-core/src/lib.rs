@@ -11,6 +11,7 @@ pub mod deadline;
 pub mod digest;
 pub mod ids;
 pub mod model;
+pub mod pool;
 pub mod progress;
 pub mod sniff;
 pub mod validate;
