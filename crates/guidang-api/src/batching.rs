@@ -23,6 +23,8 @@ pub enum Form {
     TransferList,
     /// 归档目录清单.
     Catalog,
+    /// 电子档案移交与接收登记表 (needs the media plan of the first write).
+    Register,
 }
 
 /// Which cases go into a batch.
@@ -318,6 +320,7 @@ impl Archive {
         let pdf = match form {
             Form::TransferList => guidang_transfer::forms::transfer_list_pdf(&m, &sig),
             Form::Catalog => guidang_transfer::forms::catalog_list_pdf(&m, &sig),
+            Form::Register => Ok(self.register_pdf(batch_no)?),
         }
         .map_err(|e| Error::Check(e.to_string()))?;
         guidang_collect::store::write_atomic(out, &pdf).map_err(|source| Error::DataDir {

@@ -77,6 +77,12 @@ pub enum Error {
     /// A check could not run.
     #[error("检测无法进行：{0}")]
     Check(String),
+    /// A medium could not be written.
+    #[error(transparent)]
+    Medium(#[from] guidang_transfer::write::WriteError),
+    /// A transfer cannot proceed (plan, carrier choice…).
+    #[error("无法移交：{0}")]
+    Transfer(String),
     /// Operator name unusable.
     #[error("操作员名称“{0}”无效：应为1至32个字符，不含控制字符")]
     BadOperatorName(String),
@@ -132,6 +138,24 @@ impl Error {
             Error::Check(_) => "check_failed",
             Error::BatchRefused(_) => "batch_refused",
             Error::NoSuchBatch(_) => "no_such_batch",
+            Error::Transfer(_) => "transfer_refused",
+            Error::Medium(e) => {
+                use guidang_transfer::write::WriteError as W;
+                match e {
+                    W::NotADirectory(_) => "medium_not_directory",
+                    W::NotWritable { .. } => "medium_not_writable",
+                    W::OtherBatch { .. } => "medium_other_batch",
+                    W::OtherCarrier { .. } => "medium_other_carrier",
+                    W::ForeignFiles(_) => "medium_foreign_files",
+                    W::Unwritable(_) => "medium_unsupported",
+                    W::NoSpace { .. } => "medium_no_space",
+                    W::MediumFull { .. } => "medium_full",
+                    W::VerifyFailed { .. } => "medium_verify_failed",
+                    W::SourceChanged(_) => "store_damaged",
+                    W::Cancelled => "cancelled",
+                    W::Io { .. } => "medium_io",
+                }
+            }
         }
     }
 }

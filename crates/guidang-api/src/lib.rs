@@ -10,6 +10,7 @@ pub mod checking;
 mod error;
 pub mod packaging;
 pub mod pin;
+pub mod transferring;
 
 use std::path::{Path, PathBuf};
 

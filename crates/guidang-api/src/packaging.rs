@@ -351,8 +351,19 @@ impl Archive {
 
     /// Writes the unit's keyring (every operator's public key) to `path`.
     pub fn export_keyring(&self, path: &Path) -> Result<KeyringFile> {
+        let k = self.keyring_file()?;
+        let bytes = serde_json::to_vec_pretty(&k).expect("json");
+        guidang_collect::store::write_atomic(path, &bytes).map_err(|source| Error::DataDir {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(k)
+    }
+
+    /// The unit's keyring as exported (every operator's public key).
+    pub fn keyring_file(&self) -> Result<KeyringFile> {
         let unit = self.unit()?;
-        let k = KeyringFile {
+        Ok(KeyringFile {
             format: KEYRING_FORMAT.into(),
             unit: unit.unit_name.clone(),
             region: unit.region.clone(),
@@ -360,13 +371,7 @@ impl Archive {
             suite: unit.suite,
             exported_at: guidang_catalog::now_string(),
             keys: self.keyring()?.keys,
-        };
-        let bytes = serde_json::to_vec_pretty(&k).expect("json");
-        guidang_collect::store::write_atomic(path, &bytes).map_err(|source| Error::DataDir {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Ok(k)
+        })
     }
 }
 

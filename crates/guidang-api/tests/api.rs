@@ -185,3 +185,174 @@ fn unwritable_data_dir_is_a_clear_error() {
     assert_eq!(e.code(), "data_dir");
     assert!(e.to_string().contains("--data-dir"));
 }
+
+/// A hall whose `n` demo cases are packaged, checked and put in one batch.
+fn batched_hall(dir: &std::path::Path, n: u32) -> (Archive, String) {
+    use guidang_api::batching::BatchSelection;
+    use guidang_api::checking::CheckTarget;
+    use guidang_api::packaging::Selection;
+    let mut ar = Archive::open(dir).unwrap();
+    ar.demo(&demo(n, 3), &NoProgress, &CancelFlag::new())
+        .unwrap();
+    ar.add_operator("张三", "246810").unwrap();
+    ar.package(
+        &Selection::All,
+        "张三",
+        "246810",
+        &NoProgress,
+        &CancelFlag::new(),
+    )
+    .unwrap();
+    let c = ar
+        .check(
+            &CheckTarget::All,
+            guidang_check::Stage::Gd,
+            &[],
+            "张三",
+            &NoProgress,
+            &CancelFlag::new(),
+        )
+        .unwrap();
+    assert_ne!(c.verdict, guidang_check::Verdict::Fail);
+    let b = ar
+        .create_batch(&BatchSelection::AllReady, "张三", "246810", None)
+        .unwrap();
+    (ar, b.batch_no)
+}
+
+fn write_req(batch_no: &str, dest: &std::path::Path) -> guidang_api::transferring::WriteRequest {
+    guidang_api::transferring::WriteRequest {
+        batch_no: batch_no.into(),
+        dest: dest.to_path_buf(),
+        carrier_size: None,
+        carrier: None,
+        actor: "张三".into(),
+    }
+}
+
+/// Every file on the medium under its final name is exactly what the plan
+/// says; no temporary file is left.
+fn assert_nothing_half_written(ar: &Archive, batch_no: &str, medium: &std::path::Path) {
+    let plan = ar.media_plan(batch_no).unwrap().unwrap();
+    let files = &plan.carriers[0].files;
+    let mut stack = vec![medium.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(medium)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            assert!(
+                !rel.ends_with(".guidang-part"),
+                "temporary file left: {rel}"
+            );
+            let f = files
+                .iter()
+                .find(|f| f.path == rel)
+                .unwrap_or_else(|| panic!("{rel} is not in the plan"));
+            let bytes = std::fs::read(&p).unwrap();
+            assert_eq!(
+                DigestAlgo::Sm3.hex(&bytes),
+                f.digest,
+                "{rel} looks complete but is not"
+            );
+        }
+    }
+}
+
+/// After a write stopped past the first package: nothing lost, nothing
+/// half-written, nothing recorded as done; the same request again completes,
+/// skipping what was verified.
+fn interrupted_then_resumed(ar: &mut Archive, no: &str, medium: &std::path::Path) {
+    assert_nothing_half_written(ar, no, medium);
+    assert!(ar.batch_carriers(no).unwrap().is_empty());
+    assert_eq!(ar.batches().unwrap()[0].status, "created");
+    let w = ar
+        .write_batch(&write_req(no, medium), &NoProgress, &CancelFlag::new())
+        .unwrap();
+    assert_eq!(w.skipped, 2, "the description file and the first package");
+    assert_eq!(w.written + w.skipped, w.files);
+    assert_nothing_half_written(ar, no, medium);
+    assert_eq!(ar.batch_carriers(no).unwrap().len(), 1);
+    assert_eq!(ar.batches().unwrap()[0].status, "written");
+}
+
+#[test]
+fn cancelled_write_keeps_what_was_verified_and_a_rerun_completes() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut ar, no) = batched_hall(&d.path().join("data"), 4);
+    let medium = d.path().join("U盘");
+    let cancel = CancelFlag::new();
+    let zips = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |_: u64, _: u64, m: &str| {
+        // Each file is reported before and after; cancel after the first package.
+        if m.ends_with(".zip") && zips.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            cancel.cancel();
+        }
+    };
+    let e = ar
+        .write_batch(&write_req(&no, &medium), &progress, &cancel)
+        .unwrap_err();
+    assert_eq!(e.code(), "cancelled", "{e}");
+    assert!(e.to_string().contains("继续"), "{e}");
+    interrupted_then_resumed(&mut ar, &no, &medium);
+}
+
+/// A size-limited tmpfs (needs root). Unmounted on drop.
+struct Tmpfs(std::path::PathBuf);
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn medium_filling_up_mid_write_is_a_clear_error_and_a_rerun_resumes() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut ar, no) = batched_hall(&d.path().join("data"), 6);
+    let medium = d.path().join("U盘");
+    std::fs::create_dir_all(&medium).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=32M", "tmpfs"])
+        .arg(&medium)
+        .output();
+    let _guard = match mounted {
+        Ok(o) if o.status.success() => Tmpfs(medium.clone()),
+        other => {
+            if std::env::var("GUIDANG_E2E").is_ok_and(|v| v == "1") {
+                panic!("cannot mount a tmpfs (run as root): {other:?}");
+            }
+            eprintln!("skipped: cannot mount a tmpfs; run `cargo xtask test` as root");
+            return;
+        }
+    };
+    // After the first package, something else takes all the free space (a
+    // second program, or a medium that reported more space than it has).
+    let filler = medium.join("占用.bin");
+    let zips = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |_: u64, _: u64, m: &str| {
+        if m.ends_with(".zip") && zips.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            let mut f = std::fs::File::create(&filler).unwrap();
+            let block = vec![0u8; 1 << 20];
+            while std::io::Write::write_all(&mut f, &block).is_ok() {}
+            let _ = f.sync_all();
+        }
+    };
+    let e = ar
+        .write_batch(&write_req(&no, &medium), &progress, &CancelFlag::new())
+        .unwrap_err();
+    assert_eq!(e.code(), "medium_full", "{e}");
+    assert!(
+        e.to_string().contains("载体已满") && e.to_string().contains("继续"),
+        "{e}"
+    );
+    std::fs::remove_file(&filler).unwrap();
+    interrupted_then_resumed(&mut ar, &no, &medium);
+}

@@ -139,3 +139,84 @@ pub fn open_opinion(conn: &Connection, case_no: &str) -> Result<(String, Option<
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?)
 }
+
+/// A carrier of a batch as written and verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CarrierRow {
+    /// Carrier number, from 1.
+    pub carrier_no: u32,
+    /// Number of carriers of the batch.
+    pub carriers: u32,
+    /// Digest algorithm.
+    pub digest_algo: String,
+    /// Carrier digest (of its 载体清单.json).
+    pub digest: String,
+    /// Files on the carrier.
+    pub files: u32,
+    /// Bytes on the carrier.
+    pub bytes: u64,
+    /// First completed.
+    pub first_written_at: String,
+    /// Last completed (a copy or a resumed rewrite).
+    pub last_written_at: String,
+    /// Who wrote it (last).
+    pub written_by: String,
+    /// How many times a medium with this carrier was completed.
+    pub copies: u32,
+}
+
+/// Records a carrier written and verified (again, for a further copy).
+pub fn record_carrier(conn: &Connection, batch_no: &str, c: &CarrierRow) -> Result<()> {
+    conn.execute(
+        "INSERT INTO batch_carriers(batch_id, carrier_no, carriers, digest_algo, digest, files, bytes, first_written_at, last_written_at, written_by, copies)
+         SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 1 FROM batches WHERE batch_no = ?1
+         ON CONFLICT(batch_id, carrier_no) DO UPDATE SET last_written_at = excluded.last_written_at, written_by = excluded.written_by, copies = copies + 1",
+        params![batch_no, c.carrier_no, c.carriers, c.digest_algo, c.digest, c.files, c.bytes as i64, c.last_written_at, c.written_by],
+    )?;
+    Ok(())
+}
+
+/// Carriers written for a batch, by number.
+pub fn carriers(conn: &Connection, batch_no: &str) -> Result<Vec<CarrierRow>> {
+    let mut st = conn.prepare(
+        "SELECT c.carrier_no, c.carriers, c.digest_algo, c.digest, c.files, c.bytes, c.first_written_at, c.last_written_at, c.written_by, c.copies
+         FROM batch_carriers c JOIN batches b ON b.id = c.batch_id WHERE b.batch_no = ?1 ORDER BY c.carrier_no",
+    )?;
+    let rows = st
+        .query_map([batch_no], |r| {
+            Ok(CarrierRow {
+                carrier_no: r.get(0)?,
+                carriers: r.get(1)?,
+                digest_algo: r.get(2)?,
+                digest: r.get(3)?,
+                files: r.get(4)?,
+                bytes: r.get::<_, i64>(5)? as u64,
+                first_written_at: r.get(6)?,
+                last_written_at: r.get(7)?,
+                written_by: r.get(8)?,
+                copies: r.get(9)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Moves a batch's status on (`created` → `written` → `transferred`).
+pub fn set_status(conn: &Connection, batch_no: &str, status: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE batches SET status = ?2 WHERE batch_no = ?1",
+        params![batch_no, status],
+    )?;
+    Ok(())
+}
+
+/// Case ids of a batch, in order.
+pub fn case_ids(conn: &Connection, batch_no: &str) -> Result<Vec<i64>> {
+    let mut st = conn.prepare(
+        "SELECT i.case_id FROM batch_items i JOIN batches b ON b.id = i.batch_id WHERE b.batch_no = ?1 ORDER BY i.seq",
+    )?;
+    let rows = st
+        .query_map([batch_no], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(rows)
+}

@@ -457,6 +457,14 @@ pub fn detail(conn: &Connection, case_no: &str) -> Result<Option<CaseDetail>> {
 }
 
 /// Sets a case's status.
+/// A case's status by id.
+pub fn status_of(conn: &Connection, id: i64) -> Result<Option<CaseStatus>> {
+    let code: Option<String> = conn
+        .query_row("SELECT status FROM cases WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    Ok(code.and_then(|c| CaseStatus::from_code(&c)))
+}
+
 pub fn set_status(conn: &Connection, id: i64, status: CaseStatus) -> Result<()> {
     conn.execute(
         "UPDATE cases SET status = ?2, updated_at = ?3 WHERE id = ?1",

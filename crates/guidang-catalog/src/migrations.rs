@@ -172,6 +172,27 @@ BEGIN SELECT RAISE(ABORT, 'batches are immutable'); END;
 CREATE TRIGGER batch_items_no_delete BEFORE DELETE ON batch_items
 BEGIN SELECT RAISE(ABORT, 'batches are immutable'); END;
 "#,
+    // 5: carriers written for a batch (per-carrier digest over 载体清单.json).
+    r#"
+CREATE TABLE batch_carriers (
+    batch_id    INTEGER NOT NULL REFERENCES batches(id),
+    carrier_no  INTEGER NOT NULL,
+    carriers    INTEGER NOT NULL,
+    digest_algo TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    files       INTEGER NOT NULL,
+    bytes       INTEGER NOT NULL,
+    first_written_at TEXT NOT NULL,
+    last_written_at  TEXT NOT NULL,
+    written_by  TEXT NOT NULL,
+    copies      INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, carrier_no)
+) STRICT;
+CREATE TRIGGER batch_carriers_no_delete BEFORE DELETE ON batch_carriers
+BEGIN SELECT RAISE(ABORT, 'carrier records are kept'); END;
+CREATE TRIGGER batch_carriers_digest_fixed BEFORE UPDATE OF digest, digest_algo, carrier_no, carriers ON batch_carriers
+BEGIN SELECT RAISE(ABORT, 'a carrier digest never changes'); END;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -470,6 +470,7 @@ fn allowed_on_carrier(rel: &str) -> bool {
                 | "目录文件.xml"
                 | "批次清单.json"
                 | "批次清单.sig"
+                | "载体清单.json"
                 | "移交清单.pdf"
                 | "归档目录清单.pdf"
                 | "移交与接收登记表.pdf"
@@ -517,7 +518,9 @@ pub fn check_packages(
                 if rel.ends_with(".zip") && !rel.contains("/其他/") && !rel.starts_with("其他/")
                 {
                     files.push(p.join(&rel));
-                } else if !allowed_on_carrier(&rel) {
+                } else if !allowed_on_carrier(&rel)
+                    && !guidang_core::fsutil::is_volume_system_path(&rel)
+                {
                     let v = set_problem(ctx.stage);
                     batch.push(finding(
                         ctx.stage,

@@ -201,9 +201,15 @@ enum Command {
         #[command(subcommand)]
         command: BatchCommand,
     },
+    /// Write batches to removable media (移交载体).
+    Transfer {
+        #[command(subcommand)]
+        command: TransferCommand,
+    },
     /// Print a form of a batch to PDF.
     Print {
-        /// transfer-list (移交清单, Table A.1) or catalog (归档目录清单).
+        /// transfer-list (移交清单, Table A.1), catalog (归档目录清单) or
+        /// register (移交与接收登记表, after the first `transfer write`).
         #[arg(value_enum)]
         form: FormArg,
         /// 批次编号.
@@ -247,6 +253,34 @@ enum Command {
 enum FormArg {
     TransferList,
     Catalog,
+    Register,
+}
+
+#[derive(Subcommand)]
+enum TransferCommand {
+    /// Write one carrier of a batch to a medium, reading every file back;
+    /// re-running resumes. A batch too big for one carrier is split.
+    Write {
+        /// 批次编号.
+        batch_no: String,
+        /// The medium: its root folder (or an empty folder).
+        #[arg(long)]
+        to: PathBuf,
+        /// Capacity of one carrier in bytes (default: the medium's free
+        /// space at the first write); fixes how the batch is split.
+        #[arg(long, value_name = "BYTES")]
+        carrier_size: Option<u64>,
+        /// Which carrier (default: the one on the medium, else the first
+        /// not yet written).
+        #[arg(long)]
+        carrier: Option<u32>,
+        /// Who writes (recorded in the audit log).
+        #[arg(long, default_value = "system")]
+        operator: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -922,9 +956,25 @@ fn run(cli: Cli) -> Result<Done, Error> {
             }
             BatchCommand::Show { batch_no, json } => {
                 let (m, sig) = ar.batch_manifest(&batch_no)?;
+                let carriers = ar.batch_carriers(&batch_no)?;
                 if json {
-                    print_json(&serde_json::json!({"manifest": m, "signature": sig}));
+                    print_json(
+                        &serde_json::json!({"manifest": m, "signature": sig, "carriers": carriers}),
+                    );
                 } else {
+                    for c in &carriers {
+                        println!(
+                            "载体 {}/{}：{} 个文件，{} 字节，摘要（{}）{}，写入 {} 次，最近 {}",
+                            c.carrier_no,
+                            c.carriers,
+                            c.files,
+                            c.bytes,
+                            c.digest_algo,
+                            c.digest,
+                            c.copies,
+                            c.last_written_at
+                        );
+                    }
                     println!("批次编号：{}（{}）", m.batch_no, m.unit.name);
                     if let Some(c) = &m.corrects {
                         println!("更正批次：{c}");
@@ -945,6 +995,64 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 }
             }
         },
+        Command::Transfer { command } => match command {
+            TransferCommand::Write {
+                batch_no,
+                to,
+                carrier_size,
+                carrier,
+                operator,
+                json,
+            } => {
+                let w = ar.write_batch(
+                    &guidang_api::transferring::WriteRequest {
+                        batch_no,
+                        dest: to.clone(),
+                        carrier_size,
+                        carrier,
+                        actor: operator,
+                    },
+                    &StderrProgress,
+                    &cancel,
+                )?;
+                eprintln!();
+                if json {
+                    print_json(&w);
+                } else {
+                    if w.carriers > 1 {
+                        println!(
+                            "批次 {} 按每个载体 {} 字节分为 {} 个载体",
+                            w.batch_no, w.carrier_capacity, w.carriers
+                        );
+                    }
+                    println!(
+                        "第 {}/{} 号载体已写入 {} 并逐个文件读回校验：{} 个包，{} 个文件，{} 字节（本次写入 {} 个，已校验跳过 {} 个，读回确认 {} 个）",
+                        w.carrier_no,
+                        w.carriers,
+                        to.display(),
+                        w.packages,
+                        w.files,
+                        w.bytes,
+                        w.written,
+                        w.skipped,
+                        w.reverified
+                    );
+                    println!(
+                        "载体摘要（{}，载体清单.json）：{}",
+                        w.digest_algo, w.carrier_digest
+                    );
+                    if w.remaining.is_empty() {
+                        println!("批次全部载体已写入，状态：{}", w.batch_status);
+                    } else {
+                        let r: Vec<String> = w.remaining.iter().map(u32::to_string).collect();
+                        println!(
+                            "还需写入第 {} 号载体：请换上空白载体后再次运行本命令",
+                            r.join("、")
+                        );
+                    }
+                }
+            }
+        },
         Command::Print {
             form,
             batch_no,
@@ -954,6 +1062,7 @@ fn run(cli: Cli) -> Result<Done, Error> {
             let f = match form {
                 FormArg::TransferList => Form::TransferList,
                 FormArg::Catalog => Form::Catalog,
+                FormArg::Register => Form::Register,
             };
             ar.print_form(f, &batch_no, &output)?;
             println!("已生成 {}", output.display());

@@ -32,39 +32,7 @@ pub struct Store {
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 const CHUNK: usize = 256 * 1024;
 
-/// Writes `data` to `path` atomically: temporary file beside it, fsync,
-/// rename, fsync of the directory.
-pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id(),
-        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Flushes a directory's entries to disk (no-op where unsupported).
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()?;
-    }
-    let _ = dir;
-    Ok(())
-}
+pub use guidang_core::fsutil::{sync_dir, write_atomic};
 
 impl Store {
     /// The store rooted at `root` (usually `{data dir}/store`).

@@ -9,6 +9,7 @@
 pub mod codes;
 pub mod deadline;
 pub mod digest;
+pub mod fsutil;
 pub mod ids;
 pub mod model;
 pub mod pool;

@@ -4,7 +4,9 @@
 //!   item with its package count and check opinion, then the batch digest,
 //!   its algorithm, the signer's fingerprint and a QR code of them, so that
 //!   the signed paper commits to the exact media content;
-//! - 归档目录清单, one row per package (landscape).
+//! - 归档目录清单, one row per package (landscape);
+//! - 电子档案移交与接收登记表, the hand-over register with each carrier's
+//!   digest.
 
 use std::collections::BTreeMap;
 
@@ -197,6 +199,128 @@ pub fn catalog_list_pdf(m: &Manifest, sig: &BatchSignature) -> Result<Vec<u8>, P
         "归档目录清单",
         &blocks,
         &format!("归档目录清单 {}", m.batch_no),
+    )
+}
+
+/// One carrier on the hand-over register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterCarrier {
+    /// Carrier number.
+    pub no: u32,
+    /// First and last 序号 of the packages on it.
+    pub seqs: (u32, u32),
+    /// Bytes of the files its carrier manifest lists.
+    pub bytes: u64,
+    /// Carrier digest (of its 载体清单.json).
+    pub digest: String,
+}
+
+/// What the hand-over register says beyond the manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterInfo {
+    /// The carriers.
+    pub carriers: Vec<RegisterCarrier>,
+    /// Carrier type (载体类型).
+    pub carrier_type: String,
+    /// The transferring side's check result per property (真实性…安全性).
+    pub hall_results: Vec<(String, String)>,
+    /// Files (materials) in the batch.
+    pub materials: u64,
+}
+
+/// 电子档案移交与接收登记表 (per the 2012 measures on transferring and
+/// receiving electronic records): content, counts, data volume, carriers
+/// with their digests, check results of both sides, signature lines.
+pub fn register_pdf(
+    m: &Manifest,
+    sig: &BatchSignature,
+    info: &RegisterInfo,
+) -> Result<Vec<u8>, PdfError> {
+    let years: std::collections::BTreeSet<i32> = m.packages.iter().map(|p| p.year).collect();
+    let items: std::collections::BTreeSet<&str> =
+        m.packages.iter().map(|p| p.item_code.as_str()).collect();
+    let year_text = match (years.first(), years.last()) {
+        (Some(a), Some(b)) if a == b => format!("{a} 年度"),
+        (Some(a), Some(b)) => format!("{a}—{b} 年度"),
+        _ => String::new(),
+    };
+    let n = info.carriers.len();
+    let mut blocks = vec![
+        Block::Title("电子档案移交与接收登记表".into()),
+        Block::Table {
+            columns: vec![col("项目", 40.0), col("内容", 140.0)],
+            rows: vec![
+                vec!["移交单位".into(), format!("{}（行政区划码 {}，全宗号 {}）", m.unit.name, m.unit.region, m.unit.fonds)],
+                vec!["接收单位".into(), String::new()],
+                vec!["批次编号".into(), match &m.corrects {
+                    Some(c) => format!("{}（再次移交，更正批次 {c}）", m.batch_no),
+                    None => m.batch_no.clone(),
+                }],
+                vec!["内容描述".into(), format!(
+                    "政务服务电子档案（{year_text}），涉及办理事项 {} 项，每件为一个归档信息包（ZIP），含元数据和固化信息",
+                    items.len()
+                )],
+                vec!["电子档案数量".into(), format!("归档信息包 {} 个，电子文件 {} 件", m.total_packages, info.materials)],
+                vec!["数据量".into(), format!("{:.3} GB（{} 字节）", m.total_bytes as f64 / 1e9, m.total_bytes)],
+                vec!["载体起止顺序号".into(), if n == 1 { "1".into() } else { format!("1—{n}（共 {n} 个）") }],
+                vec!["载体类型".into(), info.carrier_type.clone()],
+                vec!["批次摘要".into(), format!("{}：{}", sig.digest_algo, sig.manifest_digest)],
+                vec!["移交人公钥指纹".into(), format!("{}（{}）", sig.fingerprint, sig.operator)],
+            ],
+        },
+        Block::Space(2.0),
+        Block::Text("载体清单（每个载体的摘要为其根目录下 载体清单.json 的摘要）：".into()),
+        Block::Table {
+            columns: vec![
+                col("载体编号", 18.0),
+                col("包顺序号", 24.0),
+                col("清单所列字节数", 26.0),
+                col("摘要算法", 16.0),
+                col("载体摘要", 96.0),
+            ],
+            rows: info
+                .carriers
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.no.to_string(),
+                        format!("{}—{}", c.seqs.0, c.seqs.1),
+                        c.bytes.to_string(),
+                        m.digest_algo.clone(),
+                        c.digest.clone(),
+                    ]
+                })
+                .collect(),
+        },
+        Block::Space(2.0),
+        Block::Table {
+            columns: vec![
+                col("检验项目", 30.0),
+                col("移交单位检验结果", 75.0),
+                col("接收单位检验结果", 75.0),
+            ],
+            rows: info
+                .hall_results
+                .iter()
+                .map(|(k, v)| vec![k.clone(), v.clone(), String::new()])
+                .collect(),
+        },
+        Block::Space(6.0),
+        Block::Text("移交单位（印章）：＿＿＿＿＿＿　填表人：＿＿＿＿＿　审核人：＿＿＿＿＿　日期：＿＿＿年＿＿月＿＿日".into()),
+        Block::Space(4.0),
+        Block::Text("接收单位（印章）：＿＿＿＿＿＿　接收人：＿＿＿＿＿　审核人：＿＿＿＿＿　日期：＿＿＿年＿＿月＿＿日".into()),
+    ];
+    blocks.insert(
+        1,
+        Block::Text(format!(
+            "登记日期：{}",
+            m.created_at.get(..10).unwrap_or_default()
+        )),
+    );
+    render(
+        "电子档案移交与接收登记表",
+        &blocks,
+        &format!("移交与接收登记表 {}", m.batch_no),
     )
 }
 

@@ -8,10 +8,13 @@
 //! immutable: a correction is a new batch that names the batch it corrects.
 //!
 //! `forms` prints the transfer list and catalogue list; `medium` holds the
-//! file-system rules, carrier plan and description files of a medium.
+//! file-system rules, carrier plan and description files of a medium;
+//! `write` puts one carrier on a medium with pre-flight, read-back
+//! verification and resume.
 
 pub mod forms;
 pub mod manifest;
 pub mod medium;
+pub mod write;
 
 pub use manifest::{BatchSignature, Manifest, ManifestPackage, ManifestUnit};

@@ -16,6 +16,29 @@ pub enum FsRules {
     Modern,
 }
 
+/// Longest relative path written to a medium (UTF-16 units).
+pub const MAX_PATH_CHARS: usize = 240;
+
+/// Decodes the octal escapes of `/proc/mounts` (`\040` for a space…).
+fn unescape_mount(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Largest file FAT32 can hold.
 pub const FAT32_MAX_FILE: u64 = (4 << 30) - 1;
 
@@ -38,17 +61,31 @@ impl FsRules {
         }
         let canon = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+        FsRules::from_mounts(&mounts, &canon)
+    }
+
+    /// The rules for `path` (absolute, canonical) from a mount table in the
+    /// format of `/proc/mounts`: the longest mount point containing it wins.
+    pub fn from_mounts(mounts: &str, path: &Path) -> FsRules {
         mounts
             .lines()
             .filter_map(|l| {
                 let mut f = l.split_whitespace();
                 let (_, mp, ty) = (f.next()?, f.next()?, f.next()?);
-                let mp = mp.replace("\\040", " ");
-                canon.starts_with(&mp).then(|| (mp.len(), ty.to_string()))
+                let mp = unescape_mount(mp);
+                path.starts_with(&mp).then(|| (mp.len(), ty.to_string()))
             })
             .max_by_key(|(n, _)| *n)
             .map(|(_, t)| FsRules::from_fstype(&t))
             .unwrap_or(FsRules::Modern)
+    }
+
+    /// Why a whole path (relative, `/`-separated) is too long, if it is:
+    /// Windows programs refuse paths over 260 characters, and the medium's
+    /// root (`E:\`) and a temporary suffix need room too.
+    pub fn path_problem(self, rel: &str) -> Option<String> {
+        (rel.encode_utf16().count() > MAX_PATH_CHARS)
+            .then(|| format!("路径“{rel}”超过 {MAX_PATH_CHARS} 个字符，Windows 无法打开"))
     }
 
     /// Why `name` (one path component) cannot be written, if it cannot.
@@ -80,22 +117,19 @@ impl FsRules {
     }
 }
 
-/// Space kept free on every carrier for its description files, manifest,
-/// signature and printed forms.
-pub const CARRIER_RESERVE: u64 = 32 << 20;
-
-/// Splits packages (in order) over carriers of `capacity` bytes each: each
-/// carrier holds a run of consecutive packages. Returns the index ranges, or
-/// why it cannot be done.
-pub fn plan_carriers(sizes: &[u64], capacity: u64) -> Result<Vec<std::ops::Range<usize>>, String> {
-    let usable = capacity.saturating_sub(CARRIER_RESERVE);
+/// Splits packages (in order) over carriers: `costs` are what each package
+/// takes on a carrier (its size rounded up to the file system's blocks),
+/// `usable` what one carrier offers after its description files, manifests
+/// and forms. Each carrier holds a run of consecutive packages. Returns the
+/// index ranges, or why it cannot be done.
+pub fn plan_carriers(costs: &[u64], usable: u64) -> Result<Vec<std::ops::Range<usize>>, String> {
     let mut plan = Vec::new();
     let mut start = 0;
     let mut used = 0u64;
-    for (i, s) in sizes.iter().enumerate() {
+    for (i, s) in costs.iter().enumerate() {
         if *s > usable {
             return Err(format!(
-                "第 {} 个包有 {s} 字节，超过单个载体可用的 {usable} 字节；请换用更大的载体",
+                "第 {} 个包需要 {s} 字节，超过单个载体可用的 {usable} 字节；请换用更大的载体",
                 i + 1
             ));
         }
@@ -106,8 +140,8 @@ pub fn plan_carriers(sizes: &[u64], capacity: u64) -> Result<Vec<std::ops::Range
         }
         used += s;
     }
-    if start < sizes.len() || sizes.is_empty() {
-        plan.push(start..sizes.len());
+    if start < costs.len() || costs.is_empty() {
+        plan.push(start..costs.len());
     }
     Ok(plan)
 }
@@ -183,6 +217,27 @@ pub fn readme_txt(
     )
 }
 
+/// XML Schema of `元数据.xml`, copied to `其他/` on every carrier.
+pub const METADATA_XSD: &str = include_str!("../../../assets/schemas/package-metadata.xsd");
+/// XML Schema of `固化信息.xml`, copied to `其他/` on every carrier.
+pub const SEAL_XSD: &str = include_str!("../../../assets/schemas/seal.xsd");
+
+/// `其他/命名规则.txt`: how the files on the carrier are named.
+pub fn naming_rule_txt(m: &Manifest) -> String {
+    format!(
+        "\u{feff}命名规则\r\n\r\n\
+         一、电子文件号：行政区划码-全宗号-事项编码-年度-保管期限-件号，例如 {}。\r\n\
+         \u{3000}\u{3000}保管期限代码：Y 永久，D30 定期30年，D10 定期10年；件号为6位，同一事项、年度、保管期限内连续编号。\r\n\
+         二、归档信息包：电子档案/年度/事项类型/电子文件号.zip，每个办件一个包。\r\n\
+         \u{3000}\u{3000}包内：元数据.xml（元数据），申请材料/、过程材料/、结果材料/（原文件名），固化信息.xml（摘要与签名，最后一项）。\r\n\
+         三、批次编号：行政区划码-年月日-两位序号，例如 {}。\r\n\
+         四、批次清单.json 列出本批全部包及摘要；批次清单.sig 为移交人对其的签名；载体清单.json 列出本载体全部文件及摘要，其摘要即载体摘要。\r\n\
+         五、其他/元数据模式.xsd、其他/固化信息模式.xsd 为包内 XML 的模式；其他/移交单位公钥.json 为移交单位各操作员的公钥。\r\n",
+        m.packages.first().map(|p| p.efile_no.as_str()).unwrap_or("430124-0001-0100001005-2025-D30-000001"),
+        m.batch_no
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,12 +263,18 @@ mod tests {
     fn detection_follows_the_override_and_proc_mounts() {
         // /proc itself is procfs: modern rules.
         assert_eq!(FsRules::detect(Path::new("/proc")), FsRules::Modern);
+        let table = "/dev/sda1 / ext4 rw 0 0\n/dev/sdb1 /media/张三/U\\040盘 vfat rw,nosuid 0 0\n/dev/loop0 /media/张三/U\\040盘/深 fuseblk rw 0 0\n";
+        let at = |p: &str| FsRules::from_mounts(table, Path::new(p));
+        assert_eq!(at("/media/张三/U 盘/移交"), FsRules::Fat32);
+        assert_eq!(at("/media/张三/U 盘/深/x"), FsRules::Modern);
+        assert_eq!(at("/home/张三"), FsRules::Modern);
+        assert_eq!(unescape_mount("a\\040b\\134c"), "a b\\c");
     }
 
     #[test]
     fn carriers_are_filled_in_order() {
         let mb = 1 << 20;
-        let cap = CARRIER_RESERVE + 100 * mb;
+        let cap = 100 * mb;
         let plan = plan_carriers(&[40 * mb, 40 * mb, 30 * mb, 90 * mb, 10 * mb], cap).unwrap();
         assert_eq!(plan, vec![0..2, 2..3, 3..5]);
         assert_eq!(plan_carriers(&[10 * mb], cap).unwrap(), vec![0..1]);

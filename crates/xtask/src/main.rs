@@ -32,6 +32,8 @@ const APT_PACKAGES: &[&str] = &[
     "libxml2-utils",
     "clamav",
     "zbar-tools",
+    "exfatprogs",
+    "exfat-fuse",
 ];
 
 fn sh(cmd: &mut Command) {

@@ -129,3 +129,112 @@ fn a_1000_package_catalog_list_paginates_with_headers_on_every_page() {
     ));
     assert!(tl.contains("1000"), "total count printed");
 }
+
+#[test]
+fn register_lists_carriers_with_digests_and_both_sides() {
+    use guidang_transfer::forms::{register_pdf, RegisterCarrier, RegisterInfo};
+    let d = tempfile::tempdir().unwrap();
+    let (m, sig) = sample(40);
+    let info = RegisterInfo {
+        carriers: vec![
+            RegisterCarrier {
+                no: 1,
+                seqs: (1, 25),
+                bytes: 15_030_850,
+                digest: "a1".repeat(32),
+            },
+            RegisterCarrier {
+                no: 2,
+                seqs: (26, 40),
+                bytes: 9_018_510,
+                digest: "b2".repeat(32),
+            },
+        ],
+        carrier_type: "移动存储介质（U 盘）".into(),
+        hall_results: ["真实性", "完整性", "可用性", "安全性"]
+            .iter()
+            .map(|k| (k.to_string(), "40 个包合格".to_string()))
+            .collect(),
+        materials: 200,
+    };
+    let pdf = register_pdf(&m, &sig, &info).unwrap();
+    let f = flat(&pdftotext(&pdf, d.path(), "登记表.pdf"));
+    for needle in [
+        "电子档案移交与接收登记表",
+        "内容描述",
+        "归档信息包40个，电子文件200件",
+        // 40 × 601,234 bytes = 24,049,360 → 0.024 GB, three decimals.
+        "0.024GB（24049360字节）",
+        "1—2（共2个）",
+        "移动存储介质（U盘）",
+        "1—25",
+        "26—40",
+        &"a1".repeat(32),
+        &"b2".repeat(32),
+        "移交单位检验结果",
+        "接收单位检验结果",
+        "40个包合格",
+        "移交单位（印章）",
+        "接收单位（印章）",
+        "接收人：",
+        &sig.manifest_digest,
+    ] {
+        assert!(f.contains(needle), "{needle} missing:\n{f}");
+    }
+}
+
+/// The FAT32 rules reached through the detection path (the mount table and
+/// the `GUIDANG_FS_RULES` override), as a writer's pre-flight meets them.
+#[test]
+fn fat32_rules_through_detection_refuse_big_files_and_bad_names_before_writing() {
+    use guidang_core::DigestAlgo;
+    use guidang_transfer::medium::FsRules;
+    use guidang_transfer::write::{preflight, CarrierJob, Source, WriteError};
+    let d = tempfile::tempdir().unwrap();
+    let table = format!("/dev/sdb1 {} vfat rw 0 0\n", d.path().display());
+    assert_eq!(FsRules::from_mounts(&table, d.path()), FsRules::Fat32);
+    let job = CarrierJob {
+        batch_no: "430124-20261121-01".into(),
+        carrier_no: 1,
+        carriers: 1,
+        algo: DigestAlgo::Sm3,
+        batch_digest: String::new(),
+        files: vec![
+            Source {
+                rel: "电子档案/2025/行政许可/大.zip".into(),
+                src: d.path().join("nowhere"),
+                size: (4 << 30) + 1,
+                digest: String::new(),
+            },
+            Source {
+                rel: "其他/a:b.txt".into(),
+                src: d.path().join("nowhere"),
+                size: 1,
+                digest: String::new(),
+            },
+        ],
+        journal: d.path().join("journal"),
+    };
+    let medium = d.path().join("medium");
+    // This test binary sets the override only here; other tests in it do not
+    // depend on the rules.
+    std::env::set_var("GUIDANG_FS_RULES", "vfat");
+    let r = preflight(&job, &medium);
+    std::env::remove_var("GUIDANG_FS_RULES");
+    match r {
+        Err(WriteError::Unwritable(v)) => {
+            let all = v.join("\n");
+            assert!(all.contains("大.zip") && all.contains("4 GiB"), "{all}");
+            assert!(all.contains("a:b.txt") && all.contains("“:”"), "{all}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Nothing was written.
+    assert_eq!(std::fs::read_dir(&medium).unwrap().count(), 0);
+    // Under the rules of a modern file system the names and sizes are fine
+    // (what remains is whether the space is there).
+    assert!(!matches!(
+        preflight(&job, &medium),
+        Err(WriteError::Unwritable(_))
+    ));
+}
