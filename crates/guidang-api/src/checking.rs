@@ -78,15 +78,6 @@ fn manifest_on(
     Ok(None)
 }
 
-fn verdict_code(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "pass",
-        Verdict::NotChecked => "not_checked",
-        Verdict::Warn => "warn",
-        Verdict::Fail => "fail",
-    }
-}
-
 impl Archive {
     /// The default stage for this installation's role.
     pub fn default_stage(&self) -> Result<Stage> {
@@ -96,9 +87,15 @@ impl Archive {
         })
     }
 
-    fn check_context(&self, stage: Stage, keyrings: &[PathBuf]) -> Result<CheckContext> {
+    fn check_context(
+        &self,
+        stage: Stage,
+        keyrings: &[PathBuf],
+        extra: &[guidang_package::TrustedKey],
+    ) -> Result<CheckContext> {
         let unit = self.unit()?;
         let mut keyring = self.keyring()?;
+        keyring.keys.extend_from_slice(extra);
         for k in keyrings {
             keyring.keys.extend(read_keyring(k)?.keys);
         }
@@ -157,7 +154,23 @@ impl Archive {
         progress: &dyn Progress,
         cancel: &CancelFlag,
     ) -> Result<BatchCheck> {
-        let ctx = self.check_context(stage, keyrings)?;
+        self.check_with_keys(target, stage, keyrings, &[], actor, progress, cancel)
+    }
+
+    /// [`Archive::check`] trusting `extra` keys besides the catalog's and
+    /// the keyring files (the intake side's confirmed sender keys).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn check_with_keys(
+        &mut self,
+        target: &CheckTarget,
+        stage: Stage,
+        keyrings: &[PathBuf],
+        extra: &[guidang_package::TrustedKey],
+        actor: &str,
+        progress: &dyn Progress,
+        cancel: &CancelFlag,
+    ) -> Result<BatchCheck> {
+        let ctx = self.check_context(stage, keyrings, extra)?;
         let paths: Vec<PathBuf> = match target {
             CheckTarget::Paths(p) => p.clone(),
             CheckTarget::All => {
@@ -205,7 +218,7 @@ impl Archive {
                         stage: stage.code().into(),
                         checked_at: batch.checked_at.clone(),
                         checked_by: actor.into(),
-                        verdict: verdict_code(p.verdict).into(),
+                        verdict: p.verdict.code().into(),
                         opinion: p.opinion.clone(),
                         package_digest: p.package_digest.clone(),
                         findings: p
@@ -213,7 +226,7 @@ impl Archive {
                             .iter()
                             .map(|f| checks::StoredFinding {
                                 item: f.item.clone(),
-                                verdict: verdict_code(f.verdict).into(),
+                                verdict: f.verdict.code().into(),
                                 reason: f.reason.clone(),
                                 entry: f.entry.clone(),
                             })
@@ -240,7 +253,7 @@ impl Archive {
                     actor,
                     "check",
                     &p.efile_no,
-                    &serde_json::json!({"stage": stage.code(), "verdict": verdict_code(p.verdict), "opinion": p.opinion, "digest": p.package_digest}),
+                    &serde_json::json!({"stage": stage.code(), "verdict": p.verdict.code(), "opinion": p.opinion, "digest": p.package_digest}),
                 )?;
             }
             Ok(())

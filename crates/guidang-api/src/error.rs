@@ -83,6 +83,45 @@ pub enum Error {
     /// A transfer cannot proceed (plan, carrier choice…).
     #[error("无法移交：{0}")]
     Transfer(String),
+    /// The operation belongs to the other role.
+    #[error("本机是{role}，{what}")]
+    WrongRole {
+        /// This installation's role label.
+        role: String,
+        /// What cannot be done and where to do it.
+        what: String,
+    },
+    /// A batch from a unit whose key was never confirmed.
+    #[error("首次接收“{unit}”的批次。移交人 {operator} 的公钥指纹为：\n{fingerprint}\n请与移交方签字的纸质移交清单上印的指纹逐位核对（或扫描清单上的二维码），一致时用 --trust 指纹 重新打开；不一致时不要接收，并与移交方联系")]
+    UntrustedSender {
+        /// Unit name.
+        unit: String,
+        /// Batch signer.
+        operator: String,
+        /// Signer's fingerprint.
+        fingerprint: String,
+    },
+    /// A known unit's batch signed with another key.
+    #[error("警告：“{unit}”本批次的签名公钥与以前接收时确认的不同（以前 {stored}，本批 {found}）。这可能是伪造或被替换的批次，不要接收！请电话联系移交方核实；确属更换了密钥的，与本批签字的纸质移交清单核对后用 --trust 新指纹 打开")]
+    SenderKeyChanged {
+        /// Unit name.
+        unit: String,
+        /// Fingerprint trusted so far.
+        stored: String,
+        /// Fingerprint of this batch.
+        found: String,
+    },
+    /// The fingerprint or QR text given does not match the medium.
+    #[error("输入的指纹或二维码“{given}”与载体上批次清单的签名者（指纹 {found}）或批次摘要不一致：载体内容与签字的移交清单不符，不要接收，请与移交方联系")]
+    TrustMismatch {
+        /// What the archivist gave.
+        given: String,
+        /// Signer's fingerprint on the medium.
+        found: String,
+    },
+    /// A return file that cannot be used.
+    #[error("退回文件无法使用：{0}")]
+    BadReturnFile(String),
     /// Operator name unusable.
     #[error("操作员名称“{0}”无效：应为1至32个字符，不含控制字符")]
     BadOperatorName(String),
@@ -139,6 +178,11 @@ impl Error {
             Error::BatchRefused(_) => "batch_refused",
             Error::NoSuchBatch(_) => "no_such_batch",
             Error::Transfer(_) => "transfer_refused",
+            Error::WrongRole { .. } => "wrong_role",
+            Error::UntrustedSender { .. } => "sender_untrusted",
+            Error::SenderKeyChanged { .. } => "sender_key_changed",
+            Error::TrustMismatch { .. } => "trust_mismatch",
+            Error::BadReturnFile(_) => "bad_return_file",
             Error::Medium(e) => {
                 use guidang_transfer::write::WriteError as W;
                 match e {

@@ -8,6 +8,7 @@
 pub mod batching;
 pub mod checking;
 mod error;
+pub mod intake;
 pub mod packaging;
 pub mod pin;
 pub mod transferring;
@@ -302,6 +303,11 @@ impl Archive {
     /// Lists cases.
     pub fn cases(&self, f: &CaseFilter) -> Result<Vec<CaseRow>> {
         Ok(cases::list(self.cat.conn(), f)?)
+    }
+
+    /// Every field of one case (with the return reason while returned).
+    pub fn case_detail(&self, case_no: &str) -> Result<cases::CaseDetail> {
+        cases::detail(self.cat.conn(), case_no)?.ok_or_else(|| Error::NoSuchCase(case_no.into()))
     }
 
     /// The materials of a case.

@@ -167,7 +167,8 @@ pub fn replace(conn: &Connection, id: i64, c: &NewCase<'_>) -> Result<()> {
         "UPDATE cases SET efile_no = ?2, item_code = ?3, case_name = ?4, case_kind = ?5, applicant_name = ?6,
             applicant_type = ?7, applicant_id_type = ?8, applicant_id_no = ?9, accepting_unit = ?10, accepted_at = ?11,
             completed_at = ?12, result = ?13, result_license_no = ?14, retention = ?15, secrecy = ?16, year = ?17,
-            piece_no = ?18, status = ?19, fingerprint = ?20, source_path = ?21, updated_at = ?22
+            piece_no = ?18, status = ?19, fingerprint = ?20, source_path = ?21, updated_at = ?22,
+            return_reason = NULL
          WHERE id = ?1",
         params![
             id,
@@ -415,6 +416,8 @@ pub struct CaseDetail {
     pub year: i32,
     /// 件号.
     pub piece_no: u32,
+    /// Why the receiving archive returned it (while returned).
+    pub return_reason: Option<String>,
 }
 
 /// One case with every field.
@@ -423,7 +426,8 @@ pub fn detail(conn: &Connection, case_no: &str) -> Result<Option<CaseDetail>> {
         .query_row(
             "SELECT c.id, c.status, c.case_no, c.efile_no, c.item_code, i.name, i.item_type, c.case_name, c.case_kind,
                     c.applicant_name, c.applicant_type, c.applicant_id_type, c.applicant_id_no, c.accepting_unit,
-                    c.accepted_at, c.completed_at, c.result, c.result_license_no, c.retention, c.secrecy, c.year, c.piece_no
+                    c.accepted_at, c.completed_at, c.result, c.result_license_no, c.retention, c.secrecy, c.year, c.piece_no,
+                    c.return_reason
              FROM cases c JOIN items i ON i.code = c.item_code WHERE c.case_no = ?1",
             [case_no],
             |r| {
@@ -450,13 +454,13 @@ pub fn detail(conn: &Connection, case_no: &str) -> Result<Option<CaseDetail>> {
                     secrecy: r.get(19)?,
                     year: r.get(20)?,
                     piece_no: r.get(21)?,
+                    return_reason: r.get(22)?,
                 })
             },
         )
         .optional()?)
 }
 
-/// Sets a case's status.
 /// A case's status by id.
 pub fn status_of(conn: &Connection, id: i64) -> Result<Option<CaseStatus>> {
     let code: Option<String> = conn
@@ -465,6 +469,7 @@ pub fn status_of(conn: &Connection, id: i64) -> Result<Option<CaseStatus>> {
     Ok(code.and_then(|c| CaseStatus::from_code(&c)))
 }
 
+/// Sets a case's status.
 pub fn set_status(conn: &Connection, id: i64, status: CaseStatus) -> Result<()> {
     conn.execute(
         "UPDATE cases SET status = ?2, updated_at = ?3 WHERE id = ?1",

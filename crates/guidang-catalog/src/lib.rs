@@ -13,6 +13,7 @@ pub mod batches;
 pub mod cases;
 pub mod checks;
 mod error;
+pub mod intake;
 pub mod migrations;
 pub mod operators;
 pub mod packages;

@@ -193,6 +193,108 @@ BEGIN SELECT RAISE(ABORT, 'carrier records are kept'); END;
 CREATE TRIGGER batch_carriers_digest_fixed BEFORE UPDATE OF digest, digest_algo, carrier_no, carriers ON batch_carriers
 BEGIN SELECT RAISE(ABORT, 'a carrier digest never changes'); END;
 "#,
+    // 6: the intake side (senders, receipts, holdings) and return reasons.
+    r#"
+ALTER TABLE cases ADD COLUMN return_reason TEXT;
+CREATE TABLE senders (
+    id          INTEGER PRIMARY KEY,
+    region      TEXT NOT NULL,
+    fonds       TEXT NOT NULL,
+    unit_name   TEXT NOT NULL,
+    suite       TEXT NOT NULL,
+    operator    TEXT NOT NULL,
+    public_key  TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    trusted_at  TEXT NOT NULL,
+    trusted_by  TEXT NOT NULL,
+    UNIQUE (region, fonds)
+) STRICT;
+CREATE TABLE sender_keys (
+    sender_id   INTEGER NOT NULL REFERENCES senders(id),
+    operator    TEXT NOT NULL,
+    suite       TEXT NOT NULL,
+    public_key  TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    PRIMARY KEY (sender_id, fingerprint)
+) STRICT;
+CREATE TABLE receipts (
+    id           INTEGER PRIMARY KEY,
+    batch_no     TEXT NOT NULL,
+    batch_digest TEXT NOT NULL,
+    digest_algo  TEXT NOT NULL,
+    corrects     TEXT,
+    sender_id    INTEGER REFERENCES senders(id),
+    unit_name    TEXT NOT NULL,
+    transferred_by TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    media        TEXT NOT NULL,
+    opened_at    TEXT NOT NULL,
+    opened_by    TEXT NOT NULL,
+    verdict      TEXT NOT NULL,
+    findings     TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    received_at  TEXT,
+    received_by  TEXT,
+    accepted     INTEGER NOT NULL DEFAULT 0,
+    returned     INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX receipts_digest ON receipts(batch_digest);
+CREATE TABLE receipt_items (
+    receipt_id  INTEGER NOT NULL REFERENCES receipts(id),
+    seq         INTEGER NOT NULL,
+    efile_no    TEXT NOT NULL,
+    case_no     TEXT NOT NULL,
+    case_name   TEXT NOT NULL,
+    item_name   TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    digest      TEXT NOT NULL,
+    path        TEXT,
+    verdict     TEXT NOT NULL,
+    suggested   TEXT,
+    decision    TEXT NOT NULL,
+    reason      TEXT,
+    decided_by  TEXT,
+    decided_at  TEXT,
+    manifest    TEXT NOT NULL,
+    PRIMARY KEY (receipt_id, seq)
+) STRICT;
+CREATE TABLE holdings (
+    id          INTEGER PRIMARY KEY,
+    efile_no    TEXT NOT NULL UNIQUE,
+    receipt_id  INTEGER NOT NULL REFERENCES receipts(id),
+    batch_no    TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    digest_algo TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    accepted_at TEXT NOT NULL,
+    accepted_by TEXT NOT NULL,
+    case_no     TEXT NOT NULL,
+    case_name   TEXT NOT NULL,
+    item_code   TEXT NOT NULL,
+    item_name   TEXT NOT NULL,
+    year        INTEGER NOT NULL,
+    retention   TEXT NOT NULL,
+    applicant   TEXT NOT NULL,
+    completed_on TEXT NOT NULL,
+    open_opinion TEXT NOT NULL
+) STRICT;
+CREATE TABLE holding_materials (
+    holding_id  INTEGER NOT NULL REFERENCES holdings(id),
+    seq         INTEGER NOT NULL,
+    category    TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    entry       TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    digest      TEXT NOT NULL,
+    PRIMARY KEY (holding_id, seq)
+) STRICT;
+CREATE TRIGGER holdings_no_delete BEFORE DELETE ON holdings
+BEGIN SELECT RAISE(ABORT, 'accepted records are not deleted here'); END;
+CREATE TRIGGER holdings_fixed BEFORE UPDATE OF efile_no, digest, size, path ON holdings
+BEGIN SELECT RAISE(ABORT, 'an accepted record never changes'); END;
+"#,
 ];
 
 /// The schema version this binary writes.

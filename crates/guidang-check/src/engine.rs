@@ -471,6 +471,7 @@ fn allowed_on_carrier(rel: &str) -> bool {
                 | "批次清单.json"
                 | "批次清单.sig"
                 | "载体清单.json"
+                | "退回清单.json"
                 | "移交清单.pdf"
                 | "归档目录清单.pdf"
                 | "移交与接收登记表.pdf"
@@ -705,7 +706,8 @@ fn set_problem(stage: Stage) -> Verdict {
     }
 }
 
-fn finding(
+/// A finding of item `no` (e.g. `2-1-1`) at `stage`.
+pub fn finding(
     stage: Stage,
     no: &str,
     verdict: Verdict,
@@ -721,7 +723,9 @@ fn finding(
     }
 }
 
-fn push(p: &mut PackageCheck, no: &str, v: Verdict, reason: String, entry: Option<String>) {
+/// Adds a finding of item `no` to a package's check (replacing a pass of the
+/// same item) and re-derives its verdict and opinion.
+pub fn push(p: &mut PackageCheck, no: &str, v: Verdict, reason: String, entry: Option<String>) {
     let code = format!("{}-{no}", p.stage.prefix());
     p.findings
         .retain(|f| !(f.item == code && f.verdict == Verdict::Pass));

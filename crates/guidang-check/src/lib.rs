@@ -17,7 +17,7 @@ pub mod formats;
 pub mod items;
 pub mod report;
 
-pub use engine::{check_packages, AuditEvidence, CheckContext, Expected};
+pub use engine::{check_packages, finding, push, AuditEvidence, CheckContext, Expected};
 pub use items::{Item, ITEMS};
 
 use serde::{Deserialize, Serialize};
@@ -86,6 +86,16 @@ impl Verdict {
             Verdict::NotChecked => "未检测",
             Verdict::Warn => "提示",
             Verdict::Fail => "不通过",
+        }
+    }
+
+    /// Stable code, as stored in the catalog and in JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::NotChecked => "not_checked",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
         }
     }
 }

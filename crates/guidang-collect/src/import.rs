@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use guidang_catalog::{audit, cases, settings, Catalog};
 use guidang_core::{
-    electronic_file_no, validate::validate_case, CancelFlag, CaseInput, CaseRecord, Category,
-    MaterialInput, Progress, UnitSettings,
+    electronic_file_no, validate::validate_case, CancelFlag, CaseInput, CaseRecord, CaseStatus,
+    Category, MaterialInput, Progress, UnitSettings,
 };
 use serde::Serialize;
 
@@ -308,7 +308,10 @@ fn collect_one(
         let prefix = electronic_file_no(&unit.region, &unit.fonds, &record.item.code, record.year(), record.retention, 0);
         let prefix = &prefix[..prefix.len() - 6];
         let (piece_no, replacing) = match &existing {
-            Some(e) if e.fingerprint == fp => {
+            // The same content again is no change — except that --replace
+            // on a returned case re-opens it for packaging (the fault was on
+            // the medium, not in the case).
+            Some(e) if e.fingerprint == fp && !(opts.replace && e.status == CaseStatus::Returned) => {
                 return Ok(Outcome::Unchanged {
                     efile_no: e.efile_no.clone(),
                 })

@@ -6,7 +6,9 @@
 //!   the signed paper commits to the exact media content;
 //! - 归档目录清单, one row per package (landscape);
 //! - 电子档案移交与接收登记表, the hand-over register with each carrier's
-//!   digest.
+//!   digest;
+//! - 电子档案接收回执 and 电子档案退回单, the receiving archive's receipt and
+//!   return slip.
 
 use std::collections::BTreeMap;
 
@@ -322,6 +324,120 @@ pub fn register_pdf(
         &blocks,
         &format!("移交与接收登记表 {}", m.batch_no),
     )
+}
+
+/// 电子档案接收回执: what the receiving archive accepted from a batch, with
+/// both signature lines.
+pub fn receipt_pdf(d: &crate::returns::ReturnDecision, sizes: &[u64]) -> Result<Vec<u8>, PdfError> {
+    let rows: Vec<Vec<String>> = d
+        .accepted
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            vec![
+                (i + 1).to_string(),
+                a.efile_no.clone(),
+                a.case_no.clone(),
+                sizes.get(i).map(u64::to_string).unwrap_or_default(),
+                a.digest.clone(),
+            ]
+        })
+        .collect();
+    let blocks = vec![
+        Block::Title("电子档案接收回执".into()),
+        Block::Text(format!(
+            "移交单位：{}（行政区划码 {}，全宗号 {}）",
+            d.transferring_unit.name, d.transferring_unit.region, d.transferring_unit.fonds
+        )),
+        Block::Text(format!(
+            "接收单位：{}（全宗号 {}）",
+            d.receiving_unit.name, d.receiving_unit.fonds
+        )),
+        Block::Text(format!(
+            "批次编号：{}　　批次摘要（{}）：{}",
+            d.batch_no, d.digest_algo, d.batch_digest
+        )),
+        Block::Text(format!(
+            "经移交接收检测，接收归档信息包 {} 个，退回 {} 个（见退回单）。接收时间：{}。",
+            d.accepted.len(),
+            d.returned.len(),
+            d.decided_at
+        )),
+        Block::Table {
+            columns: vec![
+                col("序号", 12.0),
+                col("电子文件号", 62.0),
+                col("办件编号", 38.0),
+                col("字节数", 20.0),
+                col("摘要", 48.0),
+            ],
+            rows,
+        },
+        Block::Space(6.0),
+        Block::Text(
+            "移交人：＿＿＿＿＿＿＿＿　　接收人：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+                .into(),
+        ),
+    ];
+    render(
+        "电子档案接收回执",
+        &blocks,
+        &format!("接收回执 {}", d.batch_no),
+    )
+}
+
+/// 电子档案退回单: each returned package with its reasons.
+pub fn return_slip_pdf(d: &crate::returns::ReturnDecision) -> Result<Vec<u8>, PdfError> {
+    let rows: Vec<Vec<String>> = d
+        .returned
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                (i + 1).to_string(),
+                r.efile_no.clone(),
+                r.case_no.clone(),
+                r.case_name.clone(),
+                r.reason.clone(),
+            ]
+        })
+        .collect();
+    let mut blocks = vec![
+        Block::Title("电子档案退回单".into()),
+        Block::Text(format!(
+            "移交单位：{}　　接收单位：{}",
+            d.transferring_unit.name, d.receiving_unit.name
+        )),
+        Block::Text(format!(
+            "批次编号：{}　　批次摘要（{}）：{}",
+            d.batch_no, d.digest_algo, d.batch_digest
+        )),
+        Block::Text(format!(
+            "以下 {} 个归档信息包经移交接收检测不合格，予以退回。请按退回原因更正，重新组包、检测后再次移交，并注明所更正的批次 {}。",
+            d.returned.len(),
+            d.batch_no
+        )),
+    ];
+    if rows.is_empty() {
+        blocks.push(Block::Text("本批次没有退回的归档信息包。".into()));
+    } else {
+        blocks.push(Block::Table {
+            columns: vec![
+                col("序号", 12.0),
+                col("电子文件号", 58.0),
+                col("办件编号", 34.0),
+                col("办件名称", 32.0),
+                col("退回原因", 44.0),
+            ],
+            rows,
+        });
+    }
+    blocks.push(Block::Space(6.0));
+    blocks.push(Block::Text(
+        "退回人（接收方）：＿＿＿＿＿＿　　签收人（移交方）：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+            .into(),
+    ));
+    render("电子档案退回单", &blocks, &format!("退回单 {}", d.batch_no))
 }
 
 /// A synthetic batch of `n` packages for tests and previews (Chinese names

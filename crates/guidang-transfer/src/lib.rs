@@ -10,11 +10,13 @@
 //! `forms` prints the transfer list and catalogue list; `medium` holds the
 //! file-system rules, carrier plan and description files of a medium;
 //! `write` puts one carrier on a medium with pre-flight, read-back
-//! verification and resume.
+//! verification and resume; `returns` is the signed return file of the
+//! receiving archive.
 
 pub mod forms;
 pub mod manifest;
 pub mod medium;
+pub mod returns;
 pub mod write;
 
 pub use manifest::{BatchSignature, Manifest, ManifestPackage, ManifestUnit};

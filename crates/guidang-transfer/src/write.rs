@@ -585,6 +585,39 @@ fn copy_one(
     result
 }
 
+/// Copies one file to `to` (a final path on any disk) with the same
+/// guarantees as a carrier file: the source hashed while copied and checked
+/// against `s.digest`, temporary name, fsync, rename, then read back with the
+/// page cache dropped and compared. Used to put accepted packages into the
+/// archive's storage.
+pub fn copy_verified(
+    s: &Source,
+    to: &Path,
+    algo: DigestAlgo,
+    cancel: &CancelFlag,
+) -> Result<(), WriteError> {
+    let parent = to.parent().expect("a file path");
+    fs::create_dir_all(parent).map_err(io_at(parent))?;
+    copy_one(s, to, algo, cancel)?;
+    let back = read_back(to, algo, cancel).map_err(|e| {
+        if e.kind() == io::ErrorKind::Interrupted {
+            WriteError::Cancelled
+        } else {
+            WriteError::Io {
+                path: to.to_path_buf(),
+                source: e,
+            }
+        }
+    })?;
+    if back != (s.digest.clone(), s.size) {
+        let _ = fs::remove_file(to);
+        return Err(WriteError::VerifyFailed {
+            path: to.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Writes one carrier to `dest`: pre-flight, then every file not yet there,
 /// each verified by reading it back. See the module documentation.
 pub fn write_carrier(
