@@ -41,6 +41,11 @@ async function refresh() {
     for (const [st, n] of s.counts) add(STATUS[st] || st, n);
     add("已逾期", s.overdue, s.overdue > 0);
     add("30天内到期", s.due_soon, s.due_soon > 0);
+    const bw = $("backup-warning");
+    bw.hidden = !s.backup_overdue;
+    bw.textContent = s.last_backup
+      ? `上次备份是 ${s.last_backup.slice(0, 10)}，已超过 ${s.backup_interval_days} 天。请插入移动硬盘，在“保管”中备份（或运行 guidang backup --to 移动硬盘）。`
+      : "还没有备份过。电脑硬盘损坏会丢失全部档案，请插入移动硬盘，在“保管”中备份（或运行 guidang backup --to 移动硬盘）。";
     await loadCases();
   } catch (e) { showError(e); }
 }

@@ -158,6 +158,7 @@ impl Archive {
                 status.label()
             )),
             CaseStatus::Returned => Some("已被退回，请更正后重新收集、组包、检测".into()),
+            CaseStatus::Destroyed => Some("已经鉴定销毁".into()),
         })
     }
 

@@ -119,6 +119,9 @@ pub enum Error {
         /// Signer's fingerprint on the medium.
         found: String,
     },
+    /// A backup cannot be made or used (every problem listed, file by file).
+    #[error("备份或恢复无法完成：\n{}", .0.join("\n"))]
+    Backup(Vec<String>),
     /// A return file that cannot be used.
     #[error("退回文件无法使用：{0}")]
     BadReturnFile(String),
@@ -183,6 +186,7 @@ impl Error {
             Error::SenderKeyChanged { .. } => "sender_key_changed",
             Error::TrustMismatch { .. } => "trust_mismatch",
             Error::BadReturnFile(_) => "bad_return_file",
+            Error::Backup(_) => "backup_failed",
             Error::Medium(e) => {
                 use guidang_transfer::write::WriteError as W;
                 match e {

@@ -6,6 +6,7 @@
 //! ([`Error::code`]) and a Chinese message that says what to do.
 
 pub mod batching;
+pub mod care;
 pub mod checking;
 mod error;
 pub mod intake;
@@ -15,7 +16,6 @@ pub mod transferring;
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use guidang_catalog::{audit, cases, operators, settings, Catalog};
 use guidang_collect::{CollectOptions, CollectReport, Store};
 use guidang_core::{
@@ -24,6 +24,7 @@ use guidang_core::{
 };
 use serde::Serialize;
 
+pub use chrono::NaiveDate;
 pub use error::Error;
 pub use guidang_catalog::audit::Report as AuditReport;
 pub use guidang_catalog::cases::{CaseRow, Filter as CaseFilter, MaterialRow};
@@ -126,6 +127,12 @@ pub struct Summary {
     pub overdue: usize,
     /// Cases due within 30 days.
     pub due_soon: usize,
+    /// When the last verified backup was taken (None: never).
+    pub last_backup: Option<String>,
+    /// The reminder interval in days.
+    pub backup_interval_days: i64,
+    /// Whether the last backup is older than the interval (or missing).
+    pub backup_overdue: bool,
 }
 
 /// An open data directory: the catalog plus the content store.
@@ -359,12 +366,17 @@ impl Archive {
             Err(e) => return Err(e),
         };
         let due = self.due(today(), DUE_WINDOW_DAYS)?;
+        let backup = self.backup_state()?;
+        let initialised = unit.is_some();
         Ok(Summary {
             unit,
             data_dir: self.dir.clone(),
             counts: cases::counts_by_status(self.cat.conn())?,
             overdue: due.iter().filter(|d| d.days_left < 0).count(),
             due_soon: due.iter().filter(|d| d.days_left >= 0).count(),
+            last_backup: backup.0.map(|b| b.created_at),
+            backup_interval_days: backup.1,
+            backup_overdue: initialised && backup.2,
         })
     }
 
@@ -455,8 +467,16 @@ fn hex_encode(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Today in China Standard Time.
+/// Today in China Standard Time (or `GUIDANG_TODAY`, see below).
 pub fn today() -> NaiveDate {
+    // GUIDANG_TODAY=YYYY-MM-DD: a fixed "today" for appraisal drills and
+    // tests (retention and retained-copy periods run for years).
+    if let Some(d) = std::env::var("GUIDANG_TODAY")
+        .ok()
+        .and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
+    {
+        return d;
+    }
     chrono::Utc::now()
         .with_timezone(&guidang_core::validate::cst())
         .date_naive()

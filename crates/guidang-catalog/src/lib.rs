@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod batches;
+pub mod care;
 pub mod cases;
 pub mod checks;
 mod error;
@@ -51,6 +52,22 @@ impl Catalog {
         };
         migrations::migrate(&mut cat.conn)?;
         Ok(cat)
+    }
+
+    /// Writes a consistent snapshot of the catalog to `dest` with SQLite's
+    /// online backup API (other connections may keep writing meanwhile).
+    pub fn snapshot_to(&self, dest: &Path) -> Result<()> {
+        let mut to = rusqlite::Connection::open(dest).map_err(|e| CatalogError::Open {
+            path: dest.to_path_buf(),
+            source: e,
+        })?;
+        {
+            let b = rusqlite::backup::Backup::new(&self.conn, &mut to)?;
+            b.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+        }
+        // A snapshot is one self-contained file, not a WAL pair.
+        to.pragma_update(None, "journal_mode", "DELETE")?;
+        Ok(())
     }
 
     /// The catalog file.

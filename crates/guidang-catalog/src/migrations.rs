@@ -295,6 +295,53 @@ BEGIN SELECT RAISE(ABORT, 'accepted records are not deleted here'); END;
 CREATE TRIGGER holdings_fixed BEFORE UPDATE OF efile_no, digest, size, path ON holdings
 BEGIN SELECT RAISE(ABORT, 'an accepted record never changes'); END;
 "#,
+    // 7: caring for the holdings: backups, routine inspections, destruction.
+    r#"
+CREATE TABLE backups (
+    id          INTEGER PRIMARY KEY,
+    generation  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    dest        TEXT NOT NULL,
+    files       INTEGER NOT NULL,
+    bytes       INTEGER NOT NULL,
+    copied      INTEGER NOT NULL,
+    copied_bytes INTEGER NOT NULL,
+    manifest_digest TEXT NOT NULL,
+    fingerprint TEXT NOT NULL
+) STRICT;
+CREATE TABLE inspections (
+    id          INTEGER PRIMARY KEY,
+    inspected_at TEXT NOT NULL,
+    inspected_by TEXT NOT NULL,
+    verdict     TEXT NOT NULL,
+    checked     INTEGER NOT NULL,
+    damaged     INTEGER NOT NULL,
+    repaired    INTEGER NOT NULL,
+    report      TEXT NOT NULL
+) STRICT;
+CREATE TABLE destructions (
+    id           INTEGER PRIMARY KEY,
+    case_id      INTEGER NOT NULL UNIQUE REFERENCES cases(id),
+    case_no      TEXT NOT NULL,
+    efile_no     TEXT NOT NULL,
+    case_name    TEXT NOT NULL,
+    item_name    TEXT NOT NULL,
+    year         INTEGER NOT NULL,
+    retention    TEXT NOT NULL,
+    retention_end TEXT NOT NULL,
+    package_digest TEXT,
+    package_size INTEGER,
+    digest_algo  TEXT NOT NULL,
+    approved_by  TEXT NOT NULL,
+    approval_doc TEXT NOT NULL,
+    destroyed_at TEXT NOT NULL,
+    destroyed_by TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER destructions_fixed BEFORE UPDATE ON destructions
+BEGIN SELECT RAISE(ABORT, 'the destruction register is append-only'); END;
+CREATE TRIGGER destructions_no_delete BEFORE DELETE ON destructions
+BEGIN SELECT RAISE(ABORT, 'the destruction register is append-only'); END;
+"#,
 ];
 
 /// The schema version this binary writes.

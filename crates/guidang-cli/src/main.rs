@@ -206,6 +206,56 @@ enum Command {
         #[command(subcommand)]
         command: TransferCommand,
     },
+    /// Back up the catalog and every stored file to a removable drive
+    /// (incremental; several generations per drive).
+    Backup {
+        /// The drive (or a folder on it).
+        #[arg(long, required_unless_present = "interval_days")]
+        to: Option<PathBuf>,
+        /// Set the reminder interval in days (default 30) instead.
+        #[arg(long, conflicts_with = "to")]
+        interval_days: Option<i64>,
+        /// Who backs up (recorded).
+        #[arg(long, default_value = "system")]
+        operator: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild a data directory from a backup (the target must be empty).
+    Restore {
+        /// The backup drive, or a unit's backup folder on it.
+        #[arg(long)]
+        from: PathBuf,
+        /// The data directory to rebuild (default: --data-dir).
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// Which generation (default: the latest).
+        #[arg(long)]
+        generation: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Routine inspection (日常检查): every stored file, seal, the audit
+    /// chain and the catalog; repairs from backup. Exit 1 when damage was
+    /// found (even if repaired).
+    Inspect {
+        /// The backup to repair from (default: the latest one made).
+        #[arg(long)]
+        backup: Option<PathBuf>,
+        /// Who inspects (recorded).
+        #[arg(long, default_value = "system")]
+        operator: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retention appraisal (鉴定) and destruction (销毁).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Intake workstation (接收方): open carriers, return, accept.
     Intake {
         #[command(subcommand)]
@@ -264,6 +314,39 @@ enum FormArg {
     TransferList,
     Catalog,
     Register,
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Records whose retention has ended, and whether each may be destroyed.
+    Due {
+        /// As of this date (YYYY-MM-DD; default today), for planning.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Destroy a record after approval; it enters the destruction register.
+    Destroy {
+        /// 办件编号.
+        case_no: String,
+        /// Who approved the destruction.
+        #[arg(long, default_value = "")]
+        approved_by: String,
+        /// The approval document number (批准文号).
+        #[arg(long, default_value = "")]
+        approval_doc: String,
+        /// Who carries it out (recorded).
+        #[arg(long, default_value = "system")]
+        operator: String,
+    },
+    /// Print the destruction register (销毁清册) to PDF.
+    Register {
+        /// Output PDF.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -570,6 +653,45 @@ fn status_label(code: &str) -> &str {
 
 fn run(cli: Cli) -> Result<Done, Error> {
     let dir = cli.data_dir.unwrap_or_else(guidang_api::default_data_dir);
+    // Restore writes a data directory that must not exist yet: do not open
+    // (and so create) a catalog there first.
+    if let Command::Restore {
+        from,
+        to,
+        generation,
+        json,
+    } = &cli.command
+    {
+        let to = to.clone().unwrap_or_else(|| dir.clone());
+        let r = guidang_api::care::restore(
+            from,
+            &to,
+            generation.as_deref(),
+            &StderrProgress,
+            &CancelFlag::new(),
+        )?;
+        eprintln!();
+        // The restored catalog must open and its audit chain must hold.
+        let restored = Archive::open(&to)?;
+        let chain = restored.audit_verify()?;
+        if *json {
+            print_json(&r);
+        } else {
+            println!(
+                "已从第 {} 代备份恢复 {} 个文件（{} 字节）到 {}，每个文件的摘要都已核对",
+                r.generation,
+                r.files,
+                r.bytes,
+                r.to.display()
+            );
+            println!("备份签名公钥指纹：{}", r.fingerprint);
+        }
+        if !chain.problems.is_empty() {
+            eprintln!("警告：恢复出的目录库审计日志链有问题，请运行 guidang audit verify 查看");
+            return Ok(Done::Findings);
+        }
+        return Ok(Done::Ok);
+    }
     let mut ar = Archive::open(&dir)?;
     let cancel = CancelFlag::new();
     match cli.command {
@@ -857,6 +979,17 @@ fn run(cli: Cli) -> Result<Done, Error> {
                     println!("{}：{n}", status_label(st));
                 }
                 println!("已逾期：{}，30天内到期：{}", s.overdue, s.due_soon);
+                match (&s.last_backup, s.backup_overdue) {
+                    (Some(b), false) => println!("上次备份：{b}"),
+                    (Some(b), true) => println!(
+                        "提醒：上次备份是 {b}，已超过 {} 天，请运行 guidang backup --to 移动硬盘",
+                        s.backup_interval_days
+                    ),
+                    (None, _) if s.unit.is_some() => {
+                        println!("提醒：还没有备份过，请运行 guidang backup --to 移动硬盘")
+                    }
+                    _ => {}
+                }
             }
         }
         Command::Package {
@@ -1156,6 +1289,136 @@ fn run(cli: Cli) -> Result<Done, Error> {
             }
         },
         Command::Intake { command } => return run_intake(&mut ar, command, &cancel),
+        Command::Restore { .. } => unreachable!("handled before the catalog is opened"),
+        Command::Backup {
+            to,
+            interval_days,
+            operator,
+            json,
+        } => {
+            if let Some(days) = interval_days {
+                ar.set_backup_interval(days)?;
+                println!("备份提醒间隔已设为 {days} 天");
+                return Ok(Done::Ok);
+            }
+            let to = to.expect("clap requires --to");
+            let r = ar.backup(&to, &operator, &StderrProgress, &cancel)?;
+            eprintln!();
+            if json {
+                print_json(&r);
+            } else {
+                println!(
+                    "备份完成并逐个文件读回校验：{} 个文件，{} 字节；本次新复制 {} 个（{} 字节），其余已在备份盘上",
+                    r.files, r.bytes, r.copied, r.copied_bytes
+                );
+                println!("备份位置：{}（第 {} 代）", r.dest.display(), r.generation);
+                println!("备份清单摘要：{}", r.manifest_digest);
+                println!("备份签名公钥指纹：{}（请记下，恢复时核对）", r.fingerprint);
+            }
+        }
+        Command::Inspect {
+            backup,
+            operator,
+            json,
+        } => {
+            let r = ar.inspect(backup.as_deref(), &operator, &StderrProgress, &cancel)?;
+            eprintln!();
+            if json {
+                print_json(&r);
+            } else {
+                println!(
+                    "日常检查：材料文件 {} 个，归档信息包 {} 个，接收入库的包 {} 个，目录库和审计日志",
+                    r.materials, r.packages, r.holdings
+                );
+                for d in &r.damage {
+                    println!(
+                        "  {} {}：{}",
+                        if d.repaired { "已修复" } else { "未修复" },
+                        d.path.as_deref().unwrap_or(&d.kind),
+                        d.problem
+                    );
+                }
+                if r.damage.is_empty() {
+                    println!("结论：全部完好");
+                } else {
+                    let fixed = r.damage.iter().filter(|d| d.repaired).count();
+                    println!(
+                        "结论：发现 {} 处问题，已从备份修复 {fixed} 处",
+                        r.damage.len()
+                    );
+                    if fixed < r.damage.len() {
+                        println!("未修复的问题：请插入最近的备份盘后用 guidang inspect --backup 备份盘 重试，或联系技术支持");
+                    }
+                }
+                println!(
+                    "检查报告：{}，{}",
+                    r.report_json.display(),
+                    r.report_pdf.display()
+                );
+            }
+            if !r.damage.is_empty() {
+                return Ok(Done::Findings);
+            }
+        }
+        Command::Retention { command } => match command {
+            RetentionCommand::Due { as_of, json } => {
+                let as_of = match as_of {
+                    Some(d) => {
+                        guidang_api::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                            Error::Invalid(guidang_api::core::ValidationErrors(vec![
+                                guidang_api::core::FieldError {
+                                    field: "--as-of".into(),
+                                    message: format!("“{d}”不是日期，应为 YYYY-MM-DD"),
+                                },
+                            ]))
+                        })?
+                    }
+                    None => guidang_api::today(),
+                };
+                let rows = ar.retention_due(as_of)?;
+                if json {
+                    print_json(&rows);
+                } else {
+                    for r in &rows {
+                        println!(
+                            "{}  {}  {}  {} 年 {}，{} 届满  {}",
+                            r.case_no,
+                            r.efile_no,
+                            r.case_name,
+                            r.year,
+                            r.retention,
+                            r.retention_end,
+                            match &r.why_not {
+                                None => "可鉴定销毁（须经批准）".to_string(),
+                                Some(w) => format!("暂不能销毁：{w}"),
+                            }
+                        );
+                    }
+                    println!("合计 {} 件保管期限已届满", rows.len());
+                }
+            }
+            RetentionCommand::Destroy {
+                case_no,
+                approved_by,
+                approval_doc,
+                operator,
+            } => {
+                let d = ar.destroy(&case_no, &approved_by, &approval_doc, &operator)?;
+                println!(
+                    "已销毁 {}（{}），批准人 {}，批准文号 {}；已记入销毁清册，包摘要（{}）{}",
+                    d.case_no,
+                    d.efile_no,
+                    d.approved_by,
+                    d.approval_doc,
+                    d.digest_algo,
+                    d.package_digest.as_deref().unwrap_or("无")
+                );
+            }
+            RetentionCommand::Register { output } => {
+                ar.print_destruction_register(&output)?;
+                println!("已生成 {}", output.display());
+            }
+        },
         Command::Returns { command } => match command {
             ReturnsCommand::Import {
                 file,

@@ -1965,3 +1965,338 @@ fn intake_catches_a_foreign_file_a_missing_carrier_a_resigned_package_and_a_new_
         "不同的批次",
     );
 }
+
+/// Every file of a data directory except the live catalog, with its bytes.
+fn data_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel == "tmp" || rel.starts_with("catalog.sqlite") || rel.starts_with("inspections") {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn backup_then_lose_the_disk_then_restore_and_inspect_passes() {
+    let d = checked_hall(5);
+    let b = create_batch(&d)["batch_no"].as_str().unwrap().to_string();
+    json(&write_medium(&d, &b, &d._tmp.path().join("U盘"), &[]));
+    let status = d.run(&["status"]);
+    assert!(text(&status).contains("还没有备份过"), "{}", text(&status));
+    let drive = d._tmp.path().join("移动硬盘");
+    std::fs::create_dir_all(&drive).unwrap();
+    let r = json(&d.run(&["backup", "--to", drive.to_str().unwrap(), "--json"]));
+    assert_eq!(
+        r["copied"], r["files"],
+        "the first backup copies everything"
+    );
+    assert!(text(&d.run(&["status"])).contains("上次备份"));
+    let cases = json(&d.run(&["cases", "--json"]));
+    let audit = json(&d.run(&["audit", "log", "--limit", "1000", "--json"]));
+    let tree = data_tree(&d.data);
+    // The disk dies.
+    std::fs::remove_dir_all(&d.data).unwrap();
+    // Restoring onto a directory that holds something is refused.
+    let busy = d._tmp.path().join("占用");
+    std::fs::create_dir_all(&busy).unwrap();
+    std::fs::write(busy.join("x"), b"x").unwrap();
+    assert_code(
+        &d.run(&[
+            "restore",
+            "--from",
+            drive.to_str().unwrap(),
+            "--to",
+            busy.to_str().unwrap(),
+        ]),
+        2,
+        "不为空",
+    );
+    let r = json(&d.run(&["restore", "--from", drive.to_str().unwrap(), "--json"]));
+    assert_eq!(r["files"], tree.len() + 1);
+    // Equal to the original: every file, every case, the whole audit log.
+    assert_eq!(data_tree(&d.data), tree);
+    assert_eq!(json(&d.run(&["cases", "--json"])), cases);
+    // The audit log: everything up to the snapshot (the backup's own entry
+    // was written after it), then the restore.
+    let restored = json(&d.run(&["audit", "log", "--limit", "1000", "--json"]));
+    assert_eq!(audit[0]["action"], "backup");
+    assert_eq!(restored[0]["action"], "restore");
+    assert_eq!(
+        restored.as_array().unwrap()[1..],
+        audit.as_array().unwrap()[1..]
+    );
+    assert_ok(&d.run(&["audit", "verify"]));
+    let i = json(&d.run(&["inspect", "--json"]));
+    assert_eq!(i["verdict"], "sound");
+    assert!(i["packages"].as_u64().unwrap() == 5 && i["materials"].as_u64().unwrap() > 5);
+    let pdf = pdf_text(Path::new(i["report_pdf"].as_str().unwrap()));
+    assert!(
+        pdf.contains("电子档案日常检查报告") && pdf.contains("全部完好"),
+        "{pdf}"
+    );
+}
+
+#[test]
+fn inspect_finds_a_flipped_byte_and_repairs_it_from_the_backup() {
+    let d = checked_hall(3);
+    // Without a backup, damage is found but cannot be repaired.
+    let blob = {
+        let mut stack = vec![d.data.join("store")];
+        let mut found = None;
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if found.is_none() {
+                    found = Some(p);
+                }
+            }
+        }
+        found.unwrap()
+    };
+    let good = std::fs::read(&blob).unwrap();
+    let mut bad = good.clone();
+    bad[good.len() / 2] ^= 0x01;
+    std::fs::write(&blob, &bad).unwrap();
+    let o = d.run(&["inspect", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["damage"][0]["repaired"], false);
+    std::fs::write(&blob, &good).unwrap();
+    assert_ok(&d.run(&["inspect"]));
+
+    let drive = d._tmp.path().join("备份盘");
+    std::fs::create_dir_all(&drive).unwrap();
+    assert_ok(&d.run(&["backup", "--to", drive.to_str().unwrap()]));
+    // A flipped byte in a material and in a package.
+    std::fs::write(&blob, &bad).unwrap();
+    let cases = json(&d.run(&["cases", "--json"]));
+    let pkg = walk_zip(
+        &d.data.join("packages"),
+        cases[0]["efile_no"].as_str().unwrap(),
+    );
+    let pkg_good = std::fs::read(&pkg).unwrap();
+    let mut pkg_bad = pkg_good.clone();
+    pkg_bad[pkg_good.len() / 3] ^= 0x04;
+    std::fs::write(&pkg, &pkg_bad).unwrap();
+    let o = d.run(&["inspect", "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "damage found, even though repaired: {}",
+        text(&o)
+    );
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let damage = r["damage"].as_array().unwrap();
+    assert_eq!(damage.len(), 2, "{r}");
+    assert!(damage.iter().all(|x| x["repaired"] == true), "{r}");
+    assert!(
+        damage.iter().any(|x| x["kind"] == "material")
+            && damage.iter().any(|x| x["kind"] == "package")
+    );
+    assert_eq!(std::fs::read(&blob).unwrap(), good);
+    assert_eq!(std::fs::read(&pkg).unwrap(), pkg_good);
+    assert_ok(&d.run(&["inspect"]));
+    // A damaged backup is reported file by file and nothing is restored.
+    let objects = drive.join("归档通备份");
+    let mut stack = vec![objects];
+    let mut obj = None;
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().contains("/objects/") && obj.is_none() {
+                obj = Some(p);
+            }
+        }
+    }
+    let obj = obj.unwrap();
+    let mut o_bytes = std::fs::read(&obj).unwrap();
+    let last = o_bytes.len() - 1;
+    o_bytes[last] ^= 0xff;
+    std::fs::write(&obj, &o_bytes).unwrap();
+    let target = d._tmp.path().join("恢复到这里");
+    let o = d.run(&[
+        "restore",
+        "--from",
+        drive.to_str().unwrap(),
+        "--to",
+        target.to_str().unwrap(),
+    ]);
+    assert_code(&o, 2, "已损坏");
+    assert!(!target.exists(), "nothing half-restored");
+}
+
+#[test]
+fn an_incremental_backup_after_ten_new_cases_copies_only_those() {
+    let d = checked_hall(4);
+    let drive = d._tmp.path().join("备份盘");
+    std::fs::create_dir_all(&drive).unwrap();
+    let first = json(&d.run(&["backup", "--to", drive.to_str().unwrap(), "--json"]));
+    let tree = d._tmp.path().join("新办件");
+    for i in 1..=10 {
+        let no = format!("NEW-{i:04}");
+        write_case(&tree.join(&no), &no, "非密");
+    }
+    assert_ok(&d.run(&["collect", tree.to_str().unwrap()]));
+    let second = json(&d.run(&["backup", "--to", drive.to_str().unwrap(), "--json"]));
+    let copied: Vec<&str> = second["copied_paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    // Ten new material files and the catalog snapshot; nothing else.
+    assert_eq!(copied.len(), 11, "{copied:?}");
+    assert!(copied.contains(&"catalog.sqlite"));
+    assert_eq!(
+        copied.iter().filter(|p| p.starts_with("store/")).count(),
+        10
+    );
+    assert_eq!(
+        second["files"].as_u64().unwrap(),
+        first["files"].as_u64().unwrap() + 10
+    );
+    assert_ne!(first["generation"], second["generation"]);
+    // Both generations restore.
+    let gens = std::fs::read_dir(drive.join("归档通备份/430124-0001/generations"))
+        .unwrap()
+        .count();
+    assert_eq!(gens, 2);
+    let old = d._tmp.path().join("旧一代");
+    assert_ok(&d.run(&[
+        "restore",
+        "--from",
+        drive.to_str().unwrap(),
+        "--to",
+        old.to_str().unwrap(),
+        "--generation",
+        first["generation"].as_str().unwrap(),
+    ]));
+    let o = Command::new(env!("CARGO_BIN_EXE_guidang"))
+        .arg("--data-dir")
+        .arg(&old)
+        .args(["cases", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(json(&o).as_array().unwrap().len(), 4);
+    // The reminder interval is a setting.
+    assert_ok(&d.run(&["backup", "--interval-days", "7"]));
+    assert_eq!(
+        json(&d.run(&["status", "--json"]))["backup_interval_days"],
+        7
+    );
+    assert_code(&d.run(&["backup", "--interval-days", "0"]), 2, "1 至 3650");
+}
+
+#[test]
+fn destruction_needs_an_ended_retention_a_transfer_and_an_approval() {
+    let d = checked_hall(6);
+    let b = create_batch(&d)["batch_no"].as_str().unwrap().to_string();
+    // Appraisal in 2060: D10 and D30 records of 2025/2026 have ended.
+    let late = |args: &[&str]| {
+        d.cmd()
+            .env("GUIDANG_TODAY", "2060-01-01")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let due = json(&late(&["retention", "due", "--json"]));
+    let rows = due.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r["retention"] != "Y"),
+        "permanent records never end"
+    );
+    assert!(
+        rows.iter().all(|r| r["destroyable"] == false),
+        "not transferred yet: {due}"
+    );
+    let case_no = rows[0]["case_no"].as_str().unwrap().to_string();
+    assert_code(
+        &late(&[
+            "retention",
+            "destroy",
+            &case_no,
+            "--approved-by",
+            "王局长",
+            "--approval-doc",
+            "示档〔2060〕1号",
+        ]),
+        2,
+        "尚未移交",
+    );
+    json(&write_medium(&d, &b, &d._tmp.path().join("U盘"), &[]));
+    // Today the retention has not ended.
+    assert_code(
+        &d.run(&[
+            "retention",
+            "destroy",
+            &case_no,
+            "--approved-by",
+            "王局长",
+            "--approval-doc",
+            "示档〔2026〕1号",
+        ]),
+        2,
+        "才届满",
+    );
+    // Without an approval: refused, naming what is missing.
+    let o = late(&["retention", "destroy", &case_no]);
+    assert_code(&o, 2, "批准人");
+    assert!(text(&o).contains("批准文号"));
+    let pkg = walk_zip(
+        &d.data.join("packages"),
+        rows[0]["efile_no"].as_str().unwrap(),
+    );
+    assert!(pkg.exists(), "nothing removed");
+    // With an approval.
+    let o = late(&[
+        "retention",
+        "destroy",
+        &case_no,
+        "--approved-by",
+        "王局长",
+        "--approval-doc",
+        "示档〔2060〕1号",
+    ]);
+    assert_code(&o, 0, "已记入销毁清册");
+    assert!(!pkg.exists(), "the content is removed");
+    let shown = json(&d.run(&["case", &case_no, "--json"]));
+    assert_eq!(shown["case"]["status"], "destroyed");
+    let reg = d._tmp.path().join("销毁清册.pdf");
+    assert_ok(&d.run(&["retention", "register", "-o", reg.to_str().unwrap()]));
+    let t = pdf_text(&reg);
+    assert!(
+        t.contains("电子档案销毁清册")
+            && t.contains("王局长")
+            && t.contains(rows[0]["efile_no"].as_str().unwrap()),
+        "{t}"
+    );
+    // The rest of the holdings are intact, and the chain holds.
+    assert_ok(&d.run(&["inspect"]));
+    assert_ok(&d.run(&["audit", "verify"]));
+    let due = json(&late(&["retention", "due", "--json"]));
+    assert!(due
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["case_no"] != case_no.as_str()));
+}

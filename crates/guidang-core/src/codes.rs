@@ -179,6 +179,7 @@ code_enum!(
         Transferred = "transferred", "已移交";
         Returned = "returned", "已退回";
         Accepted = "accepted", "已接收";
+        Destroyed = "destroyed", "已销毁";
     }
 );
 

@@ -32,6 +32,28 @@ impl DeadlineKind {
     }
 }
 
+/// The last day of a record's retention: D10 and D30 are counted from 1
+/// January of the year after completion (a case completed in 2025 with D10
+/// is kept to 31 December 2035); permanent records never end.
+pub fn retention_end(completion_year: i32, retention: Retention) -> Option<NaiveDate> {
+    retention
+        .years()
+        .map(|y| NaiveDate::from_ymd_opt(completion_year + y, 12, 31).expect("valid date"))
+}
+
+/// Years the hall keeps its copy after transfer (留存备份).
+pub const RETAINED_COPY_YEARS: i32 = 5;
+
+/// The first day the hall's retained copy may be destroyed, for a record
+/// transferred on `transferred`.
+pub fn retained_copy_end(transferred: NaiveDate) -> NaiveDate {
+    transferred
+        .with_year(transferred.year() + RETAINED_COPY_YEARS)
+        .unwrap_or_else(|| {
+            NaiveDate::from_ymd_opt(transferred.year() + RETAINED_COPY_YEARS, 3, 1).expect("valid")
+        })
+}
+
 /// The archiving deadline of a case completed on `completed`.
 pub fn archive_deadline(completed: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(completed.year() + 1, 6, 30).expect("valid date")
@@ -89,6 +111,22 @@ pub fn due(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retention_ends_counting_from_the_year_after_completion() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            retention_end(2025, Retention::Years10),
+            Some(d(2035, 12, 31))
+        );
+        assert_eq!(
+            retention_end(2025, Retention::Years30),
+            Some(d(2055, 12, 31))
+        );
+        assert_eq!(retention_end(2025, Retention::Permanent), None);
+        assert_eq!(retained_copy_end(d(2026, 11, 21)), d(2031, 11, 21));
+        assert_eq!(retained_copy_end(d(2028, 2, 29)), d(2033, 3, 1));
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

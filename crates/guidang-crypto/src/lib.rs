@@ -75,6 +75,20 @@ impl SecretKey {
         }
     }
 
+    /// The secret as hex, for keys that are deliberately kept unsealed (the
+    /// installation's backup-signing key). Operator keys are never exported.
+    pub fn secret_hex(&self) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(hex::encode(&self.bytes[..]))
+    }
+
+    /// A key from [`SecretKey::secret_hex`].
+    pub fn from_secret_hex(suite: Suite, hex_str: &str) -> Result<SecretKey> {
+        let b = zeroize::Zeroizing::new(
+            hex::decode(hex_str).map_err(|_| CryptoError::BadKey("私钥不是十六进制".into()))?,
+        );
+        SecretKey::from_bytes(suite, &b)
+    }
+
     fn from_bytes(suite: Suite, b: &[u8]) -> Result<SecretKey> {
         let arr: [u8; 32] = b
             .try_into()
