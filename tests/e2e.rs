@@ -1,6 +1,6 @@
 //! End-to-end: the real desktop app, built by `cargo xtask test`, opens its
 //! window under Xvfb on a catalog filled through the API, and renders its
-//! page. (WebDriver-driven flows come with the desktop issue.)
+//! home page (Vue + Element Plus) with the counts the shell returned.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -9,8 +9,10 @@ use guidang_api::core::{CancelFlag, NoProgress};
 use guidang_api::{Archive, DemoRequest};
 use guidang_e2e::{binary, count_colour, required, target_dir, Xvfb};
 
-/// The header colour of ui/app/app.css (--red: #c41e24).
+/// The header colour of ui/src/app.css (--red: #c41e24).
 const HEADER_RED: (u8, u8, u8) = (0xc4, 0x1e, 0x24);
+/// The status chart's bars on 首页 (#409eff), drawn once `summary` returned.
+const CHART_BLUE: (u8, u8, u8) = (0x40, 0x9e, 0xff);
 
 fn prerequisites() -> Option<std::path::PathBuf> {
     let app = binary("guidang-app");
@@ -68,7 +70,7 @@ fn app_window_opens_and_renders_on_a_demo_catalog() {
     std::fs::create_dir_all(&shots).unwrap();
     let png = shots.join("home.png");
     let t = Instant::now();
-    let (mut red, mut white) = (0, 0);
+    let (mut red, mut blue) = (0, 0);
     while t.elapsed() < Duration::from_secs(60) {
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
@@ -78,10 +80,10 @@ fn app_window_opens_and_renders_on_a_demo_catalog() {
         if x.top_level_windows() > 0 {
             let raw = x.screenshot(&png);
             red = count_colour(&raw, HEADER_RED, 6);
-            white = count_colour(&raw, (255, 255, 255), 0);
-            // The header band is 1200 × ~56 px; the white table only fills
-            // the window once the `list_cases` command returned the rows.
-            if red > 40_000 && white > 300_000 {
+            blue = count_colour(&raw, CHART_BLUE, 4);
+            // The header band is 1200 × 56 px; the chart's bars appear only
+            // once the `summary` command returned the counts.
+            if red > 40_000 && blue > 2_000 {
                 break;
             }
         }
@@ -95,8 +97,8 @@ fn app_window_opens_and_renders_on_a_demo_catalog() {
         png.display()
     );
     assert!(
-        white > 300_000,
-        "the case table did not fill (white pixels: {white}); see {}",
+        blue > 2_000,
+        "the status chart did not render (bar pixels: {blue}); see {}",
         png.display()
     );
 }

@@ -1,10 +1,16 @@
-//! IPC commands: the only place that knows about Tauri types.
+//! IPC commands: the only place that knows about Tauri types. Each command
+//! unpacks its arguments, calls `guidang-api`, and maps errors to
+//! `{code, message}`. Long jobs run on blocking threads, stream
+//! `job-progress` events and can be cancelled with `cancel_job`.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use guidang_api::core::{CancelFlag, CaseStatus};
-use guidang_api::{Archive, CaseFilter, CaseRow, DemoRequest, DemoResult, Summary};
+use guidang_api::batching::{BatchSelection, Form};
+use guidang_api::checking::CheckTarget;
+use guidang_api::core::{CancelFlag, CaseStatus, Role, Suite};
+use guidang_api::packaging::Selection;
+use guidang_api::{Archive, CaseFilter, CaseRow, DemoRequest, InitOptions, Summary};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
@@ -53,30 +59,19 @@ struct JobProgress {
     message: String,
 }
 
-#[tauri::command]
-pub async fn summary(state: State<'_, AppState>) -> Res<Summary> {
-    Ok(open(&state)?.summary()?)
-}
-
-#[tauri::command]
-pub async fn list_cases(
-    state: State<'_, AppState>,
-    search: Option<String>,
-    status: Option<String>,
-    limit: Option<u32>,
-) -> Res<Vec<CaseRow>> {
-    let filter = CaseFilter {
-        status: status.as_deref().and_then(CaseStatus::from_code),
-        text: search.filter(|s| !s.trim().is_empty()),
-        limit: Some(limit.unwrap_or(200)),
-    };
-    Ok(open(&state)?.cases(&filter)?)
-}
-
-/// Generates and collects demo data off the UI thread, streaming progress
-/// as `job-progress` events.
-#[tauri::command]
-pub async fn load_demo(app: AppHandle, state: State<'_, AppState>, cases: u32) -> Res<DemoResult> {
+/// Runs `f` on a blocking thread with a progress sink that emits
+/// `job-progress` events and a cancel flag `cancel_job` can set.
+async fn run_job<T, F>(app: AppHandle, state: &AppState, f: F) -> Res<T>
+where
+    T: Send + 'static,
+    F: FnOnce(
+            &mut Archive,
+            &dyn guidang_api::core::Progress,
+            &CancelFlag,
+        ) -> guidang_api::Result<T>
+        + Send
+        + 'static,
+{
     let cancel = CancelFlag::new();
     *state.job.lock().expect("job lock") = Some(cancel.clone());
     let dir = state.data_dir.clone();
@@ -92,6 +87,100 @@ pub async fn load_demo(app: AppHandle, state: State<'_, AppState>, cases: u32) -
             );
         };
         let mut ar = Archive::open(&dir)?;
+        f(&mut ar, &progress, &cancel)
+    })
+    .await
+    .map_err(|e| UiError {
+        code: "job_failed".into(),
+        message: format!("后台任务异常结束：{e}"),
+    });
+    *state.job.lock().expect("job lock") = None;
+    Ok(result??)
+}
+
+#[tauri::command]
+pub async fn summary(state: State<'_, AppState>) -> Res<Summary> {
+    Ok(open(&state)?.summary()?)
+}
+
+/// One page of cases and the number matching.
+#[derive(Serialize)]
+pub struct CasePage {
+    rows: Vec<CaseRow>,
+    total: u64,
+}
+
+#[tauri::command]
+pub async fn list_cases(
+    state: State<'_, AppState>,
+    search: Option<String>,
+    status: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+) -> Res<CasePage> {
+    let filter = CaseFilter {
+        status: status.as_deref().and_then(CaseStatus::from_code),
+        text: search.filter(|s| !s.trim().is_empty()),
+        limit: Some(limit.unwrap_or(50).min(500)),
+        offset,
+    };
+    let ar = open(&state)?;
+    Ok(CasePage {
+        total: ar.count_cases(&filter)?,
+        rows: ar.cases(&filter)?,
+    })
+}
+
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn init_unit(
+    state: State<'_, AppState>,
+    role: String,
+    region: String,
+    fonds: String,
+    unit_name: String,
+    org: Option<String>,
+    suite: String,
+) -> Res<()> {
+    let mut ar = open(&state)?;
+    ar.init(&InitOptions {
+        region,
+        fonds,
+        unit_name,
+        org,
+        role: if role == "intake" {
+            Role::Intake
+        } else {
+            Role::Hall
+        },
+        suite: if suite == "intl" {
+            Suite::Intl
+        } else {
+            Suite::Gm
+        },
+    })?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn add_operator(state: State<'_, AppState>, name: String, pin: String) -> Res<()> {
+    open(&state)?.add_operator(&name, &pin)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn operators(state: State<'_, AppState>) -> Res<Vec<guidang_api::Operator>> {
+    Ok(open(&state)?.operators()?)
+}
+
+/// Generates and collects demo data.
+#[tauri::command]
+pub async fn load_demo(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    cases: u32,
+) -> Res<guidang_api::DemoResult> {
+    run_job(app, &state, move |ar, p, c| {
         ar.demo(
             &DemoRequest {
                 cases,
@@ -100,17 +189,227 @@ pub async fn load_demo(app: AppHandle, state: State<'_, AppState>, cases: u32) -
                 no_collect: false,
                 large_file: None,
             },
-            &progress,
-            &cancel,
+            p,
+            c,
         )
     })
     .await
-    .map_err(|e| UiError {
-        code: "job_failed".into(),
-        message: format!("后台任务异常结束：{e}"),
-    })?;
-    *state.job.lock().expect("job lock") = None;
-    Ok(result?)
+}
+
+/// Counts of a packaging run.
+#[derive(Serialize)]
+pub struct PackageSummary {
+    sealed: usize,
+    failed: usize,
+    total: usize,
+}
+
+#[tauri::command]
+pub async fn package_all(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    operator: String,
+    pin: String,
+) -> Res<PackageSummary> {
+    run_job(app, &state, move |ar, p, c| {
+        let r = ar.package(&Selection::All, &operator, &pin, p, c)?;
+        Ok(PackageSummary {
+            sealed: r.sealed(),
+            failed: r.failed(),
+            total: r.packages.len(),
+        })
+    })
+    .await
+}
+
+/// A check run and where its report is.
+#[derive(Serialize)]
+pub struct CheckSummary {
+    #[serde(flatten)]
+    batch: guidang_check::BatchCheck,
+    report: PathBuf,
+}
+
+#[tauri::command]
+pub async fn check_all(app: AppHandle, state: State<'_, AppState>) -> Res<CheckSummary> {
+    let dir = state.data_dir.clone();
+    run_job(app, &state, move |ar, p, c| {
+        let batch = ar.check(
+            &CheckTarget::All,
+            guidang_check::Stage::Gd,
+            &[],
+            "system",
+            p,
+            c,
+        )?;
+        let report = dir.join("reports").join(format!(
+            "检测报告-{}.pdf",
+            batch.checked_at.replace([':', '+'], "")
+        ));
+        ar.write_check_report(&batch, "system", &report)?;
+        Ok(CheckSummary { batch, report })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn create_batch(
+    state: State<'_, AppState>,
+    operator: String,
+    pin: String,
+) -> Res<guidang_api::batching::BatchCreated> {
+    Ok(open(&state)?.create_batch(&BatchSelection::AllReady, &operator, &pin, None)?)
+}
+
+#[tauri::command]
+pub async fn batches(state: State<'_, AppState>) -> Res<Vec<guidang_api::catalog_types::BatchRow>> {
+    Ok(open(&state)?.batches()?)
+}
+
+/// Writes a form of a batch as a PDF in the data directory; returns its path.
+#[tauri::command]
+pub async fn print_form(
+    state: State<'_, AppState>,
+    form: String,
+    batch_no: String,
+) -> Res<PathBuf> {
+    let (f, name) = match form.as_str() {
+        "catalog" => (Form::Catalog, "归档目录清单"),
+        "register" => (Form::Register, "移交与接收登记表"),
+        _ => (Form::TransferList, "移交清单"),
+    };
+    let out = state
+        .data_dir
+        .join("forms")
+        .join(format!("{name}-{batch_no}.pdf"));
+    open(&state)?.print_form(f, &batch_no, &out)?;
+    Ok(out)
+}
+
+#[tauri::command]
+pub async fn write_batch(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    batch_no: String,
+    dest: PathBuf,
+) -> Res<guidang_api::transferring::TransferWritten> {
+    run_job(app, &state, move |ar, p, c| {
+        ar.write_batch(
+            &guidang_api::transferring::WriteRequest {
+                batch_no,
+                dest,
+                carrier_size: None,
+                carrier: None,
+                actor: "system".into(),
+            },
+            p,
+            c,
+        )
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn backup(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    to: PathBuf,
+) -> Res<guidang_api::care::BackupReport> {
+    run_job(app, &state, move |ar, p, c| ar.backup(&to, "system", p, c)).await
+}
+
+#[tauri::command]
+pub async fn inspect(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Res<guidang_api::care::InspectionReport> {
+    run_job(app, &state, move |ar, p, c| {
+        ar.inspect(None, "system", p, c)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn retention_due(
+    state: State<'_, AppState>,
+) -> Res<Vec<guidang_api::care::RetentionRow>> {
+    Ok(open(&state)?.retention_due(guidang_api::today())?)
+}
+
+#[tauri::command]
+pub async fn audit_log(
+    state: State<'_, AppState>,
+    limit: Option<i64>,
+) -> Res<Vec<guidang_api::catalog_types::AuditEntry>> {
+    Ok(open(&state)?.audit_log(limit.unwrap_or(500))?)
+}
+
+#[tauri::command]
+pub async fn audit_verify(state: State<'_, AppState>) -> Res<guidang_api::AuditReport> {
+    Ok(open(&state)?.audit_verify()?)
+}
+
+#[tauri::command]
+pub async fn export_keyring(state: State<'_, AppState>, folder: PathBuf) -> Res<PathBuf> {
+    let ar = open(&state)?;
+    let unit = ar.unit()?;
+    let out = folder.join(format!("{}公钥.json", unit.unit_name));
+    ar.export_keyring(&out)?;
+    Ok(out)
+}
+
+#[tauri::command]
+pub async fn intake_open(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    media: Vec<PathBuf>,
+    trust: Option<String>,
+) -> Res<guidang_api::intake::IntakeReport> {
+    run_job(app, &state, move |ar, p, c| {
+        ar.intake_open(
+            &guidang_api::intake::OpenRequest {
+                media,
+                trust,
+                actor: "system".into(),
+            },
+            p,
+            c,
+        )
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn intake_return(
+    state: State<'_, AppState>,
+    efile_no: String,
+    reason: String,
+) -> Res<()> {
+    open(&state)?.intake_return(&efile_no, &reason, "system", None)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn intake_accept(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    operator: String,
+    pin: String,
+) -> Res<guidang_api::intake::AcceptReport> {
+    run_job(app, &state, move |ar, p, c| {
+        ar.intake_accept(&operator, &pin, None, None, p, c)
+    })
+    .await
+}
+
+/// The native folder dialog (GTK); `None` when the user cancels.
+#[tauri::command]
+pub async fn choose_folder() -> Option<PathBuf> {
+    rfd::AsyncFileDialog::new()
+        .set_title("选择文件夹")
+        .pick_folder()
+        .await
+        .map(|h| h.path().to_path_buf())
 }
 
 /// Asks the running job to stop at its next safe point.

@@ -32,6 +32,12 @@ pub use guidang_catalog::operators::Operator;
 pub use guidang_collect::{CaseOutcome, Outcome};
 pub use guidang_core as core;
 
+/// Catalog row types the front ends show as they are.
+pub mod catalog_types {
+    pub use guidang_catalog::audit::Entry as AuditEntry;
+    pub use guidang_catalog::batches::BatchRow;
+}
+
 /// Result of API calls.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -127,6 +133,8 @@ pub struct Summary {
     pub overdue: usize,
     /// Cases due within 30 days.
     pub due_soon: usize,
+    /// Sealed cases whose latest archiving check failed.
+    pub failed_checks: u64,
     /// When the last verified backup was taken (None: never).
     pub last_backup: Option<String>,
     /// The reminder interval in days.
@@ -312,6 +320,11 @@ impl Archive {
         Ok(cases::list(self.cat.conn(), f)?)
     }
 
+    /// How many cases match a filter (for paging).
+    pub fn count_cases(&self, f: &CaseFilter) -> Result<u64> {
+        Ok(cases::count(self.cat.conn(), f)?)
+    }
+
     /// Every field of one case (with the return reason while returned).
     pub fn case_detail(&self, case_no: &str) -> Result<cases::CaseDetail> {
         cases::detail(self.cat.conn(), case_no)?.ok_or_else(|| Error::NoSuchCase(case_no.into()))
@@ -374,6 +387,7 @@ impl Archive {
             counts: cases::counts_by_status(self.cat.conn())?,
             overdue: due.iter().filter(|d| d.days_left < 0).count(),
             due_soon: due.iter().filter(|d| d.days_left >= 0).count(),
+            failed_checks: guidang_catalog::checks::failed_sealed(self.cat.conn())?,
             last_backup: backup.0.map(|b| b.created_at),
             backup_interval_days: backup.1,
             backup_overdue: initialised && backup.2,

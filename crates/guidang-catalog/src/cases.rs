@@ -254,28 +254,45 @@ pub struct Filter {
     pub text: Option<String>,
     /// At most this many rows (None: all).
     pub limit: Option<u32>,
+    /// Skip this many rows first (paging).
+    pub offset: Option<u32>,
+}
+
+const FILTER_WHERE: &str = "WHERE (?1 IS NULL OR c.status = ?1)
+           AND (?2 IS NULL OR instr(c.case_no, ?2) OR instr(c.case_name, ?2) OR instr(c.applicant_name, ?2)
+                OR instr(i.name, ?2))";
+
+/// How many cases match a filter (its limit and offset ignored).
+pub fn count(conn: &Connection, f: &Filter) -> Result<u64> {
+    let n: i64 = conn.query_row(
+        &format!(
+            "SELECT COUNT(*) FROM cases c JOIN items i ON i.code = c.item_code {FILTER_WHERE}"
+        ),
+        params![f.status.map(|s| s.code()), f.text.as_deref()],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
 }
 
 /// Lists cases, newest completion first.
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<CaseRow>> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare(&format!(
         "SELECT c.case_no, c.efile_no, c.case_name, c.item_code, i.name, i.item_type, c.case_kind,
                 c.applicant_name, c.accepting_unit, c.accepted_at, c.completed_at, c.result, c.retention,
                 c.secrecy, c.year, c.piece_no, c.status,
                 (SELECT COUNT(*) FROM materials m WHERE m.case_id = c.id),
                 (SELECT COALESCE(SUM(size), 0) FROM materials m WHERE m.case_id = c.id)
          FROM cases c JOIN items i ON i.code = c.item_code
-         WHERE (?1 IS NULL OR c.status = ?1)
-           AND (?2 IS NULL OR instr(c.case_no, ?2) OR instr(c.case_name, ?2) OR instr(c.applicant_name, ?2)
-                OR instr(i.name, ?2))
+         {FILTER_WHERE}
          ORDER BY c.completed_at DESC, c.case_no
-         LIMIT ?3",
-    )?;
+         LIMIT ?3 OFFSET ?4"
+    ))?;
     let rows = st.query_map(
         params![
             f.status.map(|s| s.code()),
             f.text.as_deref(),
-            f.limit.map(i64::from).unwrap_or(-1)
+            f.limit.map(i64::from).unwrap_or(-1),
+            f.offset.map(i64::from).unwrap_or(0)
         ],
         |r| {
             Ok(CaseRow {

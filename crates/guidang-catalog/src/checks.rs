@@ -103,3 +103,15 @@ pub fn latest(conn: &Connection, efile_no: &str, stage: &str) -> Result<Option<C
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some(rec))
 }
+
+/// Cases still sealed whose latest archiving check failed (work to do).
+pub fn failed_sealed(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM cases c WHERE c.status = 'sealed' AND (
+           SELECT verdict FROM checks k WHERE k.efile_no = c.efile_no AND k.stage = 'gd' ORDER BY k.id DESC LIMIT 1
+         ) = 'fail'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}

@@ -857,6 +857,7 @@ fn run(cli: Cli) -> Result<Done, Error> {
                     status,
                     text: search,
                     limit,
+                    ..Default::default()
                 })?;
                 if json {
                     print_json(&rows);

@@ -34,6 +34,7 @@ const APT_PACKAGES: &[&str] = &[
     "zbar-tools",
     "exfatprogs",
     "exfat-fuse",
+    "webkit2gtk-driver",
 ];
 
 fn sh(cmd: &mut Command) {
@@ -95,6 +96,58 @@ fn deps() {
     sh(&mut install);
 }
 
+/// The web front end: Node.js (from apt when missing), `npm ci` when the
+/// lock file changed, then `npm run build` into ui/dist, which the app
+/// embeds at compile time.
+fn ui() {
+    let has_node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_node {
+        let mut c = if is_root() {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        c.args(["install", "-y", "-qq", "nodejs", "npm"])
+            .env("DEBIAN_FRONTEND", "noninteractive");
+        sh(&mut c);
+    }
+    let ui = std::path::Path::new("ui");
+    let stamp = ui.join("node_modules/.package-lock.json");
+    let lock = ui.join("package-lock.json");
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if modified(&stamp).is_none() || modified(&stamp) < modified(&lock) {
+        sh(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(ui));
+    }
+    sh(Command::new("npm").args(["run", "build"]).current_dir(ui));
+}
+
+/// Vitest's closing `Tests  N passed | M failed (T)` line: (passed, failed).
+fn vitest_counts(out: &str) -> (u64, u64) {
+    let Some(line) = out.lines().find(|l| l.trim_start().starts_with("Tests ")) else {
+        return (0, 0);
+    };
+    let num = |word: &str| -> u64 {
+        line.split('|')
+            .find_map(|part| {
+                let part = part.trim().trim_start_matches("Tests").trim();
+                part.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .find(|w| w[1] == word)
+                    .and_then(|w| w[0].parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    (num("passed"), num("failed"))
+}
+
 /// Adds up cargo's `test result:` lines: (passed, failed, ignored).
 fn tally(line: &str, sum: &mut (u64, u64, u64)) {
     let Some(rest) = line.trim().strip_prefix("test result: ") else {
@@ -113,6 +166,20 @@ fn tally(line: &str, sum: &mut (u64, u64, u64)) {
 
 fn test() {
     use std::io::{BufRead, BufReader};
+    ui();
+    // Front-end unit tests (Vitest).
+    let out = Command::new("npm")
+        .args(["test", "--silent"])
+        .current_dir("ui")
+        .output()
+        .unwrap_or_else(|e| {
+            eprintln!("xtask: cannot run npm test: {e}");
+            exit(1)
+        });
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{text}");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    let (ui_passed, ui_failed) = vitest_counts(&text);
     sh(cargo().args(["build", "--workspace"]));
     let mut cmd = cargo();
     cmd.args(["test", "--workspace", "--no-fail-fast"])
@@ -123,7 +190,11 @@ fn test() {
         eprintln!("xtask: cannot run cargo test: {e}");
         exit(1)
     });
-    let mut sum = (0, 0, 0);
+    let mut sum = (
+        ui_passed,
+        ui_failed + u64::from(!out.status.success() && ui_failed == 0),
+        0,
+    );
     for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
         let line = line.unwrap_or_default();
         println!("{line}");
@@ -137,6 +208,10 @@ fn test() {
     );
     if !status.success() {
         exit(status.code().unwrap_or(1));
+    }
+    if !out.status.success() {
+        eprintln!("xtask: front-end tests failed");
+        exit(1);
     }
     if sum.0 == 0 {
         eprintln!("xtask: no test ran");
@@ -416,6 +491,7 @@ fn main() {
         "deps" => deps(),
         "run" => {
             deps();
+            ui();
             sh(cargo().args(["run", "--package", "guidang-app"]));
         }
         "test" => {
@@ -430,6 +506,8 @@ fn main() {
         "ci" => {
             deps();
             sh(cargo().args(["fmt", "--all", "--check"]));
+            // The app embeds ui/dist at compile time: build it before clippy.
+            ui();
             sh(cargo().args([
                 "clippy",
                 "--workspace",
@@ -449,6 +527,19 @@ fn main() {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn vitest_counts_read_the_closing_line() {
+        assert_eq!(
+            super::vitest_counts(" Test Files  2 passed (2)\n      Tests  7 passed (7)\n"),
+            (7, 0)
+        );
+        assert_eq!(
+            super::vitest_counts("      Tests  1 failed | 6 passed (7)\n"),
+            (6, 1)
+        );
+        assert_eq!(super::vitest_counts("nothing"), (0, 0));
+    }
+
     #[test]
     fn tally_reads_cargo_result_lines() {
         let mut s = (0, 0, 0);
