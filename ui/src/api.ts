@@ -1,5 +1,6 @@
 // The only place the front end talks to the shell: Tauri commands and the
 // `job-progress` event. Errors arrive as {code, message} with a Chinese message.
+import { ref } from "vue";
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
@@ -23,17 +24,26 @@ export function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T>
   return invoke<T>(cmd, args);
 }
 
-/** Runs a long job, feeding its progress events to `onProgress`. */
+/** The running long job's progress, shown by the shell on every screen. */
+export const running = ref<Progress | null>(null);
+
+/** Runs a long job; its progress is shown in the shell (and fed to
+ * `onProgress`) while the user may go on working on other screens. */
 export async function job<T>(
   cmd: string,
   args: Record<string, unknown>,
-  onProgress: (p: Progress) => void,
+  onProgress?: (p: Progress) => void,
 ): Promise<T> {
-  const un: UnlistenFn = await listen<Progress>("job-progress", (ev) => onProgress(ev.payload));
+  running.value = { done: 0, total: 0, message: "正在开始…" };
+  const un: UnlistenFn = await listen<Progress>("job-progress", (ev) => {
+    running.value = ev.payload;
+    onProgress?.(ev.payload);
+  });
   try {
     return await invoke<T>(cmd, args);
   } finally {
     un();
+    running.value = null;
   }
 }
 

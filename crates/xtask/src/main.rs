@@ -96,7 +96,7 @@ fn deps() {
     sh(&mut install);
 }
 
-/// The web front end: Node.js (from apt when missing), `npm ci` when the
+/// The web front end: Node.js (from apt when missing), `npm install` when the
 /// lock file changed, then `npm run build` into ui/dist, which the app
 /// embeds at compile time.
 fn ui() {
@@ -121,8 +121,11 @@ fn ui() {
     let lock = ui.join("package-lock.json");
     let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if modified(&stamp).is_none() || modified(&stamp) < modified(&lock) {
+        // `npm install` with the committed lock, not `npm ci`: npm leaves
+        // rollup's optional per-platform packages out of the lock file and
+        // `npm ci` then refuses it; `install` keeps every locked version.
         sh(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
+            .args(["install", "--no-audit", "--no-fund"])
             .current_dir(ui));
     }
     sh(Command::new("npm").args(["run", "build"]).current_dir(ui));
