@@ -102,3 +102,144 @@ fn app_window_opens_and_renders_on_a_demo_catalog() {
         png.display()
     );
 }
+
+/// The whole hall flow, from the first-run wizard and demo data to a
+/// written medium, then the intake flow on that medium with one returned
+/// package, driven through WebDriver in the real windows. Saves screenshots
+/// of the main screens.
+#[test]
+fn hall_and_intake_flows_in_the_real_windows() {
+    use guidang_e2e::webdriver::{self, Driver};
+    let Some(app) = prerequisites() else { return };
+    if !webdriver::available() {
+        assert!(
+            !required(),
+            "tauri-driver or WebKitWebDriver missing; run `cargo xtask test`"
+        );
+        eprintln!("skipped: tauri-driver or WebKitWebDriver missing");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let hall_dir = tmp.path().join("移交方");
+    let intake_dir = tmp.path().join("接收方");
+    let medium = tmp.path().join("U盘");
+    std::fs::create_dir_all(&medium).unwrap();
+    let shots = target_dir().join("e2e-shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let x = Xvfb::start().expect("Xvfb starts");
+
+    {
+        let d = Driver::start(&x.display, &[("GUIDANG_DATA_DIR", &hall_dir)]).unwrap();
+        let s = d.session(&app);
+        s.wait_text("#wizard", "欢迎使用归档通", 60);
+        // Inline validation before anything is saved.
+        s.click("#save-unit");
+        s.wait_text("#wizard", "行政区划码应为 6 位数字", 10);
+        s.type_into("#region", "430124");
+        s.type_into("#fonds", "0001");
+        s.type_into("#unit-name", "示范镇人民政府");
+        s.type_into("#org", "示范镇便民服务中心");
+        s.click("#save-unit");
+        s.type_into("#op-name", "张三");
+        s.type_into("#op-pin", "246810");
+        s.type_into("#op-pin2", "246810");
+        s.click("#save-operator");
+        s.click("#demo");
+        s.wait_text("#total", "50", 120);
+        x.screenshot(&shots.join("hall-home.png"));
+        s.click("[data-view=cases]");
+        s.wait_text("#pager", "共 50 条", 30);
+        x.screenshot(&shots.join("hall-cases.png"));
+
+        // A long job runs while the clerk keeps working on another screen:
+        // one more case with a large scan makes packaging take a while.
+        {
+            let mut ar = Archive::open(&hall_dir).unwrap();
+            let r = ar
+                .demo(
+                    &DemoRequest {
+                        cases: 1,
+                        seed: 4242,
+                        out: None,
+                        no_collect: false,
+                        large_file: Some(160 << 20),
+                    },
+                    &NoProgress,
+                    &CancelFlag::new(),
+                )
+                .unwrap();
+            assert_eq!(r.collect.unwrap().added(), 1);
+        }
+        s.click("[data-view=archive]");
+        s.type_into(".pin input", "246810");
+        s.click("#package-all");
+        s.wait_exists("#job", 10);
+        s.click("[data-view=cases]");
+        s.type_into("#search", "没有这个办件");
+        s.wait_text("#pager", "共 0 条", 10);
+        assert!(
+            s.exists("#job"),
+            "the search answered while packaging was still running"
+        );
+        let t = Instant::now();
+        while s.exists("#job") && t.elapsed() < Duration::from_secs(300) {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        s.click("[data-view=home]");
+        s.wait_text("#chart", "已固化", 30);
+
+        s.click("[data-view=check]");
+        s.click("#check-all");
+        s.wait_text("#check-opinion", "合格", 300);
+        x.screenshot(&shots.join("hall-check.png"));
+
+        s.click("[data-view=transfer]");
+        s.type_into(".pin input", "246810");
+        s.click("#create-batch");
+        s.wait_text("#transfer-message", "已组批", 60);
+        s.type_into(".folder input", medium.to_str().unwrap());
+        s.click("#write-batch");
+        s.wait_text("#transfer-message", "读回校验", 300);
+        x.screenshot(&shots.join("hall-transfer.png"));
+    }
+    assert!(medium.join("批次清单.json").is_file());
+    assert!(medium.join("载体清单.json").is_file());
+    let fingerprint = {
+        let ar = Archive::open(&hall_dir).unwrap();
+        ar.batches().unwrap()[0].fingerprint.clone()
+    };
+
+    {
+        let d = Driver::start(&x.display, &[("GUIDANG_DATA_DIR", &intake_dir)]).unwrap();
+        let s = d.session(&app);
+        s.wait_text("#wizard", "欢迎使用归档通", 60);
+        s.click("#role label:nth-of-type(2)");
+        s.type_into("#region", "430100");
+        s.type_into("#fonds", "A01");
+        s.type_into("#unit-name", "示范县档案馆");
+        s.click("#save-unit");
+        s.type_into("#op-name", "李档");
+        s.type_into("#op-pin", "135790");
+        s.type_into("#op-pin2", "135790");
+        s.click("#save-operator");
+        s.click("#start");
+        s.click("[data-view=intake]");
+        s.type_into(".folder input", medium.to_str().unwrap());
+        s.type_into("#trust", &fingerprint);
+        s.click("#intake-open");
+        s.wait_text("#intake-summary", "51 个合格", 600);
+        s.type_into(
+            "#intake-table .el-table__body tr:first-child input",
+            "申请表扫描件不清晰，请重新扫描",
+        );
+        s.click("#intake-table .el-table__body tr:first-child button");
+        s.wait_text("#intake-table .el-table__body tr:first-child", "退回", 20);
+        x.screenshot(&shots.join("intake.png"));
+        s.type_into(".pin input", "135790");
+        s.click("#intake-accept");
+        s.wait_text("#intake-message", "接收入库 50 个，退回 1 个", 600);
+    }
+    let ar = Archive::open(&intake_dir).unwrap();
+    assert_eq!(ar.holdings().unwrap().len(), 50);
+    assert!(medium.join("退回清单.json").is_file());
+}

@@ -1,6 +1,9 @@
 //! Helpers for end-to-end tests: locating built binaries and running a
 //! private X server.
 
+#[path = "webdriver.rs"]
+pub mod webdriver;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -63,7 +63,21 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// tauri-driver, the WebDriver server the end-to-end tests drive the app
+/// through (with Debian's WebKitWebDriver).
+fn tauri_driver() {
+    let home = std::env::var_os("HOME").unwrap_or_default();
+    let installed = std::path::Path::new(&home)
+        .join(".cargo/bin/tauri-driver")
+        .exists()
+        || Command::new("tauri-driver").arg("--help").output().is_ok();
+    if !installed {
+        sh(cargo().args(["install", "tauri-driver", "--version", "^2", "--locked"]));
+    }
+}
+
 fn deps() {
+    tauri_driver();
     let missing: Vec<&str> = APT_PACKAGES
         .iter()
         .copied()
@@ -133,7 +147,21 @@ fn ui() {
 
 /// Vitest's closing `Tests  N passed | M failed (T)` line: (passed, failed).
 fn vitest_counts(out: &str) -> (u64, u64) {
-    let Some(line) = out.lines().find(|l| l.trim_start().starts_with("Tests ")) else {
+    // Colour escapes, should any slip through, are dropped first.
+    let mut plain = String::with_capacity(out.len());
+    let mut chars = out.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    let Some(line) = plain.lines().find(|l| l.trim_start().starts_with("Tests ")) else {
         return (0, 0);
     };
     let num = |word: &str| -> u64 {
@@ -174,6 +202,8 @@ fn test() {
     let out = Command::new("npm")
         .args(["test", "--silent"])
         .current_dir("ui")
+        .env("NO_COLOR", "1")
+        .env("FORCE_COLOR", "0")
         .output()
         .unwrap_or_else(|e| {
             eprintln!("xtask: cannot run npm test: {e}");
@@ -541,6 +571,10 @@ mod tests {
             (6, 1)
         );
         assert_eq!(super::vitest_counts("nothing"), (0, 0));
+        assert_eq!(
+            super::vitest_counts("\u{1b}[2m      Tests \u{1b}[22m \u{1b}[1m\u{1b}[32m7 passed\u{1b}[39m\u{1b}[22m\u{1b}[90m (7)\u{1b}[39m"),
+            (7, 0)
+        );
     }
 
     #[test]
