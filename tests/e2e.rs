@@ -151,25 +151,30 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.wait_text("#pager", "共 50 条", 30);
         x.screenshot(&shots.join("hall-cases.png"));
 
-        // A long job runs while the clerk keeps working on another screen:
-        // one more case with a large scan makes packaging take a while.
+        // 收集: one more case with a large scan, from an export folder (it
+        // also makes packaging long enough to keep working meanwhile).
+        let export = tmp.path().join("导出");
         {
             let mut ar = Archive::open(&hall_dir).unwrap();
-            let r = ar
-                .demo(
-                    &DemoRequest {
-                        cases: 1,
-                        seed: 4242,
-                        out: None,
-                        no_collect: false,
-                        large_file: Some(160 << 20),
-                    },
-                    &NoProgress,
-                    &CancelFlag::new(),
-                )
-                .unwrap();
-            assert_eq!(r.collect.unwrap().added(), 1);
+            ar.demo(
+                &DemoRequest {
+                    cases: 1,
+                    seed: 4242,
+                    out: Some(export.clone()),
+                    no_collect: true,
+                    large_file: Some(160 << 20),
+                },
+                &NoProgress,
+                &CancelFlag::new(),
+            )
+            .unwrap();
         }
+        s.click("[data-view=collect]");
+        s.type_into(".folder input", export.to_str().unwrap());
+        s.click("#collect-run");
+        s.wait_text("#collect-summary", "新收集 1 件", 120);
+        x.screenshot(&shots.join("hall-collect.png"));
+        // A long job runs while the clerk keeps working on another screen.
         s.click("[data-view=archive]");
         s.type_into(".pin input", "246810");
         s.click("#package-all");
@@ -242,4 +247,19 @@ fn hall_and_intake_flows_in_the_real_windows() {
     let ar = Archive::open(&intake_dir).unwrap();
     assert_eq!(ar.holdings().unwrap().len(), 50);
     assert!(medium.join("退回清单.json").is_file());
+
+    // Back at the hall: the return file is imported and the case is work to do.
+    {
+        let d = Driver::start(&x.display, &[("GUIDANG_DATA_DIR", &hall_dir)]).unwrap();
+        let s = d.session(&app);
+        s.click("[data-view=returns]");
+        s.type_into(
+            "#return-file",
+            medium.join("退回清单.json").to_str().unwrap(),
+        );
+        s.click("#import-returns");
+        s.wait_text("#returns-message", "退回 1 件", 60);
+        s.wait_text("#returned-table", "申请表扫描件不清晰", 20);
+        x.screenshot(&shots.join("hall-returns.png"));
+    }
 }

@@ -402,6 +402,119 @@ pub async fn intake_accept(
     .await
 }
 
+/// Collects case folders, export trees or CSV ledgers.
+#[tauri::command]
+pub async fn collect(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    paths: Vec<PathBuf>,
+    replace: bool,
+) -> Res<guidang_api::CollectReportView> {
+    run_job(app, &state, move |ar, p, c| {
+        Ok(ar.collect(&paths, replace, "system", p, c)?.into())
+    })
+    .await
+}
+
+/// Imports the receiving archive's return file (hall side).
+#[tauri::command]
+pub async fn import_returns(
+    state: State<'_, AppState>,
+    file: PathBuf,
+) -> Res<guidang_api::intake::ReturnsImported> {
+    Ok(open(&state)?.import_returns(&file, "system")?)
+}
+
+/// A returned case and why.
+#[derive(Serialize)]
+pub struct ReturnedCase {
+    case_no: String,
+    efile_no: String,
+    case_name: String,
+    reason: Option<String>,
+}
+
+#[tauri::command]
+pub async fn returned_cases(state: State<'_, AppState>) -> Res<Vec<ReturnedCase>> {
+    let ar = open(&state)?;
+    let rows = ar.cases(&CaseFilter {
+        status: Some(CaseStatus::Returned),
+        ..Default::default()
+    })?;
+    rows.into_iter()
+        .map(|r| {
+            let d = ar.case_detail(&r.case_no)?;
+            Ok(ReturnedCase {
+                case_no: r.case_no,
+                efile_no: r.efile_no,
+                case_name: r.case_name,
+                reason: d.return_reason,
+            })
+        })
+        .collect::<Result<Vec<_>, guidang_api::Error>>()
+        .map_err(UiError::from)
+}
+
+/// Opens a file (a printed form) in the system viewer, from which it can
+/// be printed.
+#[tauri::command]
+pub async fn open_file(path: PathBuf) -> Res<()> {
+    #[cfg(windows)]
+    let mut c = {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    };
+    #[cfg(not(windows))]
+    let mut c = std::process::Command::new("xdg-open");
+    c.arg(&path).spawn().map_err(|e| UiError {
+        code: "open_failed".into(),
+        message: format!(
+            "无法打开 {}：{e}。请用 PDF 阅读器打开这个文件",
+            path.display()
+        ),
+    })?;
+    Ok(())
+}
+
+/// Saves a copy of a file where the user picks (另存为); `None` when the
+/// user cancels.
+#[tauri::command]
+pub async fn save_file_as(path: PathBuf) -> Res<Option<PathBuf>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(h) = rfd::AsyncFileDialog::new()
+        .set_title("另存为")
+        .set_file_name(&name)
+        .save_file()
+        .await
+    else {
+        return Ok(None);
+    };
+    let to = h.path().to_path_buf();
+    let bytes = std::fs::read(&path).map_err(|e| UiError {
+        code: "io".into(),
+        message: format!("无法读取 {}：{e}", path.display()),
+    })?;
+    guidang_api::core::fsutil::write_atomic(&to, &bytes).map_err(|e| UiError {
+        code: "io".into(),
+        message: format!("无法保存到 {}：{e}。请换一个位置", to.display()),
+    })?;
+    Ok(Some(to))
+}
+
+/// The native file dialog; `None` when the user cancels.
+#[tauri::command]
+pub async fn choose_file() -> Option<PathBuf> {
+    rfd::AsyncFileDialog::new()
+        .set_title("选择文件")
+        .pick_file()
+        .await
+        .map(|h| h.path().to_path_buf())
+}
+
 /// The native folder dialog (GTK); `None` when the user cancels.
 #[tauri::command]
 pub async fn choose_folder() -> Option<PathBuf> {

@@ -50,6 +50,12 @@ fn main() {
             commands::intake_return,
             commands::intake_accept,
             commands::choose_folder,
+            commands::choose_file,
+            commands::collect,
+            commands::import_returns,
+            commands::returned_cases,
+            commands::open_file,
+            commands::save_file_as,
             commands::cancel_job,
         ])
         .run(tauri::generate_context!())

@@ -32,6 +32,27 @@ pub use guidang_catalog::operators::Operator;
 pub use guidang_collect::{CaseOutcome, Outcome};
 pub use guidang_core as core;
 
+/// A collection run as the desktop shows it: every case and the counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectReportView {
+    /// Every case, in discovery order.
+    pub cases: Vec<CaseOutcome>,
+    /// Newly collected.
+    pub added: usize,
+    /// Refused or in conflict.
+    pub failed: usize,
+}
+
+impl From<CollectReport> for CollectReportView {
+    fn from(r: CollectReport) -> Self {
+        CollectReportView {
+            added: r.added(),
+            failed: r.failed(),
+            cases: r.cases,
+        }
+    }
+}
+
 /// Catalog row types the front ends show as they are.
 pub mod catalog_types {
     pub use guidang_catalog::audit::Entry as AuditEntry;
