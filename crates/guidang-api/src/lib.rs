@@ -341,6 +341,12 @@ impl Archive {
         Ok(cases::list(self.cat.conn(), f)?)
     }
 
+    /// Benchmark helper: grows the catalog to `copies + 1` times its cases.
+    #[doc(hidden)]
+    pub fn replicate_cases_for_benchmark(&mut self, copies: u32) -> Result<u64> {
+        Ok(cases::replicate_for_benchmark(self.cat.conn_mut(), copies)?)
+    }
+
     /// How many cases match a filter (for paging).
     pub fn count_cases(&self, f: &CaseFilter) -> Result<u64> {
         Ok(cases::count(self.cat.conn(), f)?)

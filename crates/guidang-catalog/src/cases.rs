@@ -501,3 +501,32 @@ pub fn case_nos_with_status(conn: &Connection, status: CaseStatus) -> Result<Vec
     let rows = st.query_map([status.code()], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// For the catalog-scale benchmark only: adds `copies` copies of every case
+/// (and its material rows) under new 办件编号, 电子文件号 and 件号, in one
+/// transaction. Returns the number of cases afterwards.
+#[doc(hidden)]
+pub fn replicate_for_benchmark(conn: &mut Connection, copies: u32) -> Result<u64> {
+    let tx = conn.transaction()?;
+    for k in 1..=copies {
+        tx.execute(
+            "INSERT INTO cases(case_no, efile_no, item_code, case_name, case_kind, applicant_name, applicant_type,
+                applicant_id_type, applicant_id_no, accepting_unit, accepted_at, completed_at, result, result_license_no,
+                retention, secrecy, year, piece_no, status, fingerprint, source_path, collected_at, updated_at)
+             SELECT case_no || '-R' || ?1, efile_no || '-R' || ?1, item_code, case_name, case_kind, applicant_name, applicant_type,
+                applicant_id_type, applicant_id_no, accepting_unit, accepted_at, completed_at, result, result_license_no,
+                retention, secrecy, year, piece_no + ?1 * 1000000, status, fingerprint, source_path, collected_at, updated_at
+             FROM cases WHERE instr(case_no, '-R') = 0",
+            [k],
+        )?;
+        tx.execute(
+            "INSERT INTO materials(case_id, seq, category, title, original_name, source_name, digest_algo, digest, size, format)
+             SELECT c2.id, m.seq, m.category, m.title, m.original_name, m.source_name, m.digest_algo, m.digest, m.size, m.format
+             FROM materials m JOIN cases c1 ON c1.id = m.case_id JOIN cases c2 ON c2.case_no = c1.case_no || '-R' || ?1",
+            [k],
+        )?;
+    }
+    let n: i64 = tx.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))?;
+    tx.commit()?;
+    Ok(n as u64)
+}

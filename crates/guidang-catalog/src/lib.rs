@@ -70,6 +70,13 @@ impl Catalog {
         Ok(())
     }
 
+    /// The connection, mutably (benchmark helpers that need their own
+    /// transaction).
+    #[doc(hidden)]
+    pub fn conn_mut(&mut self) -> &mut rusqlite::Connection {
+        &mut self.conn
+    }
+
     /// The catalog file.
     pub fn path(&self) -> &Path {
         &self.path

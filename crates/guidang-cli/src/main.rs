@@ -298,6 +298,14 @@ enum Command {
         #[command(subcommand)]
         command: KeyringCommand,
     },
+    /// Benchmark: grow the catalog by copies of its cases, then time the
+    /// queries the desktop's 办件 screen makes.
+    #[command(hide = true)]
+    BenchCatalog {
+        /// Copies of every case to add.
+        #[arg(long, default_value_t = 0)]
+        copies: u32,
+    },
     /// Print the digest of files (for benchmarks and spot checks).
     #[command(hide = true)]
     Digest {
@@ -1491,6 +1499,44 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 }
             }
         },
+        Command::BenchCatalog { copies } => {
+            if copies > 0 {
+                let n = ar.replicate_cases_for_benchmark(copies)?;
+                println!("cases {n}");
+            }
+            let time = |label: &str, f: &dyn Fn() -> Result<usize, Error>| -> Result<(), Error> {
+                let t = std::time::Instant::now();
+                let n = f()?;
+                println!(
+                    "{label} {:.1} ms ({n} rows)",
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+                Ok(())
+            };
+            let page = |text: Option<&str>, offset: u32| CaseFilter {
+                text: text.map(str::to_string),
+                limit: Some(50),
+                offset: Some(offset),
+                ..Default::default()
+            };
+            time("list_first_page", &|| Ok(ar.cases(&page(None, 0))?.len()))?;
+            time("list_page_1000", &|| {
+                Ok(ar.cases(&page(None, 49_950))?.len())
+            })?;
+            time(
+                "count_all",
+                &|| Ok(ar.count_cases(&page(None, 0))? as usize),
+            )?;
+            time("search_first_page", &|| {
+                Ok(ar.cases(&page(Some("宅基地"), 0))?.len())
+            })?;
+            time("search_count", &|| {
+                Ok(ar.count_cases(&page(Some("宅基地"), 0))? as usize)
+            })?;
+            time("search_nothing", &|| {
+                Ok(ar.cases(&page(Some("没有这个办件"), 0))?.len())
+            })?;
+        }
         Command::Digest { algo, files } => {
             let a = guidang_api::core::DigestAlgo::from_name(&algo).ok_or_else(|| {
                 Error::Invalid(guidang_api::core::ValidationErrors(vec![
