@@ -416,6 +416,33 @@ pub async fn collect(
     .await
 }
 
+/// Collects one case entered in the form, with its material files.
+#[tauri::command]
+pub async fn collect_form(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    meta: serde_json::Value,
+    files: Vec<(String, PathBuf)>,
+) -> Res<guidang_api::CollectReportView> {
+    run_job(app, &state, move |ar, p, c| {
+        Ok(ar
+            .collect_form(&meta, &files, false, "system", p, c)?
+            .into())
+    })
+    .await
+}
+
+/// The native dialog for several files; empty when the user cancels.
+#[tauri::command]
+pub async fn choose_files() -> Vec<PathBuf> {
+    rfd::AsyncFileDialog::new()
+        .set_title("选择材料文件")
+        .pick_files()
+        .await
+        .map(|v| v.iter().map(|h| h.path().to_path_buf()).collect())
+        .unwrap_or_default()
+}
+
 /// Imports the receiving archive's return file (hall side).
 #[tauri::command]
 pub async fn import_returns(

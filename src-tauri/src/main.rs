@@ -52,6 +52,8 @@ fn main() {
             commands::choose_folder,
             commands::choose_file,
             commands::collect,
+            commands::collect_form,
+            commands::choose_files,
             commands::import_returns,
             commands::returned_cases,
             commands::open_file,

@@ -67,3 +67,51 @@ export const STATUS: Record<string, string> = {
 };
 
 export const RETENTION: Record<string, string> = { Y: "永久", D30: "30年", D10: "10年" };
+
+export interface CaseForm {
+  case_no: string;
+  case_name: string;
+  case_kind: string;
+  item_code: string;
+  item_name: string;
+  item_type: string;
+  applicant_name: string;
+  applicant_type: string;
+  applicant_id_type: string;
+  applicant_id_no: string;
+  accepting_unit: string;
+  accepted_at: string;
+  completed_at: string;
+  result: string;
+  retention: string;
+}
+
+const TIME = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/;
+
+/** GB 11643 check character of a citizen ID number. */
+export function citizenIdOk(id: string): boolean {
+  if (!/^\d{17}[\dX]$/.test(id)) return false;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = w.reduce((s, wi, i) => s + wi * Number(id[i]), 0);
+  return "10X98765432"[sum % 11] === id[17];
+}
+
+/** Problems with a case typed into the form, by field (the core checks
+ * everything again, including the USCC check character). */
+export function caseProblems(f: CaseForm, files: number): Record<string, string> {
+  const p: Record<string, string> = {};
+  if (!/^[0-9A-Za-z_-]{4,64}$/.test(f.case_no.trim())) p.case_no = "办件编号应为 4 至 64 位字母、数字、- 或 _";
+  if (!f.case_name.trim()) p.case_name = "请填写办件名称";
+  if (!/^[0-9A-Za-z]{4,32}$/.test(f.item_code.trim())) p.item_code = "事项编码应为 4 至 32 位字母或数字";
+  if (!f.applicant_name.trim()) p.applicant_name = "请填写申请人";
+  if (f.applicant_id_type === "111" && !citizenIdOk(f.applicant_id_no.trim().toUpperCase()))
+    p.applicant_id_no = "居民身份证号码的位数或校验码不对，请核对";
+  else if (!f.applicant_id_no.trim()) p.applicant_id_no = "请填写证件号码";
+  if (!f.accepting_unit.trim()) p.accepting_unit = "请填写受理单位";
+  if (!TIME.test(f.accepted_at.trim())) p.accepted_at = "时间格式为 2025-03-01 09:30";
+  if (!TIME.test(f.completed_at.trim())) p.completed_at = "时间格式为 2025-03-01 09:30";
+  else if (!p.accepted_at && f.completed_at.trim() < f.accepted_at.trim()) p.completed_at = "办结时间不能早于受理时间";
+  if (!f.result.trim()) p.result = "请填写办理结果";
+  if (files === 0) p.files = "至少要有一份材料（结果性材料必不可少）";
+  return p;
+}

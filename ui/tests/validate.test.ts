@@ -40,3 +40,24 @@ describe("fingerprints and sizes", () => {
     expect(bytes(12)).toBe("12 字节");
   });
 });
+
+import { caseProblems, citizenIdOk, type CaseForm } from "../src/validate";
+
+describe("case form", () => {
+  const ok: CaseForm = {
+    case_no: "CB-0001", case_name: "王五参保登记", case_kind: "1", item_code: "2000011001",
+    item_name: "城乡居民基本养老保险参保登记", item_type: "20", applicant_name: "王五", applicant_type: "1",
+    applicant_id_type: "111", applicant_id_no: "11010519491231002X", accepting_unit: "示范镇便民服务中心",
+    accepted_at: "2025-05-06 09:00", completed_at: "2025-05-06 09:30", result: "办结", retention: "D30",
+  };
+  it("accepts a complete case and checks the ID check character", () => {
+    expect(caseProblems(ok, 1)).toEqual({});
+    expect(citizenIdOk("11010519491231002X")).toBe(true);
+    expect(citizenIdOk("110105194912310021")).toBe(false);
+  });
+  it("names each problem", () => {
+    const p = caseProblems({ ...ok, applicant_id_no: "110105194912310021", completed_at: "2025-05-06 08:00", case_no: "a" }, 0);
+    expect(Object.keys(p).sort()).toEqual(["applicant_id_no", "case_no", "completed_at", "files"]);
+    expect(p.completed_at).toContain("不能早于");
+  });
+});

@@ -336,6 +336,98 @@ impl Archive {
         )?)
     }
 
+    /// Collects one case entered in a form: `meta` is the content of its
+    /// `case.json` (docs/collect-format.md) and `files` its materials with
+    /// their categories (证据性/程序性/结果性). The case folder is built in
+    /// the data directory's tmp/ and collected like any other, with every
+    /// problem reported; the originals are only read.
+    pub fn collect_form(
+        &mut self,
+        meta: &serde_json::Value,
+        files: &[(String, PathBuf)],
+        replace: bool,
+        actor: &str,
+        progress: &dyn Progress,
+        cancel: &CancelFlag,
+    ) -> Result<CollectReport> {
+        let bad = |field: &str, message: String| {
+            Error::Invalid(guidang_core::ValidationErrors(vec![
+                guidang_core::FieldError {
+                    field: field.into(),
+                    message,
+                },
+            ]))
+        };
+        let case_no = meta
+            .get("case_no")
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|c| {
+                !c.is_empty()
+                    && c.chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+            })
+            .ok_or_else(|| bad("办件编号", "应为 4 至 64 位字母、数字、- 或 _".into()))?
+            .to_string();
+        let base = self.dir.join("tmp").join(format!(
+            "form-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+        ));
+        let folder = base.join(&case_no);
+        let io = |source| Error::DataDir {
+            path: folder.clone(),
+            source,
+        };
+        let result = (|| -> Result<CollectReport> {
+            std::fs::create_dir_all(&folder).map_err(io)?;
+            let mut seen = std::collections::HashSet::new();
+            for (category, src) in files {
+                let dir = match category.trim_end_matches("材料") {
+                    "证据性" => "证据性材料",
+                    "程序性" => "程序性材料",
+                    "结果性" => "结果性材料",
+                    other => {
+                        return Err(bad(
+                            "材料类别",
+                            format!("“{other}”无效，可选：证据性、程序性、结果性"),
+                        ))
+                    }
+                };
+                let name = src
+                    .file_name()
+                    .ok_or_else(|| bad("材料", format!("{} 不是文件", src.display())))?;
+                if !seen.insert((dir, name.to_os_string())) {
+                    return Err(bad(
+                        "材料",
+                        format!("同一类别中有两个同名文件 {}", name.to_string_lossy()),
+                    ));
+                }
+                std::fs::create_dir_all(folder.join(dir)).map_err(io)?;
+                std::fs::copy(src, folder.join(dir).join(name))
+                    .map_err(|_| Error::NotFound(src.clone()))?;
+            }
+            let mut meta = meta.clone();
+            if let Some(o) = meta.as_object_mut() {
+                o.remove("materials");
+            }
+            std::fs::write(
+                folder.join("case.json"),
+                serde_json::to_vec_pretty(&meta).expect("json"),
+            )
+            .map_err(io)?;
+            self.collect(
+                std::slice::from_ref(&folder),
+                replace,
+                actor,
+                progress,
+                cancel,
+            )
+        })();
+        let _ = std::fs::remove_dir_all(&base);
+        result
+    }
+
     /// Lists cases.
     pub fn cases(&self, f: &CaseFilter) -> Result<Vec<CaseRow>> {
         Ok(cases::list(self.cat.conn(), f)?)

@@ -356,3 +356,67 @@ fn medium_filling_up_mid_write_is_a_clear_error_and_a_rerun_resumes() {
     std::fs::remove_file(&filler).unwrap();
     interrupted_then_resumed(&mut ar, &no, &medium);
 }
+
+#[test]
+fn a_case_entered_in_the_form_is_collected_like_a_folder() {
+    use guidang_api::Outcome;
+    let d = tempfile::tempdir().unwrap();
+    let mut ar = Archive::open(&d.path().join("data")).unwrap();
+    ar.init(&guidang_api::demo_unit()).unwrap();
+    let pdf = d.path().join("参保登记回执.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").unwrap();
+    let meta = serde_json::json!({
+        "case_no": "FORM-0001", "case_name": "王五参保登记", "case_kind": "1",
+        "item_code": "2000011001", "item_name": "城乡居民基本养老保险参保登记", "item_type": "20",
+        "applicant": {"name": "王五", "type": "1", "id_type": "111", "id_no": "11010519491231002X"},
+        "accepting_unit": "示范镇便民服务中心", "accepted_at": "2025-05-06 09:00", "completed_at": "2025-05-06 09:30",
+        "result": "办结", "retention": "D30", "secrecy": "非密"
+    });
+    let files = vec![("结果性".to_string(), pdf.clone())];
+    let r = ar
+        .collect_form(
+            &meta,
+            &files,
+            false,
+            "张三",
+            &NoProgress,
+            &CancelFlag::new(),
+        )
+        .unwrap();
+    assert!(
+        matches!(r.cases[0].outcome, Outcome::Added { .. }),
+        "{:?}",
+        r.cases
+    );
+    assert_eq!(ar.materials("FORM-0001").unwrap().len(), 1);
+    // The staging folder is gone; the original is untouched.
+    assert!(std::fs::read_dir(d.path().join("data/tmp"))
+        .map(|mut r| r.next().is_none())
+        .unwrap_or(true));
+    assert!(pdf.exists());
+    // Bad input: every problem named, nothing stored.
+    let mut bad = meta.clone();
+    bad["case_no"] = "FORM-0002".into();
+    bad["applicant"]["id_no"] = "110105194912310021".into();
+    let r = ar
+        .collect_form(&bad, &files, false, "张三", &NoProgress, &CancelFlag::new())
+        .unwrap();
+    match &r.cases[0].outcome {
+        Outcome::Rejected { problems } => {
+            assert!(problems.join("").contains("校验码"), "{problems:?}")
+        }
+        o => panic!("{o:?}"),
+    }
+    let e = ar
+        .collect_form(
+            &meta,
+            &[("其他".into(), pdf.clone())],
+            false,
+            "张三",
+            &NoProgress,
+            &CancelFlag::new(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    assert_eq!(ar.cases(&CaseFilter::default()).unwrap().len(), 1);
+}
