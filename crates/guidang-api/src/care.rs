@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use guidang_catalog::{audit, care, cases, intake, packages, settings};
+use guidang_core::fsutil::rel_path;
 use guidang_core::{deadline, CancelFlag, CaseStatus, DigestAlgo, Progress, Retention, Suite};
 use guidang_transfer::write::{copy_verified, Source, WriteError};
 use serde::{Deserialize, Serialize};
@@ -194,48 +195,21 @@ pub struct RetentionRow {
     pub why_not: Option<String>,
 }
 
-fn rel(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
 /// Files of a data directory that a backup holds (the live catalog, its
 /// WAL and temporary files excluded), relative and sorted.
 fn data_files(dir: &Path) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let rd = std::fs::read_dir(&d).map_err(|source| Error::DataDir {
-            path: d.clone(),
-            source,
-        })?;
-        for e in rd {
-            let e = e.map_err(|source| Error::DataDir {
-                path: d.clone(),
-                source,
-            })?;
-            let p = e.path();
-            let r = rel(&p, dir);
-            let name = e.file_name().to_string_lossy().into_owned();
-            if r == "tmp"
-                || r.starts_with(CATALOG_FILE)
-                || name.ends_with(".tmp")
-                || name.ends_with(".part")
-                || name.ends_with(".guidang-part")
-            {
-                continue;
-            }
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                stack.push(p);
-            } else {
-                out.push(r);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    guidang_core::fsutil::walk_files(dir, |r| {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        r == "tmp"
+            || r.starts_with(CATALOG_FILE)
+            || name.ends_with(".tmp")
+            || name.ends_with(".part")
+            || name.ends_with(".guidang-part")
+    })
+    .map_err(|source| Error::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
 fn object_path(root: &Path, digest: &str) -> PathBuf {
@@ -313,13 +287,13 @@ fn read_generation(
     let m: BackupManifest = serde_json::from_slice(&bytes)
         .map_err(|e| Error::Backup(vec![format!("{BACKUP_MANIFEST} 格式错误：{e}")]))?;
     let ok = sig.suite.digest().hex(&bytes) == sig.manifest_digest
-        && match (hex::decode(&sig.public_key), hex::decode(&sig.signature)) {
-            (Ok(pk), Ok(s)) => {
-                guidang_crypto::fingerprint(sig.suite, &pk) == sig.fingerprint
-                    && guidang_crypto::verify(sig.suite, &pk, &bytes, &s).is_ok()
-            }
-            _ => false,
-        };
+        && guidang_crypto::verify_hex(
+            sig.suite,
+            &sig.public_key,
+            &sig.fingerprint,
+            &bytes,
+            &sig.signature,
+        );
     if !ok || m.format != BACKUP_FORMAT {
         return Err(Error::Backup(vec![format!(
             "备份 {generation} 的备份清单签名无效：清单被修改或损坏，不能据此恢复"
@@ -382,7 +356,7 @@ pub fn restore(
             damaged.push(format!(
                 "{}：备份中缺少其内容（{}）",
                 f.path,
-                rel(&src, &root)
+                rel_path(&src, &root)
             ));
             continue;
         }
@@ -397,7 +371,7 @@ pub fn restore(
             Err(WriteError::SourceChanged(_)) => damaged.push(format!(
                 "{}：备份中的内容已损坏（摘要不符，{}）",
                 f.path,
-                rel(&src, &root)
+                rel_path(&src, &root)
             )),
             Err(WriteError::Cancelled) => {
                 let _ = std::fs::remove_dir_all(&staging);
@@ -763,7 +737,7 @@ impl Archive {
         for b in &blobs {
             files.push((
                 "material".into(),
-                rel(&store.blob_path(&b.digest), &self.dir),
+                rel_path(&store.blob_path(&b.digest), &self.dir),
                 b.digest.clone(),
                 b.size,
             ));
@@ -1134,10 +1108,6 @@ fn destroy_obstacle(
 
 fn inspection_pdf(r: &InspectionReport, unit: &str) -> Result<Vec<u8>, guidang_pdf::PdfError> {
     use guidang_pdf::{render, Block, Column};
-    let col = |h: &str, w: f32| Column {
-        header: h.into(),
-        width: w,
-    };
     let mut blocks = vec![
         Block::Title("电子档案日常检查报告".into()),
         Block::Text(format!("单位：{unit}　　检查时间：{}　　检查人：{}", r.inspected_at, r.inspected_by)),
@@ -1158,10 +1128,10 @@ fn inspection_pdf(r: &InspectionReport, unit: &str) -> Result<Vec<u8>, guidang_p
     if !r.damage.is_empty() {
         blocks.push(Block::Table {
             columns: vec![
-                col("序号", 12.0),
-                col("文件", 70.0),
-                col("问题", 70.0),
-                col("处理", 28.0),
+                Column::new("序号", 12.0),
+                Column::new("文件", 70.0),
+                Column::new("问题", 70.0),
+                Column::new("处理", 28.0),
             ],
             rows: r
                 .damage
@@ -1205,26 +1175,22 @@ fn destruction_pdf(
     unit: &str,
 ) -> Result<Vec<u8>, guidang_pdf::PdfError> {
     use guidang_pdf::{render_oriented, Block, Column, Orientation};
-    let col = |h: &str, w: f32| Column {
-        header: h.into(),
-        width: w,
-    };
     let blocks = vec![
         Block::Title("电子档案销毁清册".into()),
         Block::Text(format!("单位：{unit}　　共 {} 件", rows.len())),
         Block::Table {
             columns: vec![
-                col("序号", 10.0),
-                col("电子文件号", 58.0),
-                col("办件编号", 34.0),
-                col("题名", 36.0),
-                col("年度", 12.0),
-                col("保管期限", 14.0),
-                col("包摘要", 40.0),
-                col("批准人", 16.0),
-                col("批准文号", 22.0),
-                col("销毁日期", 20.0),
-                col("执行人", 14.0),
+                Column::new("序号", 10.0),
+                Column::new("电子文件号", 58.0),
+                Column::new("办件编号", 34.0),
+                Column::new("题名", 36.0),
+                Column::new("年度", 12.0),
+                Column::new("保管期限", 14.0),
+                Column::new("包摘要", 40.0),
+                Column::new("批准人", 16.0),
+                Column::new("批准文号", 22.0),
+                Column::new("销毁日期", 20.0),
+                Column::new("执行人", 14.0),
             ],
             rows: rows
                 .iter()

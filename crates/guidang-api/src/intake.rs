@@ -958,11 +958,7 @@ impl Archive {
                     &intake::Holding {
                         efile_no: i.efile_no.clone(),
                         batch_no: r.batch_no.clone(),
-                        path: to
-                            .strip_prefix(&self.dir)
-                            .unwrap_or(to)
-                            .to_string_lossy()
-                            .replace('\\', "/"),
+                        path: guidang_core::fsutil::rel_path(to, &self.dir),
                         size: i.size,
                         digest_algo: r.digest_algo.clone(),
                         digest: i.digest.clone(),

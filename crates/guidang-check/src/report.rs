@@ -15,13 +15,6 @@ pub struct ReportInfo {
     pub operator: String,
 }
 
-fn col(header: &str, width: f32) -> Column {
-    Column {
-        header: header.into(),
-        width,
-    }
-}
-
 /// Renders the report.
 pub fn report_pdf(b: &BatchCheck, info: &ReportInfo) -> Result<Vec<u8>, PdfError> {
     let failed = b.failed();
@@ -55,10 +48,10 @@ pub fn report_pdf(b: &BatchCheck, info: &ReportInfo) -> Result<Vec<u8>, PdfError
         Block::Text("一、各归档信息包检测结论".into()),
         Block::Table {
             columns: vec![
-                col("序号", 11.0),
-                col("电子文件号", 70.0),
-                col("结论", 15.0),
-                col("检测意见", 84.0),
+                Column::new("序号", 11.0),
+                Column::new("电子文件号", 70.0),
+                Column::new("结论", 15.0),
+                Column::new("检测意见", 84.0),
             ],
             rows: b
                 .packages
@@ -114,11 +107,11 @@ pub fn report_pdf(b: &BatchCheck, info: &ReportInfo) -> Result<Vec<u8>, PdfError
         blocks.push(Block::Text("二、不合格项和提示项".into()));
         blocks.push(Block::Table {
             columns: vec![
-                col("电子文件号", 44.0),
-                col("检测项", 22.0),
-                col("结论", 14.0),
-                col("原因及处理办法", 62.0),
-                col("涉及文件", 38.0),
+                Column::new("电子文件号", 44.0),
+                Column::new("检测项", 22.0),
+                Column::new("结论", 14.0),
+                Column::new("原因及处理办法", 62.0),
+                Column::new("涉及文件", 38.0),
             ],
             rows,
         });

@@ -42,6 +42,40 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// `path` relative to `base`, `/`-separated (as stored in manifests and the
+/// catalog on every platform).
+pub fn rel_path(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Every file below `root` as [`rel_path`]s, sorted, skipping the folders
+/// `skip` says no to (given their relative path); symbolic links to folders
+/// are listed, not followed.
+pub fn walk_files(root: &Path, skip: impl Fn(&str) -> bool) -> io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d)? {
+            let e = e?;
+            let p = e.path();
+            let rel = rel_path(&p, root);
+            if skip(&rel) {
+                continue;
+            }
+            if e.file_type()?.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Whether a path on a removable medium (relative, `/`-separated) belongs to
 /// the operating system rather than to the user: Windows' `System Volume
 /// Information` and recycle bins, `lost+found`, desktop trash and index

@@ -146,6 +146,25 @@ impl SecretKey {
     }
 }
 
+/// Whether `signature_hex` is a valid signature over `message` by the key
+/// `public_key_hex`, and `fingerprint` is that key's fingerprint: the check
+/// of every signed file that carries its signer's key (batch manifests,
+/// return files, backup manifests).
+pub fn verify_hex(
+    suite: Suite,
+    public_key_hex: &str,
+    fingerprint_hex: &str,
+    message: &[u8],
+    signature_hex: &str,
+) -> bool {
+    match (hex::decode(public_key_hex), hex::decode(signature_hex)) {
+        (Ok(pk), Ok(sig)) => {
+            fingerprint(suite, &pk) == fingerprint_hex && verify(suite, &pk, message, &sig).is_ok()
+        }
+        _ => false,
+    }
+}
+
 /// Verifies `signature` over `message` with `public_key` of `suite`.
 pub fn verify(suite: Suite, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
     match suite {

@@ -34,6 +34,16 @@ pub struct Column {
     pub width: f32,
 }
 
+impl Column {
+    /// A column `width` mm wide headed `header`.
+    pub fn new(header: &str, width: f32) -> Column {
+        Column {
+            header: header.into(),
+            width,
+        }
+    }
+}
+
 /// A block of a document.
 #[derive(Debug, Clone)]
 pub enum Block {

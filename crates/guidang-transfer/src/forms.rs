@@ -17,13 +17,6 @@ use guidang_pdf::{render, render_oriented, Block, Column, Orientation, PdfError}
 
 use crate::{BatchSignature, Manifest};
 
-fn col(h: &str, w: f32) -> Column {
-    Column {
-        header: h.into(),
-        width: w,
-    }
-}
-
 /// The text encoded in the transfer list's QR code.
 pub fn qr_payload(m: &Manifest, sig: &BatchSignature) -> String {
     format!(
@@ -106,13 +99,13 @@ pub fn transfer_list_pdf(m: &Manifest, sig: &BatchSignature) -> Result<Vec<u8>, 
     }
     blocks.push(Block::Table {
         columns: vec![
-            col("序号", 10.0),
-            col("批次编号", 35.0),
-            col("办理事项名称", 44.0),
-            col("事项类型", 22.0),
-            col("归档信息包数量", 25.0),
-            col("检测意见", 20.0),
-            col("备注", 24.0),
+            Column::new("序号", 10.0),
+            Column::new("批次编号", 35.0),
+            Column::new("办理事项名称", 44.0),
+            Column::new("事项类型", 22.0),
+            Column::new("归档信息包数量", 25.0),
+            Column::new("检测意见", 20.0),
+            Column::new("备注", 24.0),
         ],
         rows,
     });
@@ -177,16 +170,16 @@ pub fn catalog_list_pdf(m: &Manifest, sig: &BatchSignature) -> Result<Vec<u8>, P
         )),
         Block::Table {
             columns: vec![
-                col("序号", 10.0),
-                col("电子文件号", 68.0),
-                col("办件编号", 38.0),
-                col("事项名称", 34.0),
-                col("申请人", 20.0),
-                col("办结日期", 20.0),
-                col("保管期限", 14.0),
-                col("文件数", 12.0),
-                col("字节数", 18.0),
-                col("摘要", 33.0),
+                Column::new("序号", 10.0),
+                Column::new("电子文件号", 68.0),
+                Column::new("办件编号", 38.0),
+                Column::new("事项名称", 34.0),
+                Column::new("申请人", 20.0),
+                Column::new("办结日期", 20.0),
+                Column::new("保管期限", 14.0),
+                Column::new("文件数", 12.0),
+                Column::new("字节数", 18.0),
+                Column::new("摘要", 33.0),
             ],
             rows,
         },
@@ -250,7 +243,7 @@ pub fn register_pdf(
     let mut blocks = vec![
         Block::Title("电子档案移交与接收登记表".into()),
         Block::Table {
-            columns: vec![col("项目", 40.0), col("内容", 140.0)],
+            columns: vec![Column::new("项目", 40.0), Column::new("内容", 140.0)],
             rows: vec![
                 vec!["移交单位".into(), format!("{}（行政区划码 {}，全宗号 {}）", m.unit.name, m.unit.region, m.unit.fonds)],
                 vec!["接收单位".into(), String::new()],
@@ -274,11 +267,11 @@ pub fn register_pdf(
         Block::Text("载体清单（每个载体的摘要为其根目录下 载体清单.json 的摘要）：".into()),
         Block::Table {
             columns: vec![
-                col("载体编号", 18.0),
-                col("包顺序号", 24.0),
-                col("清单所列字节数", 26.0),
-                col("摘要算法", 16.0),
-                col("载体摘要", 96.0),
+                Column::new("载体编号", 18.0),
+                Column::new("包顺序号", 24.0),
+                Column::new("清单所列字节数", 26.0),
+                Column::new("摘要算法", 16.0),
+                Column::new("载体摘要", 96.0),
             ],
             rows: info
                 .carriers
@@ -297,9 +290,9 @@ pub fn register_pdf(
         Block::Space(2.0),
         Block::Table {
             columns: vec![
-                col("检验项目", 30.0),
-                col("移交单位检验结果", 75.0),
-                col("接收单位检验结果", 75.0),
+                Column::new("检验项目", 30.0),
+                Column::new("移交单位检验结果", 75.0),
+                Column::new("接收单位检验结果", 75.0),
             ],
             rows: info
                 .hall_results
@@ -365,11 +358,11 @@ pub fn receipt_pdf(d: &crate::returns::ReturnDecision, sizes: &[u64]) -> Result<
         )),
         Block::Table {
             columns: vec![
-                col("序号", 12.0),
-                col("电子文件号", 62.0),
-                col("办件编号", 38.0),
-                col("字节数", 20.0),
-                col("摘要", 48.0),
+                Column::new("序号", 12.0),
+                Column::new("电子文件号", 62.0),
+                Column::new("办件编号", 38.0),
+                Column::new("字节数", 20.0),
+                Column::new("摘要", 48.0),
             ],
             rows,
         },
@@ -423,11 +416,11 @@ pub fn return_slip_pdf(d: &crate::returns::ReturnDecision) -> Result<Vec<u8>, Pd
     } else {
         blocks.push(Block::Table {
             columns: vec![
-                col("序号", 12.0),
-                col("电子文件号", 58.0),
-                col("办件编号", 34.0),
-                col("办件名称", 32.0),
-                col("退回原因", 44.0),
+                Column::new("序号", 12.0),
+                Column::new("电子文件号", 58.0),
+                Column::new("办件编号", 34.0),
+                Column::new("办件名称", 32.0),
+                Column::new("退回原因", 44.0),
             ],
             rows,
         });

@@ -172,13 +172,13 @@ impl BatchSignature {
         if algo.hex(manifest_bytes) != self.manifest_digest {
             p.push("批次清单的摘要与签名文件中记录的不一致：清单被修改".to_string());
         }
-        let ok = match (hex::decode(&self.public_key), hex::decode(&self.signature)) {
-            (Ok(pk), Ok(sig)) => {
-                guidang_crypto::fingerprint(self.suite, &pk) == self.fingerprint
-                    && guidang_crypto::verify(self.suite, &pk, manifest_bytes, &sig).is_ok()
-            }
-            _ => false,
-        };
+        let ok = guidang_crypto::verify_hex(
+            self.suite,
+            &self.public_key,
+            &self.fingerprint,
+            manifest_bytes,
+            &self.signature,
+        );
         if !ok {
             p.push("批次清单的签名无效：清单或签名被修改".to_string());
         }

@@ -129,13 +129,13 @@ impl ReturnEnvelope {
                 e.format
             ));
         }
-        let ok = match (hex::decode(&e.public_key), hex::decode(&e.signature)) {
-            (Ok(pk), Ok(sig)) => {
-                guidang_crypto::fingerprint(e.suite, &pk) == e.fingerprint
-                    && guidang_crypto::verify(e.suite, &pk, e.payload.as_bytes(), &sig).is_ok()
-            }
-            _ => false,
-        };
+        let ok = guidang_crypto::verify_hex(
+            e.suite,
+            &e.public_key,
+            &e.fingerprint,
+            e.payload.as_bytes(),
+            &e.signature,
+        );
         if !ok {
             return Err("退回文件的签名无效：文件在签名后被修改，或不是接收方生成的".into());
         }
