@@ -18,9 +18,10 @@
 //! recorded, the batch becomes `written` and its cases `transferred`.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use guidang_catalog::{audit, batches, cases, checks, packages};
+use guidang_core::fsutil::rel_path;
 use guidang_core::{CancelFlag, CaseStatus, DigestAlgo, ItemType, Progress};
 use guidang_transfer::forms::{RegisterCarrier, RegisterInfo};
 use guidang_transfer::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
@@ -145,13 +146,6 @@ pub struct TransferWritten {
     pub batch_status: String,
 }
 
-fn rel_of(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
 fn round_up(n: u64, block: u64) -> u64 {
     n.div_ceil(block) * block
 }
@@ -241,7 +235,7 @@ impl Archive {
             })?;
             Ok(PlannedFile {
                 path: String::new(),
-                source: rel_of(&path, &data_dir),
+                source: rel_path(&path, &data_dir),
                 size: bytes.len() as u64,
                 digest: algo.hex(bytes),
             })
@@ -291,7 +285,7 @@ impl Archive {
             })?;
             shared.push(PlannedFile {
                 path: name.into(),
-                source: rel_of(&p, &self.dir),
+                source: rel_path(&p, &self.dir),
                 size: bytes.len() as u64,
                 digest: algo.hex(&bytes),
             });
@@ -557,7 +551,6 @@ impl Archive {
                 .media_dir(&m.batch_no)
                 .join(format!("journal-{k}.jsonl")),
         };
-        let pre = write::preflight(&job, &req.dest)?;
         let report = write::write_carrier(&job, &req.dest, progress, cancel)?;
         let now = guidang_catalog::now_string();
         let row = batches::CarrierRow {
@@ -609,7 +602,7 @@ impl Archive {
             written: report.written,
             skipped: report.skipped,
             reverified: report.reverified,
-            fs_rules: match pre.rules {
+            fs_rules: match report.rules {
                 guidang_transfer::medium::FsRules::Fat32 => "fat32".into(),
                 guidang_transfer::medium::FsRules::Modern => "modern".into(),
             },

@@ -26,7 +26,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
-use guidang_core::fsutil::{is_volume_system_path, sync_dir};
+use guidang_core::fsutil::{is_volume_system_path, sync_dir, walk_files};
 use guidang_core::{CancelFlag, DigestAlgo, Progress};
 use serde::{Deserialize, Serialize};
 
@@ -249,6 +249,9 @@ pub struct WriteReport {
     pub skipped: usize,
     /// Files already on the medium, read back and found right.
     pub reverified: usize,
+    /// File-system rules the pre-flight applied.
+    #[serde(skip)]
+    pub rules: FsRules,
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -318,29 +321,7 @@ fn read_back(path: &Path, algo: DigestAlgo, cancel: &CancelFlag) -> io::Result<(
 }
 
 fn walk(root: &Path) -> io::Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d)? {
-            let e = e?;
-            let p = e.path();
-            let rel = p
-                .strip_prefix(root)
-                .unwrap_or(&p)
-                .to_string_lossy()
-                .replace('\\', "/");
-            if is_volume_system_path(&rel) {
-                continue;
-            }
-            if e.file_type()?.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(rel);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    walk_files(root, is_volume_system_path)
 }
 
 fn is_part(rel: &str) -> bool {
@@ -626,7 +607,7 @@ pub fn write_carrier(
     progress: &dyn Progress,
     cancel: &CancelFlag,
 ) -> Result<WriteReport, WriteError> {
-    preflight(job, dest)?;
+    let pre = preflight(job, dest)?;
     // Temporary files of an interrupted run are never complete: remove them.
     for rel in walk(dest).map_err(io_at(dest))? {
         if is_part(&rel) {
@@ -653,6 +634,7 @@ pub fn write_carrier(
         written: 0,
         skipped: 0,
         reverified: 0,
+        rules: pre.rules,
     };
     let cancelled = |e: io::Error, p: &Path| {
         if e.kind() == io::ErrorKind::Interrupted {
