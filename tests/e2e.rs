@@ -103,6 +103,31 @@ fn app_window_opens_and_renders_on_a_demo_catalog() {
     );
 }
 
+/// Fills the first-run wizard: the role (intake or hall), the unit
+/// (region, fonds, name; a hall's service centre is named after it), and the
+/// first operator with a PIN.
+fn wizard(
+    s: &guidang_e2e::webdriver::Session,
+    intake: bool,
+    (region, fonds, unit): (&str, &str, &str),
+    (name, pin): (&str, &str),
+) {
+    if intake {
+        s.click("#role label:nth-of-type(2)");
+    }
+    s.type_into("#region", region);
+    s.type_into("#fonds", fonds);
+    s.type_into("#unit-name", unit);
+    if !intake {
+        s.type_into("#org", &unit.replace("人民政府", "便民服务中心"));
+    }
+    s.click("#save-unit");
+    s.type_into("#op-name", name);
+    s.type_into("#op-pin", pin);
+    s.type_into("#op-pin2", pin);
+    s.click("#save-operator");
+}
+
 /// The whole hall flow, from the first-run wizard and demo data to a
 /// written medium, then the intake flow on that medium with one returned
 /// package, driven through WebDriver in the real windows. Saves screenshots
@@ -135,15 +160,12 @@ fn hall_and_intake_flows_in_the_real_windows() {
         // Inline validation before anything is saved.
         s.click("#save-unit");
         s.wait_text("#wizard", "行政区划码应为 6 位数字", 10);
-        s.type_into("#region", "430124");
-        s.type_into("#fonds", "0001");
-        s.type_into("#unit-name", "示范镇人民政府");
-        s.type_into("#org", "示范镇便民服务中心");
-        s.click("#save-unit");
-        s.type_into("#op-name", "张三");
-        s.type_into("#op-pin", "246810");
-        s.type_into("#op-pin2", "246810");
-        s.click("#save-operator");
+        wizard(
+            &s,
+            false,
+            ("430124", "0001", "示范镇人民政府"),
+            ("张三", "246810"),
+        );
         s.click("#demo");
         s.wait_text("#total", "50", 120);
         x.screenshot(&shots.join("hall-home.png"));
@@ -218,15 +240,12 @@ fn hall_and_intake_flows_in_the_real_windows() {
         let d = Driver::start(&x.display, &[("GUIDANG_DATA_DIR", &intake_dir)]).unwrap();
         let s = d.session(&app);
         s.wait_text("#wizard", "欢迎使用归档通", 60);
-        s.click("#role label:nth-of-type(2)");
-        s.type_into("#region", "430100");
-        s.type_into("#fonds", "A01");
-        s.type_into("#unit-name", "示范县档案馆");
-        s.click("#save-unit");
-        s.type_into("#op-name", "李档");
-        s.type_into("#op-pin", "135790");
-        s.type_into("#op-pin2", "135790");
-        s.click("#save-operator");
+        wizard(
+            &s,
+            true,
+            ("430100", "A01", "示范县档案馆"),
+            ("李档", "135790"),
+        );
         s.click("#start");
         s.click("[data-view=intake]");
         s.type_into(".folder input", medium.to_str().unwrap());

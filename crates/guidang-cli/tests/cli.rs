@@ -489,10 +489,7 @@ fn wrong_pin_is_refused_without_touching_the_key() {
         .all(|c| c["status"] == "collected"));
     // The encrypted key does not contain the PIN, and the right PIN still works.
     assert!(!String::from_utf8_lossy(&before).contains("246810"));
-    assert_ok(&d.run_stdin(
-        &["package", "--all", "--operator", "张三", "--pin-stdin"],
-        "246810\n",
-    ));
+    package_all(&d);
 }
 
 #[test]
@@ -578,10 +575,7 @@ fn damaged_store_blob_fails_that_package_only() {
 #[test]
 fn a_receiving_archive_trusts_packages_only_through_the_keyring() {
     let d = hall(2);
-    assert_ok(&d.run_stdin(
-        &["package", "--all", "--operator", "张三", "--pin-stdin"],
-        "246810\n",
-    ));
+    package_all(&d);
     let ring = d._tmp.path().join("keyring.json");
     assert_code(
         &d.run(&["keyring", "export", "-o", ring.to_str().unwrap()]),
@@ -637,10 +631,7 @@ fn a_receiving_archive_trusts_packages_only_through_the_keyring() {
 #[test]
 fn check_all_records_results_and_moves_passing_cases_to_checked() {
     let d = hall(4);
-    assert_ok(&d.run_stdin(
-        &["package", "--all", "--operator", "张三", "--pin-stdin"],
-        "246810\n",
-    ));
+    package_all(&d);
     // Tamper with one sealed package on disk before the check.
     let pkgs = json(&d.run(&["cases", "--json"]));
     let victim = pkgs[0]["efile_no"].as_str().unwrap().to_string();
@@ -707,10 +698,7 @@ fn check_all_records_results_and_moves_passing_cases_to_checked() {
 #[test]
 fn check_yj_on_an_intake_machine_with_the_hall_keyring() {
     let d = hall(2);
-    assert_ok(&d.run_stdin(
-        &["package", "--all", "--operator", "张三", "--pin-stdin"],
-        "246810\n",
-    ));
+    package_all(&d);
     let ring = d._tmp.path().join("keyring.json");
     assert_ok(&d.run(&["keyring", "export", "-o", ring.to_str().unwrap()]));
     let intake = intake();
@@ -741,10 +729,7 @@ fn check_yj_on_an_intake_machine_with_the_hall_keyring() {
 #[test]
 fn check_report_pdf_renders_chinese_and_lists_every_failure() {
     let d = hall(3);
-    assert_ok(&d.run_stdin(
-        &["package", "--all", "--operator", "张三", "--pin-stdin"],
-        "246810\n",
-    ));
+    package_all(&d);
     let cases = json(&d.run(&["cases", "--json"]));
     let victim = cases[0]["efile_no"].as_str().unwrap().to_string();
     let p = d
@@ -1141,10 +1126,7 @@ fn receipt_check_compares_a_medium_with_its_signed_manifest() {
         &["operator", "add", "--name", "张三", "--pin-stdin"],
         "246810\n",
     ));
-    assert_ok(&extra.run_stdin(
-        &["package", "--all", "--operator", "张三", "--pin-stdin"],
-        "246810\n",
-    ));
+    package_all(&extra);
     let stray = std::fs::read_dir(extra.data.join("packages"))
         .unwrap()
         .next()
