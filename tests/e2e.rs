@@ -154,7 +154,15 @@ fn hall_and_intake_flows_in_the_real_windows() {
     let x = Xvfb::start().expect("Xvfb starts");
 
     {
-        let d = Driver::start(&x.display, &[("GUIDANG_DATA_DIR", &hall_dir)]).unwrap();
+        let printer = std::env::var("GUIDANG_TEST_PRINTER").unwrap_or_default();
+        let d = Driver::start(
+            &x.display,
+            &[
+                ("GUIDANG_DATA_DIR", &hall_dir),
+                ("PRINTER", std::path::Path::new(&printer)),
+            ],
+        )
+        .unwrap();
         let s = d.session(&app);
         s.wait_text("#wizard", "欢迎使用归档通", 60);
         // Inline validation before anything is saved.
@@ -168,7 +176,38 @@ fn hall_and_intake_flows_in_the_real_windows() {
         );
         s.click("#demo");
         s.wait_text("#total", "50", 120);
+        // The screens are drawn with the font bundled into the app, not
+        // whatever the PC happens to have.
+        let t = Instant::now();
+        loop {
+            let v = s.script(
+                "return Array.from(document.fonts).filter(f => f.family.replace(/\"/g, '') === 'Guidang Sans').map(f => f.status).join(',');",
+                serde_json::json!([]),
+            );
+            if v == "loaded" {
+                break;
+            }
+            assert!(t.elapsed() < Duration::from_secs(30), "UI font: {v}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
         x.screenshot(&shots.join("hall-home.png"));
+        // 设置: the unit's name is corrected and the scanner's output folder
+        // set; a scan dropped there shows up in the case form by itself.
+        s.click("[data-view=settings]");
+        s.wait_text("#unit", "430124", 20);
+        let scans = tmp.path().join("扫描仪");
+        std::fs::create_dir_all(&scans).unwrap();
+        s.type_into("#scanner-folder input", scans.to_str().unwrap());
+        s.click("#save-scanner");
+        s.wait_text("#settings-message", "扫描仪输出文件夹", 10);
+        s.click("[data-view=collect]");
+        s.click("#tab-form");
+        s.wait_text("#scans", "还没有扫描件", 10);
+        std::fs::write(scans.join("申请表-扫描.pdf"), b"%PDF-1.4\n%scan\n").unwrap();
+        s.wait_text("#scans", "申请表-扫描.pdf", 10);
+        s.click("#scans .el-table__body tr:first-child button");
+        s.wait_text("#case-form", "申请表-扫描.pdf", 10);
+        s.wait_text("#scans", "已加入", 10);
         s.click("[data-view=cases]");
         s.wait_text("#pager", "共 50 条", 30);
         x.screenshot(&shots.join("hall-cases.png"));
@@ -228,6 +267,33 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.click("#write-batch");
         s.wait_text("#transfer-message", "读回校验", 300);
         x.screenshot(&shots.join("hall-transfer.png"));
+        // 打印: the transfer list goes straight to the system's printer
+        // (the CUPS test queue, through PRINTER) when one is set up.
+        s.click("#print-transfer-list");
+        s.wait_exists(".print-direct", 20);
+        if std::env::var("GUIDANG_TEST_PRINTER").is_ok() {
+            s.click(".print-direct");
+            s.wait_text(".printed", "已送往默认打印机", 30);
+        }
+
+        // 保管: a backup, then the data restored from it in place; the old
+        // data is kept beside it and the screens go on working.
+        let drive = tmp.path().join("移动硬盘");
+        std::fs::create_dir_all(&drive).unwrap();
+        s.click("[data-view=care]");
+        s.type_into("#backup-to input", drive.to_str().unwrap());
+        s.click("#backup");
+        s.wait_text("#care-message", "备份完成", 300);
+        s.type_into("#restore-from input", drive.to_str().unwrap());
+        s.click("#list-generations");
+        s.wait_text("#generations", "示范镇", 20);
+        s.type_into("#care .pin input", "246810");
+        s.click("#restore");
+        s.click(".el-message-box__btns .el-button--primary");
+        s.wait_text("#care-message", "原来的数据已改名保存为", 300);
+        x.screenshot(&shots.join("hall-care.png"));
+        s.click("[data-view=home]");
+        s.wait_text("#total", "51", 30);
     }
     assert!(medium.join("批次清单.json").is_file());
     assert!(medium.join("载体清单.json").is_file());

@@ -59,13 +59,33 @@ struct JobProgress {
     message: String,
 }
 
-/// Runs `f` on a blocking thread with a progress sink that emits
-/// `job-progress` events and a cancel flag `cancel_job` can set.
+/// Runs `f` on an opened catalog on a blocking thread (see [`run_on_dir`]).
 async fn run_job<T, F>(app: AppHandle, state: &AppState, f: F) -> Res<T>
 where
     T: Send + 'static,
     F: FnOnce(
             &mut Archive,
+            &dyn guidang_api::core::Progress,
+            &CancelFlag,
+        ) -> guidang_api::Result<T>
+        + Send
+        + 'static,
+{
+    run_on_dir(app, state, move |dir, p, c| {
+        let mut ar = Archive::open(dir)?;
+        f(&mut ar, p, c)
+    })
+    .await
+}
+
+/// Runs `f` with the data directory on a blocking thread, with a progress
+/// sink that emits `job-progress` events and a cancel flag `cancel_job` can
+/// set. For jobs that must not hold the catalog open (restore).
+async fn run_on_dir<T, F>(app: AppHandle, state: &AppState, f: F) -> Res<T>
+where
+    T: Send + 'static,
+    F: FnOnce(
+            &std::path::Path,
             &dyn guidang_api::core::Progress,
             &CancelFlag,
         ) -> guidang_api::Result<T>
@@ -86,8 +106,7 @@ where
                 },
             );
         };
-        let mut ar = Archive::open(&dir)?;
-        f(&mut ar, &progress, &cancel)
+        f(&dir, &progress, &cancel)
     })
     .await
     .map_err(|e| UiError {
@@ -337,6 +356,103 @@ pub async fn retention_due(
 }
 
 #[tauri::command]
+pub async fn unit_settings(state: State<'_, AppState>) -> Res<guidang_api::core::UnitSettings> {
+    Ok(open(&state)?.unit()?)
+}
+
+#[tauri::command]
+pub async fn rename_unit(
+    state: State<'_, AppState>,
+    unit_name: String,
+    org: Option<String>,
+) -> Res<guidang_api::core::UnitSettings> {
+    Ok(open(&state)?.rename_unit(&unit_name, org.as_deref(), "system")?)
+}
+
+/// The scanner's output folder and its newest files.
+#[derive(Serialize)]
+pub struct ScannerFiles {
+    folder: Option<PathBuf>,
+    files: Vec<guidang_api::scanner::ScannedFile>,
+}
+
+#[tauri::command]
+pub async fn scanner_files(state: State<'_, AppState>) -> Res<ScannerFiles> {
+    let ar = open(&state)?;
+    Ok(ScannerFiles {
+        folder: ar.scanner_folder()?,
+        files: ar.scanner_files()?,
+    })
+}
+
+#[tauri::command]
+pub async fn set_scanner_folder(state: State<'_, AppState>, folder: Option<PathBuf>) -> Res<()> {
+    Ok(open(&state)?.set_scanner_folder(folder.as_deref(), "system")?)
+}
+
+#[tauri::command]
+pub async fn backup_generations(from: PathBuf) -> Res<Vec<guidang_api::care::GenerationInfo>> {
+    Ok(guidang_api::care::backup_generations(&from)?)
+}
+
+/// Restores a backup in place of the working data directory (kept beside it
+/// under another name). Once the catalog is set up this needs an operator's
+/// PIN; on a fresh installation (the wizard) it does not.
+#[tauri::command]
+pub async fn restore_backup(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    from: PathBuf,
+    generation: Option<String>,
+    operator: Option<String>,
+    pin: Option<String>,
+) -> Res<guidang_api::care::ReplaceReport> {
+    {
+        let ar = open(&state)?;
+        if ar.initialised()? {
+            ar.verify_pin(
+                operator.as_deref().unwrap_or_default(),
+                pin.as_deref().unwrap_or_default(),
+            )?;
+        }
+    }
+    run_on_dir(app, &state, move |dir, p, c| {
+        guidang_api::care::restore_replacing(&from, dir, generation.as_deref(), p, c)
+    })
+    .await
+}
+
+/// Destroys one record whose retention has ended, after the operator's PIN,
+/// with the approval that allows it.
+#[tauri::command]
+pub async fn destroy_case(
+    state: State<'_, AppState>,
+    case_no: String,
+    approved_by: String,
+    approval_doc: String,
+    operator: String,
+    pin: String,
+) -> Res<guidang_api::catalog_types::Destruction> {
+    let mut ar = open(&state)?;
+    ar.verify_pin(&operator, &pin)?;
+    Ok(ar.destroy(&case_no, &approved_by, &approval_doc, &operator)?)
+}
+
+#[tauri::command]
+pub async fn destructions(
+    state: State<'_, AppState>,
+) -> Res<Vec<guidang_api::catalog_types::Destruction>> {
+    Ok(open(&state)?.destructions()?)
+}
+
+#[tauri::command]
+pub async fn print_destruction_register(state: State<'_, AppState>) -> Res<PathBuf> {
+    let out = state.data_dir.join("forms").join("电子档案销毁清册.pdf");
+    open(&state)?.print_destruction_register(&out)?;
+    Ok(out)
+}
+
+#[tauri::command]
 pub async fn audit_log(
     state: State<'_, AppState>,
     limit: Option<i64>,
@@ -504,6 +620,12 @@ pub async fn open_file(path: PathBuf) -> Res<()> {
     Ok(())
 }
 
+/// Sends a generated PDF straight to the system's default printer.
+#[tauri::command]
+pub async fn print_file(path: PathBuf) -> Res<guidang_api::printing::PrintJob> {
+    Ok(guidang_api::printing::send_to_printer(&path, None)?)
+}
+
 /// Saves a copy of a file where the user picks (另存为); `None` when the
 /// user cancels.
 #[tauri::command]
@@ -540,6 +662,25 @@ pub async fn choose_file() -> Option<PathBuf> {
         .pick_file()
         .await
         .map(|h| h.path().to_path_buf())
+}
+
+/// Asks for a photo or scan of the transfer list and reads its QR code;
+/// `None` when the user cancels.
+#[tauri::command]
+pub async fn read_qr_image(path: Option<PathBuf>) -> Res<Option<String>> {
+    let path = match path {
+        Some(p) => p,
+        None => match rfd::AsyncFileDialog::new()
+            .set_title("选择移交清单二维码的照片或扫描件")
+            .add_filter("图片", &["png", "jpg", "jpeg", "PNG", "JPG", "JPEG"])
+            .pick_file()
+            .await
+        {
+            Some(h) => h.path().to_path_buf(),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(guidang_api::qr::read_trust_code(&path)?))
 }
 
 /// The native folder dialog (GTK); `None` when the user cancels.

@@ -434,6 +434,156 @@ pub fn restore(
     })
 }
 
+/// One generation on a backup drive, as listed for the user to choose.
+#[derive(Debug, Clone, Serialize)]
+pub struct GenerationInfo {
+    /// Generation name (its folder).
+    pub generation: String,
+    /// When taken.
+    pub created_at: String,
+    /// Unit name.
+    pub unit: String,
+    /// Files, the catalog included.
+    pub files: usize,
+    /// Bytes.
+    pub bytes: u64,
+    /// Whether its manifest signature holds (a broken one cannot be restored).
+    pub valid: bool,
+}
+
+/// The generations of the backup at `from` (a drive, its 归档通备份 folder's
+/// parent, or one unit's folder), newest first.
+pub fn backup_generations(from: &Path) -> Result<Vec<GenerationInfo>> {
+    let root = backup_unit_root(from)?;
+    let gens = root.join("generations");
+    let mut names: Vec<String> = std::fs::read_dir(&gens)
+        .map_err(|_| Error::NotFound(gens.clone()))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join(BACKUP_MANIFEST).is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names.reverse();
+    Ok(names
+        .into_iter()
+        .map(|g| match read_generation(&root, Some(&g)) {
+            Ok((m, _)) => GenerationInfo {
+                generation: g,
+                created_at: m.created_at,
+                unit: m.unit,
+                files: m.files.len() + 1,
+                bytes: m.total_bytes,
+                valid: true,
+            },
+            Err(_) => GenerationInfo {
+                generation: g,
+                created_at: String::new(),
+                unit: String::new(),
+                files: 0,
+                bytes: 0,
+                valid: false,
+            },
+        })
+        .collect())
+}
+
+/// What [`restore_replacing`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplaceReport {
+    /// The restore itself.
+    pub restore: RestoreReport,
+    /// Where the data directory that was replaced now is (kept, never
+    /// deleted), when there was one.
+    pub kept: Option<PathBuf>,
+}
+
+/// Restores a backup in place of the data directory `data_dir`, for the
+/// desktop app and `guidang restore --replace`. The backup is first
+/// restored beside it and must open with an intact audit chain; only then is
+/// the current directory renamed to `{name}.恢复前-{time}` (kept, nothing is
+/// deleted) and the restored one renamed into its place. A failure at any
+/// step leaves the current data directory as it was.
+pub fn restore_replacing(
+    from: &Path,
+    data_dir: &Path,
+    generation: Option<&str>,
+    progress: &dyn Progress,
+    cancel: &CancelFlag,
+) -> Result<ReplaceReport> {
+    let parent = data_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = data_dir
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let stamp = chrono::Utc::now()
+        .with_timezone(&guidang_core::validate::cst())
+        .format("%Y%m%dT%H%M%S")
+        .to_string();
+    let fresh = parent.join(format!(".{name}.restored-{}", std::process::id()));
+    if fresh.exists() {
+        std::fs::remove_dir_all(&fresh).map_err(|source| Error::DataDir {
+            path: fresh.clone(),
+            source,
+        })?;
+    }
+    let mut r = restore(from, &fresh, generation, progress, cancel)?;
+    let chain = Archive::open(&fresh).and_then(|a| a.audit_verify());
+    match chain {
+        Ok(c) if c.problems.is_empty() => {}
+        Ok(c) => {
+            let _ = std::fs::remove_dir_all(&fresh);
+            return Err(Error::Backup(
+                c.problems
+                    .into_iter()
+                    .map(|p| format!("恢复出的目录库审计日志第 {} 条有问题：{}", p.seq, p.message))
+                    .collect(),
+            ));
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&fresh);
+            return Err(e);
+        }
+    }
+    let kept = if data_dir.exists() {
+        let mut kept = parent.join(format!("{name}.恢复前-{stamp}"));
+        let mut n = 1;
+        while kept.exists() {
+            n += 1;
+            kept = parent.join(format!("{name}.恢复前-{stamp}-{n}"));
+        }
+        if let Err(source) = std::fs::rename(data_dir, &kept) {
+            let _ = std::fs::remove_dir_all(&fresh);
+            return Err(Error::DataDir {
+                path: data_dir.to_path_buf(),
+                source,
+            });
+        }
+        Some(kept)
+    } else {
+        None
+    };
+    if let Err(source) = std::fs::rename(&fresh, data_dir) {
+        // Put the old directory back so the app opens what it had.
+        if let Some(k) = &kept {
+            let _ = std::fs::rename(k, data_dir);
+        }
+        return Err(Error::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        });
+    }
+    guidang_core::fsutil::sync_dir(parent).map_err(|source| Error::DataDir {
+        path: parent.to_path_buf(),
+        source,
+    })?;
+    r.to = data_dir.to_path_buf();
+    Ok(ReplaceReport { restore: r, kept })
+}
+
 impl Archive {
     /// The installation's backup-signing key (created on first use).
     fn backup_key(&mut self, suite: Suite) -> Result<guidang_crypto::SecretKey> {

@@ -122,6 +122,12 @@ pub enum Error {
     /// A backup cannot be made or used (every problem listed, file by file).
     #[error("备份或恢复无法完成：\n{}", .0.join("\n"))]
     Backup(Vec<String>),
+    /// No usable QR code in a picture.
+    #[error("{0}")]
+    Qr(String),
+    /// The system printer could not take a document.
+    #[error("{0}")]
+    Printer(String),
     /// A return file that cannot be used.
     #[error("退回文件无法使用：{0}")]
     BadReturnFile(String),
@@ -187,6 +193,8 @@ impl Error {
             Error::TrustMismatch { .. } => "trust_mismatch",
             Error::BadReturnFile(_) => "bad_return_file",
             Error::Backup(_) => "backup_failed",
+            Error::Printer(_) => "printer_failed",
+            Error::Qr(_) => "qr_unreadable",
             Error::Medium(e) => {
                 use guidang_transfer::write::WriteError as W;
                 match e {

@@ -12,6 +12,9 @@ mod error;
 pub mod intake;
 pub mod packaging;
 pub mod pin;
+pub mod printing;
+pub mod qr;
+pub mod scanner;
 pub mod transferring;
 
 use std::path::{Path, PathBuf};
@@ -57,6 +60,7 @@ impl From<CollectReport> for CollectReportView {
 pub mod catalog_types {
     pub use guidang_catalog::audit::Entry as AuditEntry;
     pub use guidang_catalog::batches::BatchRow;
+    pub use guidang_catalog::care::Destruction;
 }
 
 /// Result of API calls.
@@ -220,6 +224,43 @@ impl Archive {
             Ok(())
         })?;
         Ok(u)
+    }
+
+    /// Corrects the unit's name and service centre after setup (设置). The
+    /// region code, fonds number, role and suite stay as set up: they are
+    /// part of every electronic file number, seal and batch signature and
+    /// of the receiving archive's trust. Packages already sealed keep the
+    /// name they were sealed with; the change is in the audit log.
+    pub fn rename_unit(
+        &mut self,
+        unit_name: &str,
+        org: Option<&str>,
+        by: &str,
+    ) -> Result<UnitSettings> {
+        let before = self.unit()?;
+        validate_unit(&before.region, &before.fonds, unit_name).map_err(Error::Invalid)?;
+        let mut after = before.clone();
+        after.unit_name = unit_name.trim().to_string();
+        after.org = org
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        self.cat.transaction(|tx| -> Result<()> {
+            settings::set(tx, "unit.name", &after.unit_name)?;
+            match &after.org {
+                Some(o) => settings::set(tx, "unit.org", o)?,
+                None => settings::remove(tx, "unit.org")?,
+            }
+            audit::append(
+                tx,
+                by,
+                "unit_rename",
+                &after.unit_name,
+                &serde_json::json!({"before": {"unit_name": before.unit_name, "org": before.org}, "after": {"unit_name": after.unit_name, "org": after.org}}),
+            )?;
+            Ok(())
+        })?;
+        Ok(after)
     }
 
     /// The unit settings.
@@ -488,6 +529,15 @@ impl Archive {
                 .then(a.case.case_no.cmp(&b.case.case_no))
         });
         Ok(out)
+    }
+
+    /// Whether the first-run setup (unit, role, suite) has been done.
+    pub fn initialised(&self) -> Result<bool> {
+        match self.unit() {
+            Ok(_) => Ok(true),
+            Err(Error::Catalog(guidang_catalog::CatalogError::NotInitialised)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Overview for the home screen.

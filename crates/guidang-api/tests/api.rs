@@ -420,3 +420,120 @@ fn a_case_entered_in_the_form_is_collected_like_a_folder() {
     assert_eq!(e.code(), "invalid_input");
     assert_eq!(ar.cases(&CaseFilter::default()).unwrap().len(), 1);
 }
+
+/// The QR code printed on the transfer list is read back from a picture of
+/// the page (the PDF rendered by poppler, as a scanner would give it), and
+/// pictures without one are refused with a message saying what to do.
+#[test]
+fn the_transfer_list_qr_code_is_read_from_a_picture_of_the_page() {
+    use guidang_api::batching::Form;
+    let tmp = tempfile::tempdir().unwrap();
+    let (ar, no) = batched_hall(&tmp.path().join("data"), 2);
+    let pdf = tmp.path().join("移交清单.pdf");
+    ar.print_form(Form::TransferList, &no, &pdf).unwrap();
+    let page = tmp.path().join("扫描");
+    let st = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-gray", "-png", "-singlefile"])
+        .arg(&pdf)
+        .arg(&page)
+        .status()
+        .expect("pdftoppm (poppler-utils) runs");
+    assert!(st.success());
+    let png = tmp.path().join("扫描.png");
+    let text = guidang_api::qr::read_trust_code(&png).unwrap();
+    let b = &ar.batches().unwrap()[0];
+    assert_eq!(
+        text,
+        format!(
+            "guidang-batch/1;batch={no};{}={};fingerprint={}",
+            b.digest_algo, b.digest, b.fingerprint
+        )
+    );
+    // A page with no code at all, and a file that is no picture.
+    let blank = tmp.path().join("空白.png");
+    image::GrayImage::from_pixel(400, 300, image::Luma([255u8]))
+        .save(&blank)
+        .unwrap();
+    let e = guidang_api::qr::read_trust_code(&blank).unwrap_err();
+    assert!(matches!(&e, Error::Qr(m) if m.contains("没有找到")), "{e}");
+    let e = guidang_api::qr::read_trust_code(&pdf).unwrap_err();
+    assert!(
+        matches!(&e, Error::Qr(m) if m.contains("PNG 或 JPEG")),
+        "{e}"
+    );
+}
+
+/// The scanner's output folder lists what was scanned last first, skips
+/// hidden and partly written files, and must exist to be set.
+#[test]
+fn the_scanner_folder_lists_the_newest_scans_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ar = Archive::open(&tmp.path().join("data")).unwrap();
+    ar.demo(&demo(1, 5), &NoProgress, &CancelFlag::new())
+        .unwrap();
+    assert!(ar.scanner_files().unwrap().is_empty(), "no folder set");
+    let missing = tmp.path().join("没有这个文件夹");
+    assert!(matches!(
+        ar.set_scanner_folder(Some(&missing), "张三"),
+        Err(Error::NotFound(_))
+    ));
+    let scans = tmp.path().join("扫描仪");
+    std::fs::create_dir_all(scans.join("子文件夹")).unwrap();
+    let t0 = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+    for (i, name) in ["申请表.pdf", "身份证.jpg", "营业执照.pdf"]
+        .iter()
+        .enumerate()
+    {
+        let p = scans.join(name);
+        std::fs::write(&p, format!("scan {i}")).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(t0 + std::time::Duration::from_secs(60 * i as u64))
+            .unwrap();
+    }
+    std::fs::write(scans.join(".~lock"), b"x").unwrap();
+    std::fs::write(scans.join("正在扫描.tmp"), b"x").unwrap();
+    ar.set_scanner_folder(Some(&scans), "张三").unwrap();
+    let names: Vec<String> = ar
+        .scanner_files()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(names, ["营业执照.pdf", "身份证.jpg", "申请表.pdf"]);
+    assert_eq!(ar.audit_log(1).unwrap()[0].action, "scanner_folder");
+    ar.set_scanner_folder(None, "张三").unwrap();
+    assert!(ar.scanner_folder().unwrap().is_none());
+}
+
+/// The unit's name can be corrected after setup, with an audit entry; an
+/// empty name is refused and changes nothing.
+#[test]
+fn the_unit_name_is_corrected_with_an_audit_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ar = Archive::open(&tmp.path().join("data")).unwrap();
+    ar.demo(&demo(1, 6), &NoProgress, &CancelFlag::new())
+        .unwrap();
+    let before = ar.unit().unwrap();
+    assert!(matches!(
+        ar.rename_unit("  ", None, "张三"),
+        Err(Error::Invalid(_))
+    ));
+    assert_eq!(ar.unit().unwrap(), before);
+    let u = ar
+        .rename_unit("示范镇人民政府（更名）", Some("示范镇政务服务中心"), "张三")
+        .unwrap();
+    assert_eq!(ar.unit().unwrap(), u);
+    assert_eq!(
+        (u.region, u.fonds, u.suite),
+        (before.region, before.fonds, before.suite)
+    );
+    let e = &ar.audit_log(1).unwrap()[0];
+    assert_eq!(
+        (e.action.as_str(), e.actor.as_str()),
+        ("unit_rename", "张三")
+    );
+    assert!(ar.audit_verify().unwrap().problems.is_empty());
+}

@@ -24,6 +24,12 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Removes one setting (no error when absent).
+pub fn remove(conn: &Connection, key: &str) -> Result<()> {
+    conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+    Ok(())
+}
+
 /// The unit settings, or `NotInitialised`.
 pub fn unit(conn: &Connection) -> Result<UnitSettings> {
     let region = get(conn, "unit.region")?.ok_or(CatalogError::NotInitialised)?;

@@ -233,6 +233,13 @@ enum Command {
         /// Which generation (default: the latest).
         #[arg(long)]
         generation: Option<String>,
+        /// Restore in place of a data directory that is not empty: the
+        /// current one is kept, renamed to `{name}.恢复前-{time}`.
+        #[arg(long, conflicts_with = "list")]
+        replace: bool,
+        /// Only list the backup's generations, newest first.
+        #[arg(long)]
+        list: bool,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -277,6 +284,12 @@ enum Command {
         /// Output PDF.
         #[arg(short, long)]
         output: PathBuf,
+        /// Also send the PDF to the system printer (CUPS `lp`).
+        #[arg(long)]
+        send: bool,
+        /// The printer to send to (default: the system default printer).
+        #[arg(long, requires = "send")]
+        printer: Option<String>,
     },
     /// Set the opinion on opening for use (开放利用意见) of an item or a case.
     OpenOpinion {
@@ -292,6 +305,17 @@ enum Command {
         /// Required unless 开放.
         #[arg(long)]
         reason: Option<String>,
+    },
+    /// Correct the unit's name or service centre after setup (region code,
+    /// fonds number, role and suite stay as set up).
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
+    },
+    /// The scanner's output folder, watched by the desktop app's case form.
+    Scanner {
+        #[command(subcommand)]
+        command: ScannerCommand,
     },
     /// Export or show the unit's keyring (operators' public keys).
     Keyring {
@@ -509,6 +533,41 @@ enum BatchCommand {
 }
 
 #[derive(Subcommand)]
+enum UnitCommand {
+    /// Set the unit name (立档单位) and service centre.
+    Rename {
+        /// 立档单位名称.
+        #[arg(long)]
+        unit: String,
+        /// Service centre (empty to clear).
+        #[arg(long)]
+        org: Option<String>,
+        /// Who makes the change (for the audit log).
+        #[arg(long, default_value = "system")]
+        by: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScannerCommand {
+    /// Set the scanner's output folder, or clear it with --clear.
+    Folder {
+        /// The folder the scanner software writes to.
+        #[arg(required_unless_present = "clear")]
+        path: Option<PathBuf>,
+        /// Forget the folder.
+        #[arg(long, conflicts_with = "path")]
+        clear: bool,
+    },
+    /// List its files, newest first.
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum KeyringCommand {
     /// Write the keyring to a file for a receiving archive.
     Export {
@@ -667,10 +726,54 @@ fn run(cli: Cli) -> Result<Done, Error> {
         from,
         to,
         generation,
+        replace,
+        list,
         json,
     } = &cli.command
     {
+        if *list {
+            let gens = guidang_api::care::backup_generations(from)?;
+            if *json {
+                print_json(&gens);
+            } else {
+                for g in &gens {
+                    if g.valid {
+                        println!(
+                            "{}\t{}\t{}\t{} 个文件\t{} 字节",
+                            g.generation, g.created_at, g.unit, g.files, g.bytes
+                        );
+                    } else {
+                        println!("{}\t备份清单签名无效，不能恢复", g.generation);
+                    }
+                }
+            }
+            return Ok(Done::Ok);
+        }
         let to = to.clone().unwrap_or_else(|| dir.clone());
+        if *replace {
+            let r = guidang_api::care::restore_replacing(
+                from,
+                &to,
+                generation.as_deref(),
+                &StderrProgress,
+                &CancelFlag::new(),
+            )?;
+            eprintln!();
+            if *json {
+                print_json(&r);
+            } else {
+                println!(
+                    "已从第 {} 代备份恢复 {} 个文件到 {}，每个文件的摘要和审计日志链都已核对",
+                    r.restore.generation,
+                    r.restore.files,
+                    r.restore.to.display()
+                );
+                if let Some(k) = &r.kept {
+                    println!("原来的数据目录没有删除，已改名保存为 {}", k.display());
+                }
+            }
+            return Ok(Done::Ok);
+        }
         let r = guidang_api::care::restore(
             from,
             &to,
@@ -1464,6 +1567,8 @@ fn run(cli: Cli) -> Result<Done, Error> {
             form,
             batch_no,
             output,
+            send,
+            printer,
         } => {
             use guidang_api::batching::Form;
             let f = match form {
@@ -1473,6 +1578,14 @@ fn run(cli: Cli) -> Result<Done, Error> {
             };
             ar.print_form(f, &batch_no, &output)?;
             println!("已生成 {}", output.display());
+            if send {
+                let job = guidang_api::printing::send_to_printer(&output, printer.as_deref())?;
+                println!(
+                    "已送往打印机 {}（作业 {}）",
+                    job.printer.as_deref().unwrap_or("（默认）"),
+                    job.job_id.as_deref().unwrap_or("未知")
+                );
+            }
         }
         Command::OpenOpinion {
             item,
@@ -1489,6 +1602,39 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 println!("办件 {no} 的开放利用意见已设为“{opinion}”");
             }
             (None, None) => unreachable!("clap requires one"),
+        },
+        Command::Unit { command } => match command {
+            UnitCommand::Rename { unit, org, by } => {
+                let u = ar.rename_unit(&unit, org.as_deref(), &by)?;
+                println!(
+                    "立档单位已改为“{}”{}",
+                    u.unit_name,
+                    u.org
+                        .map(|o| format!("，服务中心“{o}”"))
+                        .unwrap_or_default()
+                );
+            }
+        },
+        Command::Scanner { command } => match command {
+            ScannerCommand::Folder { path, clear: _ } => {
+                ar.set_scanner_folder(path.as_deref(), "system")?;
+                match path {
+                    Some(p) => println!("扫描仪输出文件夹已设为 {}", p.display()),
+                    None => println!("已取消扫描仪输出文件夹"),
+                }
+            }
+            ScannerCommand::List { json } => {
+                let files = ar.scanner_files()?;
+                if json {
+                    print_json(&files);
+                } else if ar.scanner_folder()?.is_none() {
+                    println!("还没有设置扫描仪输出文件夹：guidang scanner folder 路径");
+                } else {
+                    for f in &files {
+                        println!("{}\t{}\t{}", f.modified, f.size, f.path.display());
+                    }
+                }
+            }
         },
         Command::Keyring { command } => match command {
             KeyringCommand::Export { output } => {

@@ -2124,6 +2124,25 @@ fn inspect_finds_a_flipped_byte_and_repairs_it_from_the_backup() {
     ]);
     assert_code(&o, 2, "已损坏");
     assert!(!target.exists(), "nothing half-restored");
+    // Nor in place of the working data directory: it stays as it was.
+    let before = data_tree(&d.data);
+    let o = d.run(&["restore", "--from", drive.to_str().unwrap(), "--replace"]);
+    assert_code(&o, 2, "已损坏");
+    assert_eq!(data_tree(&d.data), before);
+    assert_ok(&d.run(&["inspect"]));
+    let siblings = std::fs::read_dir(d.data.parent().unwrap())
+        .unwrap()
+        .filter(|e| {
+            let n = e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            n.contains("restored") || n.contains("恢复前")
+        })
+        .count();
+    assert_eq!(siblings, 0, "no staging or renamed folder left behind");
 }
 
 #[test]
@@ -2179,6 +2198,50 @@ fn an_incremental_backup_after_ten_new_cases_copies_only_those() {
         .output()
         .unwrap();
     assert_eq!(json(&o).as_array().unwrap().len(), 4);
+    // The generations are listed newest first, and the older one restores
+    // in place of the working directory, which is kept under another name.
+    let list = json(&d.run(&[
+        "restore",
+        "--from",
+        drive.to_str().unwrap(),
+        "--list",
+        "--json",
+    ]));
+    assert_eq!(list[0]["generation"], second["generation"]);
+    assert_eq!(list[1]["generation"], first["generation"]);
+    assert!(list[1]["valid"].as_bool().unwrap() && list[1]["files"].as_u64().unwrap() > 4);
+    let r = json(&d.run(&[
+        "restore",
+        "--from",
+        drive.to_str().unwrap(),
+        "--generation",
+        first["generation"].as_str().unwrap(),
+        "--replace",
+        "--json",
+    ]));
+    assert_eq!(
+        json(&d.run(&["cases", "--json"])).as_array().unwrap().len(),
+        4
+    );
+    let kept = PathBuf::from(r["kept"].as_str().unwrap());
+    assert!(kept
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .contains(".恢复前-"));
+    let o = Command::new(env!("CARGO_BIN_EXE_guidang"))
+        .arg("--data-dir")
+        .arg(&kept)
+        .args(["cases", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json(&o).as_array().unwrap().len(),
+        14,
+        "the replaced data is kept whole"
+    );
+    let audit = json(&d.run(&["audit", "log", "--limit", "1", "--json"]));
+    assert_eq!(audit[0]["action"], "restore");
     // The reminder interval is a setting.
     assert_ok(&d.run(&["backup", "--interval-days", "7"]));
     assert_eq!(
@@ -2281,4 +2344,72 @@ fn destruction_needs_an_ended_retention_a_transfer_and_an_approval() {
         .unwrap()
         .iter()
         .all(|r| r["case_no"] != case_no.as_str()));
+}
+
+/// `print --send` through a real CUPS queue (set up by `cargo xtask test`):
+/// the job the spooler accepted holds exactly the PDF's bytes. An unknown
+/// printer is refused with a message that says what to do.
+#[test]
+fn print_send_puts_the_transfer_list_on_the_system_printer() {
+    let Ok(printer) = std::env::var("GUIDANG_TEST_PRINTER") else {
+        eprintln!("skipped: no CUPS test queue (cargo xtask test sets one up)");
+        return;
+    };
+    let d = checked_hall(2);
+    let b = create_batch(&d)["batch_no"].as_str().unwrap().to_string();
+    let pdf = d._tmp.path().join("移交清单.pdf");
+    let o = d.run(&[
+        "print",
+        "transfer-list",
+        &b,
+        "-o",
+        pdf.to_str().unwrap(),
+        "--send",
+        "--printer",
+        &printer,
+    ]);
+    assert_ok(&o);
+    let out = text(&o);
+    let job = out
+        .split("（作业 ")
+        .nth(1)
+        .and_then(|r| r.split('）').next())
+        .unwrap_or_else(|| panic!("no job id in {out}"))
+        .to_string();
+    assert!(job.starts_with(&format!("{printer}-")), "{job}");
+    let n: u32 = job.rsplit('-').next().unwrap().parse().unwrap();
+    let t = std::time::Instant::now();
+    loop {
+        let l = Command::new("lpstat")
+            .args(["-W", "completed", "-o", &printer])
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&l.stdout).contains(&job) {
+            break;
+        }
+        assert!(t.elapsed().as_secs() < 30, "job {job} never completed");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let spooled = Path::new("/var/spool/cups").join(format!("d{n:05}-001"));
+    if let Ok(bytes) = std::fs::read(&spooled) {
+        assert_eq!(
+            bytes,
+            std::fs::read(&pdf).unwrap(),
+            "the printer got the PDF"
+        );
+    }
+    assert_code(
+        &d.run(&[
+            "print",
+            "transfer-list",
+            &b,
+            "-o",
+            pdf.to_str().unwrap(),
+            "--send",
+            "--printer",
+            "没有这台打印机",
+        ]),
+        2,
+        "打印机没有接受这份文件",
+    );
 }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::*;
 
-/// Settings of the archiving unit, fixed at `init`.
+/// Settings of the archiving unit, set at `init`; only the names can be
+/// corrected later (`Archive::rename_unit`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitSettings {
     /// 行政区划码 (6 digits).

@@ -25,6 +25,8 @@ const APT_PACKAGES: &[&str] = &[
     "imagemagick",
     "fonts-noto-cjk",
     "poppler-utils",
+    "cups-daemon",
+    "cups-client",
     "p7zip-full",
     "unzip",
     "zip",
@@ -215,6 +217,9 @@ fn test() {
     let (ui_passed, ui_failed) = vitest_counts(&text);
     sh(cargo().args(["build", "--workspace"]));
     let mut cmd = cargo();
+    if let Some(p) = test_printer() {
+        cmd.env("GUIDANG_TEST_PRINTER", p);
+    }
     cmd.args(["test", "--workspace", "--no-fail-fast"])
         .env("GUIDANG_E2E", "1")
         .stdout(std::process::Stdio::piped());
@@ -250,6 +255,51 @@ fn test() {
         eprintln!("xtask: no test ran");
         exit(1);
     }
+}
+
+/// A real CUPS print queue for the direct-printing tests: starts the
+/// scheduler when it is not running (CI runs as root) and adds a raw queue
+/// `guidang-test` that prints to /dev/null (the spooler keeps each job's
+/// bytes, which the test compares). Outside CI a machine that cannot do this
+/// skips those tests; in CI it is an error.
+fn test_printer() -> Option<&'static str> {
+    const NAME: &str = "guidang-test";
+    let ok = |args: &[&str]| {
+        Command::new(args[0])
+            .args(&args[1..])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let ready = || ok(&["lpstat", "-p", NAME]);
+    if !ok(&["lpstat", "-r"]) || !ready() {
+        if !ok(&["lpstat", "-r"]) {
+            let _ = ok(&["cupsd"]);
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+        }
+        let _ = ok(&[
+            "lpadmin",
+            "-p",
+            NAME,
+            "-E",
+            "-v",
+            "file:///dev/null",
+            "-m",
+            "raw",
+        ]);
+    }
+    if ready() {
+        return Some(NAME);
+    }
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
+        eprintln!(
+            "xtask: cannot set up the CUPS test queue {NAME} (cups-daemon, cups-client, root)"
+        );
+        exit(1);
+    }
+    eprintln!("xtask: no CUPS test queue; the direct-printing tests will be skipped");
+    None
 }
 
 fn secs(t: std::time::Instant) -> f64 {
