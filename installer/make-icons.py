@@ -44,10 +44,14 @@ def ico(pngs):
 
 out = "src-tauri/icons"
 os.makedirs(out, exist_ok=True)
-sizes = {"32x32.png": 32, "64x64.png": 64, "128x128.png": 128, "128x128@2x.png": 256, "icon.png": 512}
+# Every size the freedesktop hicolor theme and Windows use, plus the names
+# the Tauri bundler expects (128x128@2x for high density, icon.png).
+sizes = {f"{n}x{n}.png": n for n in (16, 24, 32, 48, 64, 128, 256, 512)}
+sizes.update({"128x128@2x.png": 256, "icon.png": 512})
 imgs = {}
 for name, n in sizes.items():
-    imgs[n] = draw(n)
+    imgs.setdefault(n, draw(n))
     open(os.path.join(out, name), "wb").write(imgs[n])
-open(os.path.join(out, "icon.ico"), "wb").write(ico([(32, imgs[32]), (64, imgs[64]), (256, imgs[256])]))
+open(os.path.join(out, "icon.ico"), "wb").write(
+    ico([(n, imgs[n]) for n in (16, 24, 32, 48, 64, 256)]))
 print("icons written to", out)

@@ -7,12 +7,9 @@ use std::time::{Duration, Instant};
 
 use guidang_api::core::{CancelFlag, NoProgress};
 use guidang_api::{Archive, DemoRequest};
-use guidang_e2e::{binary, count_colour, required, target_dir, Xvfb};
+use guidang_e2e::{binary, required, target_dir, wait_for_home, Xvfb};
 
-/// The header colour of ui/src/app.css (--red: #c41e24).
-const HEADER_RED: (u8, u8, u8) = (0xc4, 0x1e, 0x24);
-/// The status chart's bars on 首页 (#409eff), drawn once `summary` returned.
-const CHART_BLUE: (u8, u8, u8) = (0x40, 0x9e, 0xff);
+mod installer;
 
 fn prerequisites() -> Option<std::path::PathBuf> {
     let app = binary("guidang-app");
@@ -69,26 +66,7 @@ fn app_window_opens_and_renders_on_a_demo_catalog() {
     let shots = target_dir().join("e2e-shots");
     std::fs::create_dir_all(&shots).unwrap();
     let png = shots.join("home.png");
-    let t = Instant::now();
-    let (mut red, mut blue) = (0, 0);
-    while t.elapsed() < Duration::from_secs(60) {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-            panic!("app exited early with {status}: {err}");
-        }
-        if x.top_level_windows() > 0 {
-            let raw = x.screenshot(&png);
-            red = count_colour(&raw, HEADER_RED, 6);
-            blue = count_colour(&raw, CHART_BLUE, 4);
-            // The header band is 1200 × 56 px; the chart's bars appear only
-            // once the `summary` command returned the counts.
-            if red > 40_000 && blue > 2_000 {
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    let (red, blue) = wait_for_home(&mut child, &x, &png, 60);
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let _ = child.wait();
     assert!(

@@ -130,3 +130,43 @@ pub fn count_colour(raw: &[u8], rgb: (u8, u8, u8), tol: u8) -> usize {
         })
         .count()
 }
+
+/// The header colour of ui/src/app.css (--red: #c41e24).
+pub const HEADER_RED: (u8, u8, u8) = (0xc4, 0x1e, 0x24);
+/// The status chart's bars on 首页 (#409eff), drawn once `summary` returned.
+pub const CHART_BLUE: (u8, u8, u8) = (0x40, 0x9e, 0xff);
+
+/// Waits up to `secs` for the app started as `child` to show its home page
+/// on `x`: the red header band (1200 × 56 px) and the status chart's bars,
+/// which appear only once the `summary` command answered. Returns the pixel
+/// counts (header, chart) of the last screenshot, saved as `png`; panics
+/// with the app's stderr if it exits first.
+pub fn wait_for_home(
+    child: &mut std::process::Child,
+    x: &Xvfb,
+    png: &Path,
+    secs: u64,
+) -> (usize, usize) {
+    use std::time::{Duration, Instant};
+    let t = Instant::now();
+    let (mut red, mut blue) = (0, 0);
+    while t.elapsed() < Duration::from_secs(secs) {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            if let Some(e) = child.stderr.as_mut() {
+                std::io::Read::read_to_string(e, &mut err).unwrap();
+            }
+            panic!("app exited early with {status}: {err}");
+        }
+        if x.top_level_windows() > 0 {
+            let raw = x.screenshot(png);
+            red = count_colour(&raw, HEADER_RED, 6);
+            blue = count_colour(&raw, CHART_BLUE, 4);
+            if red > 40_000 && blue > 2_000 {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    (red, blue)
+}

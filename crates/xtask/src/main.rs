@@ -2,8 +2,10 @@
 //! xtask: no dependencies, plain std::process.
 //!
 //! - `deps`: install the Debian packages the build and tests need.
+//! - `ui`:   npm install when the lock changed, then build ui/dist.
 //! - `run`:  deps, then build and open the desktop app on the default catalog.
-//! - `test`: deps, build everything, run every test (end-to-end included).
+//! - `test`: deps, build everything and the .deb (installer/build-deb.sh),
+//!   run every test (end-to-end and the installed package included).
 //! - `ci`:   deps, `cargo fmt --check`, clippy with `-D warnings`, then `test`.
 //! - `bench [--cases N] [--large-gib G]`: release build, then packaging and
 //!   hashing figures against `zip -r` + `openssl dgst` in the same run.
@@ -25,6 +27,8 @@ const APT_PACKAGES: &[&str] = &[
     "imagemagick",
     "fonts-noto-cjk",
     "poppler-utils",
+    "desktop-file-utils",
+    "xdg-utils",
     "cups-daemon",
     "cups-client",
     "p7zip-full",
@@ -217,6 +221,13 @@ fn test() {
     let (ui_passed, ui_failed) = vitest_counts(&text);
     sh(cargo().args(["build", "--workspace"]));
     let mut cmd = cargo();
+    // The Debian package, built as a user would (release), for the
+    // installer tests: contents, dpkg -i, the installed app's window,
+    // upgrade and removal.
+    sh(Command::new("bash").arg("installer/build-deb.sh"));
+    if let Some(deb) = newest_deb() {
+        cmd.env("GUIDANG_DEB", deb);
+    }
     if let Some(p) = test_printer() {
         cmd.env("GUIDANG_TEST_PRINTER", p);
     }
@@ -255,6 +266,16 @@ fn test() {
         eprintln!("xtask: no test ran");
         exit(1);
     }
+}
+
+/// The newest package installer/build-deb.sh left in target/installer.
+fn newest_deb() -> Option<std::path::PathBuf> {
+    std::fs::read_dir("target/installer")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "deb"))
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
 }
 
 /// A real CUPS print queue for the direct-printing tests: starts the
@@ -583,6 +604,7 @@ fn main() {
     let task = std::env::args().nth(1).unwrap_or_default();
     match task.as_str() {
         "deps" => deps(),
+        "ui" => ui(),
         "run" => {
             deps();
             ui();
