@@ -11,9 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo xtask deps    # build packages from apt, when missing
 cargo xtask ui      # npm install (the Tauri CLI comes with it) and ui/dist
-cargo build --release --locked -p guidang-cli
+# One cargo invocation builds both programs (the arguments after `--` go to
+# `cargo build`), so the CLI shares the app's release dependencies instead
+# of compiling them a second time with other features.
 ui/node_modules/.bin/tauri build --ci --bundles deb \
-  --config installer/linux/deb.conf.json
+  --config installer/linux/deb.conf.json \
+  -- --locked --workspace --exclude xtask --exclude guidang-e2e
+test -x target/release/guidang
 deb=$(ls -t target/release/bundle/deb/guidang_*.deb | head -n 1)
 mkdir -p target/installer
 cp "$deb" target/installer/

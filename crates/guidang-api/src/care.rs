@@ -256,6 +256,20 @@ fn backup_unit_root(from: &Path) -> Result<PathBuf> {
     }
 }
 
+/// The generations of a unit's backup folder that have a manifest, oldest
+/// first (their names are their times).
+fn generation_names(root: &Path) -> Result<Vec<String>> {
+    let gens = root.join("generations");
+    let mut names: Vec<String> = std::fs::read_dir(&gens)
+        .map_err(|_| Error::NotFound(gens.clone()))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join(BACKUP_MANIFEST).is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// Reads and verifies a generation's manifest and signature.
 fn read_generation(
     root: &Path,
@@ -263,19 +277,15 @@ fn read_generation(
 ) -> Result<(BackupManifest, BackupSignature)> {
     let gens = root.join("generations");
     let generation = match generation {
-        Some(g) => g.to_string(),
-        None => {
-            let mut names: Vec<String> = std::fs::read_dir(&gens)
-                .map_err(|_| Error::NotFound(gens.clone()))?
-                .filter_map(|e| e.ok())
-                .filter(|e| e.path().join(BACKUP_MANIFEST).is_file())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
-            names.pop().ok_or_else(|| {
-                Error::Backup(vec![format!("{} 中没有完整的备份", gens.display())])
-            })?
+        Some(g) if g.is_empty() || g.contains(['/', '\\']) || g.starts_with('.') => {
+            return Err(Error::Backup(vec![format!(
+                "“{g}”不是备份的代名：请用 guidang restore --list 列出的名称"
+            )]))
         }
+        Some(g) => g.to_string(),
+        None => generation_names(root)?
+            .pop()
+            .ok_or_else(|| Error::Backup(vec![format!("{} 中没有完整的备份", gens.display())]))?,
     };
     let dir = gens.join(&generation);
     let bytes = std::fs::read(dir.join(BACKUP_MANIFEST))
@@ -455,14 +465,7 @@ pub struct GenerationInfo {
 /// parent, or one unit's folder), newest first.
 pub fn backup_generations(from: &Path) -> Result<Vec<GenerationInfo>> {
     let root = backup_unit_root(from)?;
-    let gens = root.join("generations");
-    let mut names: Vec<String> = std::fs::read_dir(&gens)
-        .map_err(|_| Error::NotFound(gens.clone()))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join(BACKUP_MANIFEST).is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let mut names = generation_names(&root)?;
     names.reverse();
     Ok(names
         .into_iter()

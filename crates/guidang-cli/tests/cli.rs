@@ -2210,6 +2210,18 @@ fn an_incremental_backup_after_ten_new_cases_copies_only_those() {
     assert_eq!(list[0]["generation"], second["generation"]);
     assert_eq!(list[1]["generation"], first["generation"]);
     assert!(list[1]["valid"].as_bool().unwrap() && list[1]["files"].as_u64().unwrap() > 4);
+    assert_code(
+        &d.run(&[
+            "restore",
+            "--from",
+            drive.to_str().unwrap(),
+            "--generation",
+            "../../归档通备份",
+            "--replace",
+        ]),
+        2,
+        "不是备份的代名",
+    );
     let r = json(&d.run(&[
         "restore",
         "--from",
