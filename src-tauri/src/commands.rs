@@ -396,8 +396,8 @@ pub async fn backup_generations(from: PathBuf) -> Res<Vec<guidang_api::care::Gen
 }
 
 /// Restores a backup in place of the working data directory (kept beside it
-/// under another name). Once the catalog is set up this needs an operator's
-/// PIN; on a fresh installation (the wizard) it does not.
+/// under another name). Once the catalog is set up the core asks for an
+/// operator's PIN; on a fresh installation (the wizard) it does not.
 #[tauri::command]
 pub async fn restore_backup(
     app: AppHandle,
@@ -407,17 +407,9 @@ pub async fn restore_backup(
     operator: Option<String>,
     pin: Option<String>,
 ) -> Res<guidang_api::care::ReplaceReport> {
-    {
-        let ar = open(&state)?;
-        if ar.initialised()? {
-            ar.verify_pin(
-                operator.as_deref().unwrap_or_default(),
-                pin.as_deref().unwrap_or_default(),
-            )?;
-        }
-    }
     run_on_dir(app, &state, move |dir, p, c| {
-        guidang_api::care::restore_replacing(&from, dir, generation.as_deref(), p, c)
+        let who = operator.as_deref().zip(pin.as_deref());
+        guidang_api::care::restore_replacing(&from, dir, generation.as_deref(), who, p, c)
     })
     .await
 }
@@ -433,9 +425,7 @@ pub async fn destroy_case(
     operator: String,
     pin: String,
 ) -> Res<guidang_api::catalog_types::Destruction> {
-    let mut ar = open(&state)?;
-    ar.verify_pin(&operator, &pin)?;
-    Ok(ar.destroy(&case_no, &approved_by, &approval_doc, &operator)?)
+    Ok(open(&state)?.destroy(&case_no, &approved_by, &approval_doc, &operator, &pin)?)
 }
 
 #[tauri::command]

@@ -130,6 +130,9 @@ pub struct RestoreReport {
     pub bytes: u64,
     /// Fingerprint of the key that signed the backup.
     pub fingerprint: String,
+    /// What the restored catalog's audit-chain verification found, one
+    /// message per broken entry (empty when the chain holds).
+    pub audit_problems: Vec<String>,
 }
 
 /// One problem found by routine inspection.
@@ -435,12 +438,21 @@ pub fn restore(
         )?;
         Ok(())
     })?;
+    // The catalog is open: verify its audit chain here, once, for every
+    // caller.
+    let audit_problems = ar
+        .audit_verify()?
+        .problems
+        .into_iter()
+        .map(|p| format!("恢复出的目录库审计日志第 {} 条有问题：{}", p.seq, p.message))
+        .collect();
     Ok(RestoreReport {
         to: to.to_path_buf(),
         generation: m.generation,
         files: all.len(),
         bytes: total,
         fingerprint: sig.fingerprint,
+        audit_problems,
     })
 }
 
@@ -501,18 +513,38 @@ pub struct ReplaceReport {
 }
 
 /// Restores a backup in place of the data directory `data_dir`, for the
-/// desktop app and `guidang restore --replace`. The backup is first
-/// restored beside it and must open with an intact audit chain; only then is
-/// the current directory renamed to `{name}.恢复前-{time}` (kept, nothing is
-/// deleted) and the restored one renamed into its place. A failure at any
-/// step leaves the current data directory as it was.
+/// desktop app and `guidang restore --replace`. When `data_dir` holds a
+/// set-up catalog, replacing it is an operator's decision: `operator`
+/// (name, PIN) must be given and the PIN right; on a fresh installation
+/// (a replacement PC) no operator exists yet and none is asked for. The
+/// backup is first restored beside it and must open with an intact audit
+/// chain; only then is the current directory renamed to
+/// `{name}.恢复前-{time}` (kept, nothing is deleted) and the restored one
+/// renamed into its place. A failure at any step leaves the current data
+/// directory as it was.
 pub fn restore_replacing(
     from: &Path,
     data_dir: &Path,
     generation: Option<&str>,
+    operator: Option<(&str, &str)>,
     progress: &dyn Progress,
     cancel: &CancelFlag,
 ) -> Result<ReplaceReport> {
+    // Opening only what exists: an absent catalog must not be created here.
+    if data_dir.join(CATALOG_FILE).is_file() {
+        let ar = Archive::open(data_dir)?;
+        if ar.initialised()? {
+            let (name, pin) = operator.ok_or_else(|| {
+                Error::Invalid(guidang_core::ValidationErrors(vec![
+                    guidang_core::FieldError {
+                        field: "操作员（--operator）".into(),
+                        message: "用备份替换现有数据须由操作员输入 PIN".into(),
+                    },
+                ]))
+            })?;
+            ar.verify_pin(name, pin)?;
+        }
+    }
     let parent = data_dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -533,24 +565,19 @@ pub fn restore_replacing(
             source,
         })?;
     }
-    let mut r = restore(from, &fresh, generation, progress, cancel)?;
-    let chain = Archive::open(&fresh).and_then(|a| a.audit_verify());
-    match chain {
-        Ok(c) if c.problems.is_empty() => {}
-        Ok(c) => {
+    let mut r = match restore(from, &fresh, generation, progress, cancel) {
+        Ok(r) if r.audit_problems.is_empty() => r,
+        Ok(r) => {
             let _ = std::fs::remove_dir_all(&fresh);
-            return Err(Error::Backup(
-                c.problems
-                    .into_iter()
-                    .map(|p| format!("恢复出的目录库审计日志第 {} 条有问题：{}", p.seq, p.message))
-                    .collect(),
-            ));
+            return Err(Error::Backup(r.audit_problems));
         }
         Err(e) => {
+            // restore leaves nothing behind itself except once the catalog
+            // is in place (a failure recording the restore).
             let _ = std::fs::remove_dir_all(&fresh);
             return Err(e);
         }
-    }
+    };
     let kept = if data_dir.exists() {
         let mut kept = parent.join(format!("{name}.恢复前-{stamp}"));
         let mut n = 1;
@@ -1100,15 +1127,18 @@ impl Archive {
     }
 
     /// Destroys a record whose retention has ended, with a recorded
-    /// approval: removes its package and the material files no other record
-    /// uses, keeps its catalogue entry, and appends to the destruction
-    /// register with the package's digest.
+    /// approval, carried out by `actor` after their PIN: removes its package
+    /// and the material files no other record uses, keeps its catalogue
+    /// entry, and appends to the destruction register with the package's
+    /// digest. Nothing is removed when the approval is incomplete, the PIN
+    /// is wrong or the retention has not ended.
     pub fn destroy(
         &mut self,
         case_no: &str,
         approved_by: &str,
         approval_doc: &str,
         actor: &str,
+        pin: &str,
     ) -> Result<care::Destruction> {
         let mut missing = Vec::new();
         if approved_by.trim().is_empty() {
@@ -1126,6 +1156,7 @@ impl Archive {
         if !missing.is_empty() {
             return Err(Error::Invalid(guidang_core::ValidationErrors(missing)));
         }
+        self.verify_pin(actor, pin)?;
         let d = cases::detail(self.cat.conn(), case_no)?
             .ok_or_else(|| Error::NoSuchCase(case_no.into()))?;
         let unit = self.unit()?;

@@ -237,6 +237,13 @@ enum Command {
         /// current one is kept, renamed to `{name}.恢复前-{time}`.
         #[arg(long, conflicts_with = "list")]
         replace: bool,
+        /// With --replace over a set-up catalog: the operator who decides
+        /// it (their PIN is asked).
+        #[arg(long, requires = "replace")]
+        operator: Option<String>,
+        /// Read the PIN as one line from standard input.
+        #[arg(long, requires = "operator")]
+        pin_stdin: bool,
         /// Only list the backup's generations, newest first.
         #[arg(long)]
         list: bool,
@@ -369,9 +376,12 @@ enum RetentionCommand {
         /// The approval document number (批准文号).
         #[arg(long, default_value = "")]
         approval_doc: String,
-        /// Who carries it out (recorded).
-        #[arg(long, default_value = "system")]
+        /// The operator who carries it out (recorded; their PIN is asked).
+        #[arg(long)]
         operator: String,
+        /// Read the PIN as one line from standard input.
+        #[arg(long)]
+        pin_stdin: bool,
     },
     /// Print the destruction register (销毁清册) to PDF.
     Register {
@@ -727,6 +737,8 @@ fn run(cli: Cli) -> Result<Done, Error> {
         to,
         generation,
         replace,
+        operator,
+        pin_stdin,
         list,
         json,
     } = &cli.command
@@ -751,10 +763,15 @@ fn run(cli: Cli) -> Result<Done, Error> {
         }
         let to = to.clone().unwrap_or_else(|| dir.clone());
         if *replace {
+            let pin = match operator {
+                Some(_) => Some(read_pin_once(*pin_stdin)?),
+                None => None,
+            };
             let r = guidang_api::care::restore_replacing(
                 from,
                 &to,
                 generation.as_deref(),
+                operator.as_deref().zip(pin.as_deref()),
                 &StderrProgress,
                 &CancelFlag::new(),
             )?;
@@ -782,9 +799,6 @@ fn run(cli: Cli) -> Result<Done, Error> {
             &CancelFlag::new(),
         )?;
         eprintln!();
-        // The restored catalog must open and its audit chain must hold.
-        let restored = Archive::open(&to)?;
-        let chain = restored.audit_verify()?;
         if *json {
             print_json(&r);
         } else {
@@ -797,8 +811,11 @@ fn run(cli: Cli) -> Result<Done, Error> {
             );
             println!("备份签名公钥指纹：{}", r.fingerprint);
         }
-        if !chain.problems.is_empty() {
-            eprintln!("警告：恢复出的目录库审计日志链有问题，请运行 guidang audit verify 查看");
+        if !r.audit_problems.is_empty() {
+            for p in &r.audit_problems {
+                eprintln!("警告：{p}");
+            }
+            eprintln!("恢复出的目录库审计日志链有问题，请运行 guidang audit verify 查看");
             return Ok(Done::Findings);
         }
         return Ok(Done::Ok);
@@ -1514,8 +1531,11 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 approved_by,
                 approval_doc,
                 operator,
+                pin_stdin,
             } => {
-                let d = ar.destroy(&case_no, &approved_by, &approval_doc, &operator)?;
+                ar.operator(&operator)?;
+                let pin = read_pin_once(pin_stdin)?;
+                let d = ar.destroy(&case_no, &approved_by, &approval_doc, &operator, &pin)?;
                 println!(
                     "已销毁 {}（{}），批准人 {}，批准文号 {}；已记入销毁清册，包摘要（{}）{}",
                     d.case_no,

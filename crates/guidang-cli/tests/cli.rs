@@ -2126,7 +2126,18 @@ fn inspect_finds_a_flipped_byte_and_repairs_it_from_the_backup() {
     assert!(!target.exists(), "nothing half-restored");
     // Nor in place of the working data directory: it stays as it was.
     let before = data_tree(&d.data);
-    let o = d.run(&["restore", "--from", drive.to_str().unwrap(), "--replace"]);
+    let o = d.run_stdin(
+        &[
+            "restore",
+            "--from",
+            drive.to_str().unwrap(),
+            "--replace",
+            "--operator",
+            "张三",
+            "--pin-stdin",
+        ],
+        "246810\n",
+    );
     assert_code(&o, 2, "已损坏");
     assert_eq!(data_tree(&d.data), before);
     assert_ok(&d.run(&["inspect"]));
@@ -2210,27 +2221,34 @@ fn an_incremental_backup_after_ten_new_cases_copies_only_those() {
     assert_eq!(list[0]["generation"], second["generation"]);
     assert_eq!(list[1]["generation"], first["generation"]);
     assert!(list[1]["valid"].as_bool().unwrap() && list[1]["files"].as_u64().unwrap() > 4);
-    assert_code(
-        &d.run(&[
+    let replace = |generation: &str, who: &[&str], pin: &str| {
+        let mut args = vec![
             "restore",
             "--from",
             drive.to_str().unwrap(),
             "--generation",
-            "../../归档通备份",
+            generation,
             "--replace",
-        ]),
+            "--json",
+        ];
+        args.extend_from_slice(who);
+        d.run_stdin(&args, &format!("{pin}\n"))
+    };
+    let who = ["--operator", "张三", "--pin-stdin"];
+    assert_code(
+        &replace("../../归档通备份", &who, "246810"),
         2,
         "不是备份的代名",
     );
-    let r = json(&d.run(&[
-        "restore",
-        "--from",
-        drive.to_str().unwrap(),
-        "--generation",
-        first["generation"].as_str().unwrap(),
-        "--replace",
-        "--json",
-    ]));
+    // Replacing a set-up catalog is an operator's decision, with their PIN.
+    let before = data_tree(&d.data);
+    let first_gen = first["generation"].as_str().unwrap();
+    assert_code(&replace(first_gen, &[], ""), 2, "须由操作员输入 PIN");
+    let o = replace(first_gen, &who, "135799");
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("PIN 错误"), "{}", text(&o));
+    assert_eq!(data_tree(&d.data), before, "nothing replaced");
+    let r = json(&replace(first_gen, &who, "246810"));
     assert_eq!(
         json(&d.run(&["cases", "--json"])).as_array().unwrap().len(),
         4
@@ -2263,6 +2281,57 @@ fn an_incremental_backup_after_ten_new_cases_copies_only_those() {
     assert_code(&d.run(&["backup", "--interval-days", "0"]), 2, "1 至 3650");
 }
 
+/// A catalog whose audit log was altered before it was backed up: a plain
+/// restore rebuilds it but says which entry is broken (exit 1); restoring it
+/// in place of the working data is refused and leaves nothing changed and
+/// no staging folder behind.
+#[test]
+fn restoring_a_backup_whose_audit_chain_is_broken_warns_or_refuses() {
+    let d = hall(2);
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = '李四' WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let drive = d._tmp.path().join("移动硬盘");
+    std::fs::create_dir_all(&drive).unwrap();
+    assert_ok(&d.run(&["backup", "--to", drive.to_str().unwrap()]));
+    let to = d._tmp.path().join("新电脑");
+    let o = d.run(&[
+        "restore",
+        "--from",
+        drive.to_str().unwrap(),
+        "--to",
+        to.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("审计日志第 2 条"), "{}", text(&o));
+    assert!(to.join("catalog.sqlite").is_file());
+    let before = data_tree(&d.data);
+    let o = d.run_stdin(
+        &[
+            "restore",
+            "--from",
+            drive.to_str().unwrap(),
+            "--replace",
+            "--operator",
+            "张三",
+            "--pin-stdin",
+        ],
+        "246810\n",
+    );
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("审计日志第 2 条"), "{}", text(&o));
+    assert_eq!(data_tree(&d.data), before, "the working data is untouched");
+    let left: Vec<String> = std::fs::read_dir(d._tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("restor") || n.contains("恢复前"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 #[test]
 fn destruction_needs_an_ended_retention_a_transfer_and_an_approval() {
     let d = checked_hall(6);
@@ -2275,6 +2344,39 @@ fn destruction_needs_an_ended_retention_a_transfer_and_an_approval() {
             .output()
             .unwrap()
     };
+    // Destruction is carried out by an operator, with their PIN.
+    let destroy = |today: &str, case_no: &str, approval: &[&str], pin: &str| {
+        let mut c = d.cmd();
+        c.env("GUIDANG_TODAY", today)
+            .args([
+                "retention",
+                "destroy",
+                case_no,
+                "--operator",
+                "张三",
+                "--pin-stdin",
+            ])
+            .args(approval)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        if let Err(e) = child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{pin}\n").as_bytes())
+        {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
+        child.wait_with_output().unwrap()
+    };
+    let approval = [
+        "--approved-by",
+        "王局长",
+        "--approval-doc",
+        "示档〔2060〕1号",
+    ];
     let due = json(&late(&["retention", "due", "--json"]));
     let rows = due.as_array().unwrap();
     assert!(!rows.is_empty());
@@ -2288,52 +2390,38 @@ fn destruction_needs_an_ended_retention_a_transfer_and_an_approval() {
     );
     let case_no = rows[0]["case_no"].as_str().unwrap().to_string();
     assert_code(
-        &late(&[
-            "retention",
-            "destroy",
-            &case_no,
-            "--approved-by",
-            "王局长",
-            "--approval-doc",
-            "示档〔2060〕1号",
-        ]),
+        &destroy("2060-01-01", &case_no, &approval, "246810"),
         2,
         "尚未移交",
     );
     json(&write_medium(&d, &b, &d._tmp.path().join("U盘"), &[]));
     // Today the retention has not ended.
     assert_code(
-        &d.run(&[
-            "retention",
-            "destroy",
-            &case_no,
-            "--approved-by",
-            "王局长",
-            "--approval-doc",
-            "示档〔2026〕1号",
-        ]),
+        &destroy("2026-11-21", &case_no, &approval, "246810"),
         2,
         "才届满",
     );
     // Without an approval: refused, naming what is missing.
-    let o = late(&["retention", "destroy", &case_no]);
+    let o = destroy("2060-01-01", &case_no, &[], "246810");
     assert_code(&o, 2, "批准人");
     assert!(text(&o).contains("批准文号"));
+    // A wrong PIN, or no operator at all: refused.
+    let o = destroy("2060-01-01", &case_no, &approval, "135799");
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("PIN"), "{}", text(&o));
+    assert_ne!(
+        late(&["retention", "destroy", &case_no, "--pin-stdin"])
+            .status
+            .code(),
+        Some(0)
+    );
     let pkg = walk_zip(
         &d.data.join("packages"),
         rows[0]["efile_no"].as_str().unwrap(),
     );
     assert!(pkg.exists(), "nothing removed");
-    // With an approval.
-    let o = late(&[
-        "retention",
-        "destroy",
-        &case_no,
-        "--approved-by",
-        "王局长",
-        "--approval-doc",
-        "示档〔2060〕1号",
-    ]);
+    // With an approval and the operator's PIN.
+    let o = destroy("2060-01-01", &case_no, &approval, "246810");
     assert_code(&o, 0, "已记入销毁清册");
     assert!(!pkg.exists(), "the content is removed");
     let shown = json(&d.run(&["case", &case_no, "--json"]));
