@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use guidang_api::core::{CancelFlag, NoProgress};
 use guidang_api::{Archive, DemoRequest};
-use guidang_e2e::{binary, required, target_dir, wait_for_home, Xvfb};
+use guidang_e2e::{binary, required, show_home, target_dir, Xvfb};
 
 mod installer;
 
@@ -54,21 +54,12 @@ fn app_window_opens_and_renders_on_a_demo_catalog() {
 
     let x = Xvfb::start().expect("Xvfb starts");
     assert_eq!(x.top_level_windows(), 0);
-    let mut child = Command::new(&app)
-        .arg("--data-dir")
-        .arg(data.path())
-        .env("DISPLAY", &x.display)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-
-    let shots = target_dir().join("e2e-shots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let png = shots.join("home.png");
-    let (red, blue) = wait_for_home(&mut child, &x, &png, 60);
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
-    let _ = child.wait();
+    let (red, blue, png) = show_home(
+        Command::new(&app).arg("--data-dir").arg(data.path()),
+        &x,
+        "home.png",
+        60,
+    );
     assert!(
         red > 40_000,
         "the app's page did not render (header pixels: {red}); see {}",

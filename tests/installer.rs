@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use guidang_e2e::{required, target_dir, wait_for_home, Xvfb};
+use guidang_e2e::{required, show_home, Xvfb};
 
 /// Size of every icon the package must carry (freedesktop hicolor theme).
 const ICON_SIZES: [u32; 8] = [16, 24, 32, 48, 64, 128, 256, 512];
@@ -246,22 +246,16 @@ fn the_deb_installs_runs_offline_upgrades_and_uninstalls_keeping_the_catalog() {
     // The installed app opens its window on that catalog with no network
     // at all (a fresh network namespace has only a downed loopback).
     let x = Xvfb::start().expect("Xvfb starts");
-    let mut app = Command::new("unshare")
-        .args(["--net", "/usr/bin/guidang-app"])
-        .env("HOME", &home)
-        .env_remove("GUIDANG_DATA_DIR")
-        .env_remove("XDG_DATA_HOME")
-        .env("DISPLAY", &x.display)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let shots = target_dir().join("e2e-shots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let png = shots.join("installed.png");
-    let (red, blue) = wait_for_home(&mut app, &x, &png, 90);
-    let _ = app.kill();
-    let _ = app.wait();
+    let (red, blue, png) = show_home(
+        Command::new("unshare")
+            .args(["--net", "/usr/bin/guidang-app"])
+            .env("HOME", &home)
+            .env_remove("GUIDANG_DATA_DIR")
+            .env_remove("XDG_DATA_HOME"),
+        &x,
+        "installed.png",
+        90,
+    );
     assert!(
         red > 40_000 && blue > 2_000,
         "the installed app did not show its home page (header {red}, chart {blue}); see {}",

@@ -136,6 +136,41 @@ pub const HEADER_RED: (u8, u8, u8) = (0xc4, 0x1e, 0x24);
 /// The status chart's bars on 首页 (#409eff), drawn once `summary` returned.
 pub const CHART_BLUE: (u8, u8, u8) = (0x40, 0x9e, 0xff);
 
+/// Starts the app as `cmd` on `x`, waits up to `secs` for its home page
+/// (see [`wait_for_home`]), screenshots it as `target/e2e-shots/{shot}`
+/// and stops it. Returns the pixel counts (header, chart) and the picture.
+pub fn show_home(
+    cmd: &mut std::process::Command,
+    x: &Xvfb,
+    shot: &str,
+    secs: u64,
+) -> (usize, usize, PathBuf) {
+    let mut child = cmd
+        .env("DISPLAY", &x.display)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let shots = target_dir().join("e2e-shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join(shot);
+    let (red, blue) = wait_for_home(&mut child, x, &png, secs);
+    // SIGTERM first, as a user closing the session would.
+    let _ = std::process::Command::new("kill")
+        .arg(child.id().to_string())
+        .status();
+    let t = std::time::Instant::now();
+    while child.try_wait().ok().flatten().is_none() {
+        if t.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.wait();
+    (red, blue, png)
+}
+
 /// Waits up to `secs` for the app started as `child` to show its home page
 /// on `x`: the red header band (1200 × 56 px) and the status chart's bars,
 /// which appear only once the `summary` command answered. Returns the pixel

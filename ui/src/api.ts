@@ -1,6 +1,6 @@
 // The only place the front end talks to the shell: Tauri commands and the
 // `job-progress` event. Errors arrive as {code, message} with a Chinese message.
-import { ref } from "vue";
+import { ref, type Ref } from "vue";
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
@@ -49,4 +49,29 @@ export async function job<T>(
 
 export function cancelJob(): Promise<boolean> {
   return invoke<boolean>("cancel_job");
+}
+
+/** What every screen's button does around its command: `busy` while it
+ * runs (the button shows a spinner), the error in Chinese in `error`
+ * (cleared when the next action starts), and the PIN field, when given,
+ * emptied afterwards whatever happened, so it never lingers on screen.
+ * `run` resolves to whether the action succeeded. */
+export function useAction(pin?: Ref<string>) {
+  const busy = ref(false);
+  const error = ref("");
+  async function run(action: () => Promise<void>): Promise<boolean> {
+    busy.value = true;
+    error.value = "";
+    try {
+      await action();
+      return true;
+    } catch (e) {
+      error.value = errorText(e);
+      return false;
+    } finally {
+      busy.value = false;
+      if (pin) pin.value = "";
+    }
+  }
+  return { busy, error, run };
 }
