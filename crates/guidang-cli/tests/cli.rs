@@ -65,6 +65,15 @@ impl Dir {
     fn catalog(&self) -> PathBuf {
         self.data.join("catalog.sqlite")
     }
+
+    /// `restore --from drive --replace` by operator 张三 with `pin`, plus
+    /// `extra` arguments.
+    fn restore_replacing(&self, drive: &Path, extra: &[&str], pin: &str) -> Output {
+        let mut args = vec!["restore", "--from", drive.to_str().unwrap(), "--replace"];
+        args.extend_from_slice(&["--operator", "张三", "--pin-stdin"]);
+        args.extend_from_slice(extra);
+        self.run_stdin(&args, &format!("{pin}\n"))
+    }
 }
 
 fn text(o: &Output) -> String {
@@ -2126,18 +2135,7 @@ fn inspect_finds_a_flipped_byte_and_repairs_it_from_the_backup() {
     assert!(!target.exists(), "nothing half-restored");
     // Nor in place of the working data directory: it stays as it was.
     let before = data_tree(&d.data);
-    let o = d.run_stdin(
-        &[
-            "restore",
-            "--from",
-            drive.to_str().unwrap(),
-            "--replace",
-            "--operator",
-            "张三",
-            "--pin-stdin",
-        ],
-        "246810\n",
-    );
+    let o = d.restore_replacing(&drive, &[], "246810");
     assert_code(&o, 2, "已损坏");
     assert_eq!(data_tree(&d.data), before);
     assert_ok(&d.run(&["inspect"]));
@@ -2221,34 +2219,30 @@ fn an_incremental_backup_after_ten_new_cases_copies_only_those() {
     assert_eq!(list[0]["generation"], second["generation"]);
     assert_eq!(list[1]["generation"], first["generation"]);
     assert!(list[1]["valid"].as_bool().unwrap() && list[1]["files"].as_u64().unwrap() > 4);
-    let replace = |generation: &str, who: &[&str], pin: &str| {
-        let mut args = vec![
-            "restore",
-            "--from",
-            drive.to_str().unwrap(),
-            "--generation",
-            generation,
-            "--replace",
-            "--json",
-        ];
-        args.extend_from_slice(who);
-        d.run_stdin(&args, &format!("{pin}\n"))
+    let replace = |generation: &str, pin: &str| {
+        d.restore_replacing(&drive, &["--generation", generation, "--json"], pin)
     };
-    let who = ["--operator", "张三", "--pin-stdin"];
-    assert_code(
-        &replace("../../归档通备份", &who, "246810"),
-        2,
-        "不是备份的代名",
-    );
+    assert_code(&replace("../../归档通备份", "246810"), 2, "不是备份的代名");
     // Replacing a set-up catalog is an operator's decision, with their PIN.
     let before = data_tree(&d.data);
     let first_gen = first["generation"].as_str().unwrap();
-    assert_code(&replace(first_gen, &[], ""), 2, "须由操作员输入 PIN");
-    let o = replace(first_gen, &who, "135799");
+    assert_code(
+        &d.run(&[
+            "restore",
+            "--from",
+            drive.to_str().unwrap(),
+            "--replace",
+            "--generation",
+            first_gen,
+        ]),
+        2,
+        "须由操作员输入 PIN",
+    );
+    let o = replace(first_gen, "135799");
     assert_ne!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("PIN 错误"), "{}", text(&o));
     assert_eq!(data_tree(&d.data), before, "nothing replaced");
-    let r = json(&replace(first_gen, &who, "246810"));
+    let r = json(&replace(first_gen, "246810"));
     assert_eq!(
         json(&d.run(&["cases", "--json"])).as_array().unwrap().len(),
         4
@@ -2309,18 +2303,7 @@ fn restoring_a_backup_whose_audit_chain_is_broken_warns_or_refuses() {
     assert!(text(&o).contains("审计日志第 2 条"), "{}", text(&o));
     assert!(to.join("catalog.sqlite").is_file());
     let before = data_tree(&d.data);
-    let o = d.run_stdin(
-        &[
-            "restore",
-            "--from",
-            drive.to_str().unwrap(),
-            "--replace",
-            "--operator",
-            "张三",
-            "--pin-stdin",
-        ],
-        "246810\n",
-    );
+    let o = d.restore_replacing(&drive, &[], "246810");
     assert_ne!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("审计日志第 2 条"), "{}", text(&o));
     assert_eq!(data_tree(&d.data), before, "the working data is untouched");
