@@ -922,35 +922,41 @@ impl Archive {
                 b.size,
             ));
         }
-        let live: Vec<packages::PackageRow> = packages::list(self.cat.conn())?
-            .into_iter()
-            .filter(|p| {
-                cases::detail(self.cat.conn(), &p.case_no)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|c| c.status != CaseStatus::Destroyed.code())
-            })
-            .collect();
-        let holdings = intake::holdings(self.cat.conn()).unwrap_or_default();
+        let live = packages::list_kept(self.cat.conn())?;
+        let holdings = intake::holdings(self.cat.conn())?;
         for h in &holdings {
             files.push(("holding".into(), h.path.clone(), h.digest.clone(), h.size));
         }
         let total = (files.len() + live.len()) as u64;
         let mut done = 0u64;
-        for (kind, r, digest, size) in &files {
-            if cancel.is_cancelled() {
-                return Err(Error::Medium(WriteError::Cancelled));
-            }
-            progress.report(done, total, r);
-            let p = self.dir.join(r);
-            let problem = match hash_file(&p, algo) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("文件缺失".to_string()),
-                Err(e) => Some(format!("无法读取：{e}")),
-                Ok((d, n)) if d != *digest || n != *size => {
-                    Some(format!("内容与登记的摘要不符（应为 {digest}，实为 {d}）"))
+        // Files: each read once to hash it, in parallel.
+        let mut problems: Vec<Option<String>> = vec![None; files.len()];
+        guidang_core::pool::run(
+            files.len(),
+            cancel,
+            |i| {
+                let (_, r, digest, size) = &files[i];
+                match hash_file(&self.dir.join(r), algo) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        Some("文件缺失".to_string())
+                    }
+                    Err(e) => Some(format!("无法读取：{e}")),
+                    Ok((d, n)) if d != *digest || n != *size => {
+                        Some(format!("内容与登记的摘要不符（应为 {digest}，实为 {d}）"))
+                    }
+                    Ok(_) => None,
                 }
-                Ok(_) => None,
-            };
+            },
+            |i, problem| {
+                done += 1;
+                progress.report(done, total, &files[i].1);
+                problems[i] = problem;
+            },
+        );
+        if cancel.is_cancelled() {
+            return Err(Error::Medium(WriteError::Cancelled));
+        }
+        for ((kind, r, _, _), problem) in files.iter().zip(problems) {
             if let Some(problem) = problem {
                 damage.push(Damage {
                     kind: kind.clone(),
@@ -959,7 +965,6 @@ impl Archive {
                     repaired: false,
                 });
             }
-            done += 1;
         }
         // Packages: digest and seal in one read each, in parallel.
         let keyring = self.keyring()?;

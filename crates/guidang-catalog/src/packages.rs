@@ -65,6 +65,16 @@ pub fn get(conn: &Connection, case_no: &str) -> Result<Option<PackageRow>> {
         .optional()?)
 }
 
+/// Every package whose case is not destroyed (what is still held), by
+/// 电子文件号, in one query.
+pub fn list_kept(conn: &Connection) -> Result<Vec<PackageRow>> {
+    let mut st = conn.prepare(&format!(
+        "{SELECT} WHERE c.status <> 'destroyed' ORDER BY p.efile_no"
+    ))?;
+    let rows = st.query_map([], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Every package, by 电子文件号.
 pub fn list(conn: &Connection) -> Result<Vec<PackageRow>> {
     let mut st = conn.prepare(&format!("{SELECT} ORDER BY p.efile_no"))?;
