@@ -478,28 +478,6 @@ fn allowed_on_carrier(rel: &str) -> bool {
         )
 }
 
-fn walk(root: &Path) -> std::io::Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d)? {
-            let p = e?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(
-                    p.strip_prefix(root)
-                        .unwrap_or(&p)
-                        .to_string_lossy()
-                        .replace('\\', "/"),
-                );
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 /// Checks packages: each path is a package, or a folder/carrier whose
 /// `.zip` files are checked and whose other files are judged by 4-2-1.
 /// Runs a bounded pool (one worker per core), reporting progress per package.
@@ -515,7 +493,9 @@ pub fn check_packages(
     for p in paths {
         if p.is_dir() {
             carrier = true;
-            for rel in walk(p)? {
+            // Links are listed, never followed: a link on a medium is a
+            // foreign entry, and a link loop cannot make the walk endless.
+            for rel in guidang_core::fsutil::walk_files(p, |_| false)? {
                 if rel.ends_with(".zip") && !rel.contains("/其他/") && !rel.starts_with("其他/")
                 {
                     files.push(p.join(&rel));

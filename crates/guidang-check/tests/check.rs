@@ -683,6 +683,32 @@ fn item_4_2_1_foreign_file_on_a_carrier_and_serial_gaps() {
     assert!(b.opinion.contains("批次问题"), "{}", b.opinion);
 }
 
+/// Regression: the carrier walk followed links, so a link pointing back
+/// up the tree was walked again and again until the path could not be
+/// resolved (ELOOP) and the whole check failed with an I/O error.
+#[test]
+fn a_link_loop_on_a_carrier_is_a_foreign_entry_not_an_endless_walk() {
+    let c = Corpus::new();
+    let carrier = c.dir.join("carrier");
+    let pkg_dir = carrier.join("电子档案/2025/01");
+    std::fs::create_dir_all(&pkg_dir).unwrap();
+    let p1 = c.good("g1");
+    std::fs::copy(&p1, pkg_dir.join(format!("{EFILE}.zip"))).unwrap();
+    std::os::unix::fs::symlink("../..", pkg_dir.join("循环")).unwrap();
+    let mut ctx = c.ctx(Stage::Yj, &p1);
+    ctx.expected = None;
+    ctx.audit = None;
+    let b = check_packages(&[carrier], &ctx, &NoProgress, &CancelFlag::new()).unwrap();
+    assert_eq!(b.packages.len(), 1, "the package is checked once");
+    assert!(
+        b.batch_findings.iter().any(|f| f.item == "YJ-4-2-1"
+            && f.verdict == Verdict::Fail
+            && f.entry.as_deref() == Some("电子档案/2025/01/循环")),
+        "{:?}",
+        b.batch_findings
+    );
+}
+
 #[test]
 fn item_4_3_1_no_sealing_record_in_the_audit_log() {
     let c = Corpus::new();
