@@ -549,13 +549,16 @@ pub async fn choose_files() -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// Imports the receiving archive's return file (hall side).
+/// Imports the receiving archive's return file (hall side); `trust` is the
+/// signer's fingerprint or QR text from the signed receipt, when asked for.
 #[tauri::command]
 pub async fn import_returns(
     state: State<'_, AppState>,
     file: PathBuf,
+    trust: Option<String>,
 ) -> Res<guidang_api::intake::ReturnsImported> {
-    Ok(open(&state)?.import_returns(&file, "system")?)
+    let trust = trust.filter(|t| !t.trim().is_empty());
+    Ok(open(&state)?.import_returns(&file, "system", trust.as_deref())?)
 }
 
 /// A returned case and why.
@@ -661,7 +664,7 @@ pub async fn read_qr_image(path: Option<PathBuf>) -> Res<Option<String>> {
     let path = match path {
         Some(p) => p,
         None => match rfd::AsyncFileDialog::new()
-            .set_title("选择移交清单二维码的照片或扫描件")
+            .set_title("选择表单二维码的照片或扫描件")
             .add_filter("图片", &["png", "jpg", "jpeg", "PNG", "JPG", "JPEG"])
             .pick_file()
             .await

@@ -111,6 +111,34 @@ pub enum Error {
         /// Fingerprint of this batch.
         found: String,
     },
+    /// A return file from a receiving unit none of whose keys was confirmed.
+    #[error("首次导入“{unit}”的退回文件。接收人 {archivist} 的公钥指纹为：\n{fingerprint}\n请与接收方签字的纸质接收回执或退回单上印的指纹逐位核对（或扫描其上的二维码），一致时填入指纹（命令行：--trust 指纹）重新导入；不一致时不要导入，并与接收方联系")]
+    UntrustedReceiver {
+        /// Receiving unit's name.
+        unit: String,
+        /// The signing archivist.
+        archivist: String,
+        /// Their fingerprint.
+        fingerprint: String,
+    },
+    /// A return file signed with a key not confirmed for its receiving unit.
+    #[error("警告：“{unit}”的这份退回文件由接收人 {archivist} 签名，其公钥（指纹 {found}）不是以前确认过的。这可能是伪造的退回文件，不要导入！请电话联系接收方核实；确属新的接收人或更换了密钥的，与本次签字的纸质接收回执核对后填入该指纹（命令行：--trust 指纹）导入")]
+    ReceiverKeyChanged {
+        /// Receiving unit's name.
+        unit: String,
+        /// The signing archivist.
+        archivist: String,
+        /// Fingerprint of this file's signer.
+        found: String,
+    },
+    /// The fingerprint or QR text typed for a return file does not match it.
+    #[error("输入的指纹或二维码“{given}”与退回文件的签名者（指纹 {found}）或批次不一致：退回文件与签字的接收回执不符，不要导入，请与接收方联系")]
+    ReceiverTrustMismatch {
+        /// What was typed.
+        given: String,
+        /// The file's signer.
+        found: String,
+    },
     /// The fingerprint or QR text given does not match the medium.
     #[error("输入的指纹或二维码“{given}”与载体上批次清单的签名者（指纹 {found}）或批次摘要不一致：载体内容与签字的移交清单不符，不要接收，请与移交方联系")]
     TrustMismatch {
@@ -190,6 +218,9 @@ impl Error {
             Error::WrongRole { .. } => "wrong_role",
             Error::UntrustedSender { .. } => "sender_untrusted",
             Error::SenderKeyChanged { .. } => "sender_key_changed",
+            Error::UntrustedReceiver { .. } => "receiver_untrusted",
+            Error::ReceiverKeyChanged { .. } => "receiver_key_changed",
+            Error::ReceiverTrustMismatch { .. } => "receiver_trust_mismatch",
             Error::TrustMismatch { .. } => "trust_mismatch",
             Error::BadReturnFile(_) => "bad_return_file",
             Error::Backup(_) => "backup_failed",

@@ -173,6 +173,9 @@ pub struct ReturnsImported {
     pub returned: Vec<ReturnedPackage>,
     /// True when this decision had been imported before (nothing changed).
     pub already_imported: bool,
+    /// `stored` (the signer's key was confirmed before) or `confirmed`
+    /// (confirmed now, with the fingerprint typed or scanned).
+    pub trust: String,
 }
 
 /// Lower-case hex digits only (typed fingerprints may carry spaces or colons).
@@ -921,8 +924,9 @@ impl Archive {
         let pdf_err = |e: guidang_pdf::PdfError| Error::Check(e.to_string());
         let sizes: Vec<u64> = accepted.iter().map(|(i, _)| i.size).collect();
         let receipt_pdf =
-            guidang_transfer::forms::receipt_pdf(&decision, &sizes).map_err(pdf_err)?;
-        let slip_pdf = guidang_transfer::forms::return_slip_pdf(&decision).map_err(pdf_err)?;
+            guidang_transfer::forms::receipt_pdf(&decision, &envelope, &sizes).map_err(pdf_err)?;
+        let slip_pdf =
+            guidang_transfer::forms::return_slip_pdf(&decision, &envelope).map_err(pdf_err)?;
         let out = self.dir.join("receipts").join(&r.batch_no);
         let write = |p: &Path, b: &[u8]| {
             guidang_collect::store::write_atomic(p, b).map_err(|source| Error::DataDir {
@@ -1017,9 +1021,17 @@ impl Archive {
     }
 
     /// Imports the receiving archive's return file on the hall: verifies its
-    /// signature and that it concerns a batch this hall sent, then marks the
-    /// returned cases returned (with reasons) and the accepted ones accepted.
-    pub fn import_returns(&mut self, file: &Path, actor: &str) -> Result<ReturnsImported> {
+    /// signature, that the signer's key is one confirmed for that receiving
+    /// unit (the first time, and for a new key, `trust` must give the
+    /// fingerprint or QR text printed on the signed receipt), and that it
+    /// concerns a batch this hall sent; then marks the returned cases
+    /// returned (with reasons) and the accepted ones accepted.
+    pub fn import_returns(
+        &mut self,
+        file: &Path,
+        actor: &str,
+        trust: Option<&str>,
+    ) -> Result<ReturnsImported> {
         self.require_role(Role::Hall, "不能导入退回文件；退回文件在移交方导入")?;
         let bytes = std::fs::read(file).map_err(|_| Error::NotFound(file.to_path_buf()))?;
         let (env, d) = ReturnEnvelope::open(&bytes).map_err(Error::BadReturnFile)?;
@@ -1045,10 +1057,54 @@ impl Archive {
             accepted: d.accepted.len(),
             returned: d.returned.clone(),
             already_imported: already,
+            trust: "stored".into(),
         };
         if already {
             return Ok(report);
         }
+        // Trust in the signer, as the intake side trusts batch signers.
+        if let Some(given) = trust {
+            let (fp, digest) = parse_trust(given);
+            if fp != env.fingerprint || digest.is_some_and(|x| x != d.batch_digest) {
+                return Err(Error::ReceiverTrustMismatch {
+                    given: given.into(),
+                    found: env.fingerprint.clone(),
+                });
+            }
+        }
+        let known = intake::receiver_keys(
+            self.cat.conn(),
+            &d.receiving_unit.region,
+            &d.receiving_unit.fonds,
+        )?;
+        let new_key = if known.iter().any(|k| k.fingerprint == env.fingerprint) {
+            None
+        } else if trust.is_some() {
+            report.trust = "confirmed".into();
+            Some(intake::ReceiverKey {
+                region: d.receiving_unit.region.clone(),
+                fonds: d.receiving_unit.fonds.clone(),
+                unit_name: d.receiving_unit.name.clone(),
+                archivist: env.operator.clone(),
+                suite: env.suite.code().into(),
+                public_key: env.public_key.clone(),
+                fingerprint: env.fingerprint.clone(),
+                trusted_at: guidang_catalog::now_string(),
+                trusted_by: actor.into(),
+            })
+        } else if known.is_empty() {
+            return Err(Error::UntrustedReceiver {
+                unit: d.receiving_unit.name.clone(),
+                archivist: env.operator.clone(),
+                fingerprint: env.fingerprint.clone(),
+            });
+        } else {
+            return Err(Error::ReceiverKeyChanged {
+                unit: d.receiving_unit.name.clone(),
+                archivist: env.operator.clone(),
+                found: env.fingerprint.clone(),
+            });
+        };
         // Every case named must be one of this batch, with the package sent.
         let mut plan = Vec::new();
         for (no, efile, digest, reason) in d
@@ -1085,6 +1141,16 @@ impl Archive {
             plan.push((c, reason));
         }
         self.cat.transaction(|tx| -> Result<()> {
+            if let Some(k) = &new_key {
+                intake::trust_receiver(tx, k)?;
+                audit::append(
+                    tx,
+                    actor,
+                    "receiver_trusted",
+                    &k.unit_name,
+                    &serde_json::json!({"archivist": k.archivist, "fingerprint": k.fingerprint, "known_keys": known.len()}),
+                )?;
+            }
             for (c, reason) in &plan {
                 match reason {
                     Some(why) => {

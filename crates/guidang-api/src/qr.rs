@@ -1,9 +1,10 @@
-//! Reading the transfer list's QR code from a picture: a photo or a scan
-//! of the signed paper form, chosen on the intake workstation when no
-//! scanner gun is at hand (a gun types the code's text into the fingerprint
-//! field like a keyboard and needs nothing from here). Every code found in
-//! the picture is tried; the first that carries a Guidang batch payload (or
-//! a bare fingerprint) wins.
+//! Reading a signed form's QR code from a picture: a photo or a scan of the
+//! transfer list (on the intake workstation) or of the receipt or return
+//! slip (on the hall, importing the return file), chosen when no scanner
+//! gun is at hand (a gun types the code's text into the fingerprint field
+//! like a keyboard and needs nothing from here). Every code found in the
+//! picture is tried; the first that carries a Guidang batch or return
+//! payload (or a bare fingerprint) wins.
 
 use std::path::Path;
 
@@ -28,17 +29,20 @@ pub fn read_trust_code(image: &Path) -> Result<String> {
     for grid in prepared.detect_grids() {
         if let Ok((_, text)) = grid.decode() {
             let t = text.trim().to_string();
-            if t.starts_with("guidang-batch/") || is_fingerprint(&t) {
+            if t.starts_with("guidang-batch/")
+                || t.starts_with("guidang-return/")
+                || is_fingerprint(&t)
+            {
                 return Ok(t);
             }
             seen.push(t);
         }
     }
     Err(Error::Qr(if seen.is_empty() {
-        "图片中没有找到能识别的二维码：请把移交清单上的二维码拍得更近、更正、更清楚，或直接输入指纹"
+        "图片中没有找到能识别的二维码：请把表单上的二维码拍得更近、更正、更清楚，或直接输入指纹"
             .into()
     } else {
-        "图片中的二维码不是归档通移交清单的二维码：请拍移交清单上的那个二维码，或直接输入指纹"
+        "图片中的二维码不是归档通表单的二维码：请拍移交清单、接收回执或退回单上的那个二维码，或直接输入指纹"
             .into()
     }))
 }

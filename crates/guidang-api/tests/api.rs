@@ -449,6 +449,37 @@ fn the_transfer_list_qr_code_is_read_from_a_picture_of_the_page() {
             b.digest_algo, b.digest, b.fingerprint
         )
     );
+    // The receipt's and return slip's code (read on the hall when the
+    // return file is imported) is recognised too.
+    let payload = format!(
+        "guidang-return/1;batch={no};SM3={};fingerprint={}",
+        "ab".repeat(32),
+        "cd".repeat(32)
+    );
+    let receipt = tmp.path().join("接收回执.pdf");
+    let bytes = guidang_pdf::render(
+        "接收回执",
+        &[guidang_pdf::Block::Qr {
+            data: payload.clone(),
+            size: 36.0,
+            caption: vec!["接收人的公钥指纹".into()],
+        }],
+        "接收回执",
+    )
+    .unwrap();
+    std::fs::write(&receipt, bytes).unwrap();
+    let page = tmp.path().join("回执照片");
+    let st = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-gray", "-png", "-singlefile"])
+        .arg(&receipt)
+        .arg(&page)
+        .status()
+        .expect("pdftoppm (poppler-utils) runs");
+    assert!(st.success());
+    assert_eq!(
+        guidang_api::qr::read_trust_code(&tmp.path().join("回执照片.png")).unwrap(),
+        payload
+    );
     // A page with no code at all, and a file that is no picture.
     let blank = tmp.path().join("空白.png");
     image::GrayImage::from_pixel(400, 300, image::Luma([255u8]))

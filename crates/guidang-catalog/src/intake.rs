@@ -531,3 +531,61 @@ pub fn set_return_reason(conn: &Connection, case_id: i64, reason: Option<&str>) 
     )?;
     Ok(())
 }
+
+/// A receiving archivist's key the hall has confirmed (against the printed
+/// receipt) for return files from that receiving unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiverKey {
+    /// Receiving unit's 行政区划码.
+    pub region: String,
+    /// Receiving unit's 全宗号.
+    pub fonds: String,
+    /// Receiving unit's name.
+    pub unit_name: String,
+    /// The archivist who signs.
+    pub archivist: String,
+    /// Suite code.
+    pub suite: String,
+    /// Public key, hex.
+    pub public_key: String,
+    /// Fingerprint, hex.
+    pub fingerprint: String,
+    /// When confirmed.
+    pub trusted_at: String,
+    /// Who confirmed.
+    pub trusted_by: String,
+}
+
+/// The confirmed archivists' keys of a receiving unit.
+pub fn receiver_keys(conn: &Connection, region: &str, fonds: &str) -> Result<Vec<ReceiverKey>> {
+    let mut st = conn.prepare(
+        "SELECT region, fonds, unit_name, archivist, suite, public_key, fingerprint, trusted_at, trusted_by
+         FROM receiver_keys WHERE region = ?1 AND fonds = ?2 ORDER BY trusted_at",
+    )?;
+    let rows = st
+        .query_map([region, fonds], |r| {
+            Ok(ReceiverKey {
+                region: r.get(0)?,
+                fonds: r.get(1)?,
+                unit_name: r.get(2)?,
+                archivist: r.get(3)?,
+                suite: r.get(4)?,
+                public_key: r.get(5)?,
+                fingerprint: r.get(6)?,
+                trusted_at: r.get(7)?,
+                trusted_by: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Records a confirmed receiving archivist's key (again: no change).
+pub fn trust_receiver(conn: &Connection, k: &ReceiverKey) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO receiver_keys(region, fonds, unit_name, archivist, suite, public_key, fingerprint, trusted_at, trusted_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![k.region, k.fonds, k.unit_name, k.archivist, k.suite, k.public_key, k.fingerprint, k.trusted_at, k.trusted_by],
+    )?;
+    Ok(())
+}

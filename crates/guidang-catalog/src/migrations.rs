@@ -347,6 +347,22 @@ BEGIN SELECT RAISE(ABORT, 'the destruction register is append-only'); END;
     r#"
 CREATE INDEX cases_list_order ON cases(completed_at DESC, case_no);
 "#,
+    // 9: the hall's confirmed keys of receiving archivists, per receiving
+    // unit (return files are trusted like batches on the intake side).
+    r#"
+CREATE TABLE receiver_keys (
+    region      TEXT NOT NULL,
+    fonds       TEXT NOT NULL,
+    unit_name   TEXT NOT NULL,
+    archivist   TEXT NOT NULL,
+    suite       TEXT NOT NULL,
+    public_key  TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    trusted_at  TEXT NOT NULL,
+    trusted_by  TEXT NOT NULL,
+    PRIMARY KEY (region, fonds, fingerprint)
+) STRICT;
+"#,
 ];
 
 /// The schema version this binary writes.

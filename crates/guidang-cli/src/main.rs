@@ -471,6 +471,12 @@ enum ReturnsCommand {
         /// Who imports (recorded).
         #[arg(long, default_value = "system")]
         operator: String,
+        /// The signing archivist's fingerprint (64 hex digits) or the QR
+        /// text from the signed receipt or return slip: needed the first
+        /// time a receiving unit's return file is imported, and when it is
+        /// signed with a key not confirmed before.
+        #[arg(long)]
+        trust: Option<String>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -1555,9 +1561,10 @@ fn run(cli: Cli) -> Result<Done, Error> {
             ReturnsCommand::Import {
                 file,
                 operator,
+                trust,
                 json,
             } => {
-                let r = ar.import_returns(&file, &operator)?;
+                let r = ar.import_returns(&file, &operator, trust.as_deref())?;
                 if json {
                     print_json(&r);
                 } else {
@@ -1567,6 +1574,8 @@ fn run(cli: Cli) -> Result<Done, Error> {
                     );
                     if r.already_imported {
                         println!("此退回文件以前已导入过，没有变化");
+                    } else if r.trust == "confirmed" {
+                        println!("接收人的公钥已按纸质回执确认并记录，以后该单位此接收人的退回文件直接导入");
                     }
                     println!(
                         "批次 {}：接收 {} 件，退回 {} 件",

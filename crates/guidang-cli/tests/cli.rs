@@ -825,6 +825,31 @@ fn intake() -> Dir {
     d
 }
 
+/// The text of the QR code printed on a PDF form (every page rendered with
+/// pdftoppm, read with zbarimg).
+fn pdf_qr_text(pdf: &Path, work: &Path) -> String {
+    let dir = work.join(format!("qr-{}", pdf.file_stem().unwrap().to_string_lossy()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let st = Command::new("pdftoppm")
+        .args(["-r", "200", "-png"])
+        .arg(pdf)
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(st.success());
+    for page in std::fs::read_dir(&dir).unwrap() {
+        let z = Command::new("zbarimg")
+            .args(["--raw", "-q"])
+            .arg(page.unwrap().path())
+            .output()
+            .expect("zbarimg (zbar-tools)");
+        if z.status.success() {
+            return String::from_utf8(z.stdout).unwrap().trim().to_string();
+        }
+    }
+    panic!("no QR code in {}", pdf.display())
+}
+
 /// Creates a batch of every ready case; returns the JSON result.
 fn create_batch(d: &Dir) -> Value {
     json(&d.run_stdin(
@@ -1764,10 +1789,55 @@ fn hall_to_intake_round_trip_returns_a_damaged_package_and_accepts_it_corrected(
         2,
         "bad_return_file",
     );
-    let imp = json(&hall.run(&["returns", "import", ret.to_str().unwrap(), "--json"]));
+    // The first return file from this archive: the signer's key must be
+    // confirmed against the signed paper receipt (its QR code here).
+    assert_code(
+        &hall.run(&["returns", "import", ret.to_str().unwrap()]),
+        2,
+        "首次导入",
+    );
+    let receipt = arc.data.join("receipts").join(&b1).join("接收回执.pdf");
+    let qr = pdf_qr_text(&receipt, arc._tmp.path());
+    assert!(qr.starts_with("guidang-return/1;"), "{qr}");
     assert_eq!(
-        (imp["accepted"].as_u64(), imp["already_imported"].as_bool()),
-        (Some(3), Some(false))
+        pdf_qr_text(
+            &arc.data.join("receipts").join(&b1).join("退回单.pdf"),
+            arc._tmp.path()
+        ),
+        qr
+    );
+    assert_code(
+        &hall.run(&[
+            "returns",
+            "import",
+            ret.to_str().unwrap(),
+            "--trust",
+            &"0".repeat(64),
+        ]),
+        2,
+        "receiver_trust_mismatch",
+    );
+    let cases_before = json(&hall.run(&["cases", "--json"]));
+    assert!(cases_before
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["status"] != "returned"));
+    let imp = json(&hall.run(&[
+        "returns",
+        "import",
+        ret.to_str().unwrap(),
+        "--trust",
+        &qr,
+        "--json",
+    ]));
+    assert_eq!(
+        (
+            imp["accepted"].as_u64(),
+            imp["already_imported"].as_bool(),
+            imp["trust"].as_str()
+        ),
+        (Some(3), Some(false), Some("confirmed"))
     );
     let again = json(&hall.run(&["returns", "import", ret.to_str().unwrap(), "--json"]));
     assert_eq!(again["already_imported"], true);
@@ -1831,16 +1901,49 @@ fn hall_to_intake_round_trip_returns_a_damaged_package_and_accepts_it_corrected(
         (r["trust"].as_str(), r["corrects"].as_str()),
         (Some("stored"), Some(b1.as_str()))
     );
-    let accepted = accept(&arc, &[]);
+    // This time another archivist, with a key of their own, decides.
+    assert_ok(&arc.run_stdin(
+        &["operator", "add", "--name", "王二", "--pin-stdin"],
+        "864209\n",
+    ));
+    let accepted = json(&arc.run_stdin(
+        &[
+            "intake",
+            "accept",
+            "--rest",
+            "--operator",
+            "王二",
+            "--pin-stdin",
+            "--json",
+        ],
+        "864209\n",
+    ));
     assert_eq!(accepted["accepted"][0], victim.as_str());
     assert!(accepted["returned"].as_array().unwrap().is_empty());
+    // Hall: a key not confirmed before is refused with a warning, then
+    // confirmed from the new receipt; the first one stays confirmed.
+    let ret2 = m2.join("退回清单.json");
+    assert_code(
+        &hall.run(&["returns", "import", ret2.to_str().unwrap()]),
+        2,
+        "不是以前确认过的",
+    );
+    let qr2 = pdf_qr_text(
+        &arc.data.join("receipts").join(&b2).join("接收回执.pdf"),
+        arc._tmp.path(),
+    );
+    assert_ne!(qr2, qr, "another signer");
+    let fp2 = qr2.rsplit("fingerprint=").next().unwrap();
     let imp = json(&hall.run(&[
         "returns",
         "import",
-        m2.join("退回清单.json").to_str().unwrap(),
+        ret2.to_str().unwrap(),
+        "--trust",
+        fp2,
         "--json",
     ]));
     assert_eq!(imp["accepted"], 1);
+    assert_eq!(imp["trust"], "confirmed");
     let cases = json(&hall.run(&["cases", "--json"]));
     assert!(
         cases

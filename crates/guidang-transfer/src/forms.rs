@@ -319,9 +319,42 @@ pub fn register_pdf(
     )
 }
 
+/// The text encoded in the receipt's and return slip's QR code: the batch,
+/// its digest and the fingerprint of the archivist who signed the return
+/// file, which the hall confirms when it imports the file.
+pub fn return_qr_payload(
+    d: &crate::returns::ReturnDecision,
+    env: &crate::returns::ReturnEnvelope,
+) -> String {
+    format!(
+        "guidang-return/1;batch={};{}={};fingerprint={}",
+        d.batch_no, d.digest_algo, d.batch_digest, env.fingerprint
+    )
+}
+
+/// The QR code and fingerprint block of a receipt or return slip.
+fn return_signer_block(
+    d: &crate::returns::ReturnDecision,
+    env: &crate::returns::ReturnEnvelope,
+) -> Block {
+    Block::Qr {
+        data: return_qr_payload(d, env),
+        size: 36.0,
+        caption: vec![
+            format!("接收人 {} 的公钥指纹（{}）：", env.operator, d.digest_algo),
+            env.fingerprint.clone(),
+            "移交方导入退回文件时，用归档通核对本二维码或上述指纹与退回文件的签名一致。".into(),
+        ],
+    }
+}
+
 /// 电子档案接收回执: what the receiving archive accepted from a batch, with
-/// both signature lines.
-pub fn receipt_pdf(d: &crate::returns::ReturnDecision, sizes: &[u64]) -> Result<Vec<u8>, PdfError> {
+/// the signer's fingerprint and both signature lines.
+pub fn receipt_pdf(
+    d: &crate::returns::ReturnDecision,
+    env: &crate::returns::ReturnEnvelope,
+    sizes: &[u64],
+) -> Result<Vec<u8>, PdfError> {
     let rows: Vec<Vec<String>> = d
         .accepted
         .iter()
@@ -366,6 +399,8 @@ pub fn receipt_pdf(d: &crate::returns::ReturnDecision, sizes: &[u64]) -> Result<
             ],
             rows,
         },
+        Block::Space(2.0),
+        return_signer_block(d, env),
         Block::Space(6.0),
         Block::Text(
             "移交人：＿＿＿＿＿＿＿＿　　接收人：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
@@ -379,8 +414,12 @@ pub fn receipt_pdf(d: &crate::returns::ReturnDecision, sizes: &[u64]) -> Result<
     )
 }
 
-/// 电子档案退回单: each returned package with its reasons.
-pub fn return_slip_pdf(d: &crate::returns::ReturnDecision) -> Result<Vec<u8>, PdfError> {
+/// 电子档案退回单: each returned package with its reasons, and the signer's
+/// fingerprint.
+pub fn return_slip_pdf(
+    d: &crate::returns::ReturnDecision,
+    env: &crate::returns::ReturnEnvelope,
+) -> Result<Vec<u8>, PdfError> {
     let rows: Vec<Vec<String>> = d
         .returned
         .iter()
@@ -425,6 +464,8 @@ pub fn return_slip_pdf(d: &crate::returns::ReturnDecision) -> Result<Vec<u8>, Pd
             rows,
         });
     }
+    blocks.push(Block::Space(2.0));
+    blocks.push(return_signer_block(d, env));
     blocks.push(Block::Space(6.0));
     blocks.push(Block::Text(
         "退回人（接收方）：＿＿＿＿＿＿　　签收人（移交方）：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
