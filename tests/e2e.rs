@@ -314,7 +314,11 @@ fn hall_and_intake_flows_in_the_real_windows() {
         // The first return file from this archive: the archivist's key is
         // asked for, then typed as it stands on the signed receipt.
         s.click("#import-returns");
-        s.wait_text("#returns", "首次导入“示范县档案馆”的退回文件", 60);
+        s.wait_text(
+            "#returns",
+            "首次导入退回文件：这份退回文件来自“示范县档案馆”（行政区划码 430100，全宗号 A01）",
+            60,
+        );
         let envelope: serde_json::Value =
             serde_json::from_slice(&std::fs::read(medium.join("退回清单.json")).unwrap()).unwrap();
         s.type_into("#return-trust", envelope["fingerprint"].as_str().unwrap());

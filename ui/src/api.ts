@@ -52,14 +52,16 @@ export function cancelJob(): Promise<boolean> {
 }
 
 /** What every screen's button does around its command: `busy` while it
- * runs (the button shows a spinner), the error in Chinese in `error`
- * (cleared when the next action starts), and the PIN field, when given,
- * emptied afterwards whatever happened, so it never lingers on screen.
- * `run` resolves to whether the action succeeded. */
-export function useAction(pin?: Ref<string>) {
+ * runs (buttons show a spinner and a second click does nothing), the error
+ * in Chinese in `error` (cleared when the next action starts), and, for an
+ * action that used a PIN, that PIN field emptied afterwards whatever
+ * happened, so it never lingers on screen. `run` resolves to whether the
+ * action succeeded (false also when another action is still running). */
+export function useAction() {
   const busy = ref(false);
   const error = ref("");
-  async function run(action: () => Promise<void>): Promise<boolean> {
+  async function run(action: () => Promise<void>, pin?: Ref<string>): Promise<boolean> {
+    if (busy.value) return false;
     busy.value = true;
     error.value = "";
     try {

@@ -502,6 +502,35 @@ pub fn backup_generations(from: &Path) -> Result<Vec<GenerationInfo>> {
         .collect())
 }
 
+/// Whether `operator` may replace the data directory: when it holds a
+/// set-up catalog, only an operator of it with the right PIN. The catalog is
+/// only looked at (read-only, not migrated), so a damaged one or one from a
+/// newer version can still be replaced; one that cannot be read at all has
+/// no operators to ask and is no obstacle (restoring is how it is mended).
+fn authorise_replacement(data_dir: &Path, operator: Option<(&str, &str)>) -> Result<()> {
+    let path = data_dir.join(CATALOG_FILE);
+    if !path.is_file() {
+        return Ok(());
+    }
+    let Ok(cat) = guidang_catalog::Catalog::open_read_only(&path) else {
+        return Ok(());
+    };
+    // Not set up (or its settings unreadable): nobody to ask.
+    if settings::unit(cat.conn()).is_err() {
+        return Ok(());
+    }
+    let (name, pin) = operator.ok_or_else(|| {
+        Error::Invalid(guidang_core::ValidationErrors(vec![
+            guidang_core::FieldError {
+                field: "操作员（--operator）".into(),
+                message: "用备份替换现有数据须由操作员输入 PIN".into(),
+            },
+        ]))
+    })?;
+    let verifier = guidang_catalog::operators::pin_verifier(cat.conn(), name)?;
+    crate::pin::check(&verifier, pin)
+}
+
 /// What [`restore_replacing`] did.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplaceReport {
@@ -530,21 +559,7 @@ pub fn restore_replacing(
     progress: &dyn Progress,
     cancel: &CancelFlag,
 ) -> Result<ReplaceReport> {
-    // Opening only what exists: an absent catalog must not be created here.
-    if data_dir.join(CATALOG_FILE).is_file() {
-        let ar = Archive::open(data_dir)?;
-        if ar.initialised()? {
-            let (name, pin) = operator.ok_or_else(|| {
-                Error::Invalid(guidang_core::ValidationErrors(vec![
-                    guidang_core::FieldError {
-                        field: "操作员（--operator）".into(),
-                        message: "用备份替换现有数据须由操作员输入 PIN".into(),
-                    },
-                ]))
-            })?;
-            ar.verify_pin(name, pin)?;
-        }
-    }
+    authorise_replacement(data_dir, operator)?;
     let parent = data_dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

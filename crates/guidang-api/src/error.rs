@@ -112,9 +112,9 @@ pub enum Error {
         found: String,
     },
     /// A return file from a receiving unit none of whose keys was confirmed.
-    #[error("首次导入“{unit}”的退回文件。接收人 {archivist} 的公钥指纹为：\n{fingerprint}\n请与接收方签字的纸质接收回执或退回单上印的指纹逐位核对（或扫描其上的二维码），一致时填入指纹（命令行：--trust 指纹）重新导入；不一致时不要导入，并与接收方联系")]
+    #[error("首次导入退回文件：这份退回文件来自{unit}，接收人 {archivist} 的公钥指纹为：\n{fingerprint}\n请与接收方签字的纸质接收回执或退回单上印的指纹逐位核对（或扫描其上的二维码），一致时填入指纹（命令行：--trust 指纹）重新导入；不一致时不要导入，并与接收方联系")]
     UntrustedReceiver {
-        /// Receiving unit's name.
+        /// The receiving unit as the file names it: name, 行政区划码, 全宗号.
         unit: String,
         /// The signing archivist.
         archivist: String,
@@ -122,9 +122,9 @@ pub enum Error {
         fingerprint: String,
     },
     /// A return file signed with a key not confirmed for its receiving unit.
-    #[error("警告：“{unit}”的这份退回文件由接收人 {archivist} 签名，其公钥（指纹 {found}）不是以前确认过的。这可能是伪造的退回文件，不要导入！请电话联系接收方核实；确属新的接收人或更换了密钥的，与本次签字的纸质接收回执核对后填入该指纹（命令行：--trust 指纹）导入")]
+    #[error("警告：这份自称来自{unit}的退回文件由接收人 {archivist} 签名，其公钥（指纹 {found}）不是本机以前确认过的。这可能是伪造的退回文件，不要导入！请电话联系接收方核实；确属新的接收人或更换了密钥的，与本次签字的纸质接收回执核对后填入该指纹（命令行：--trust 指纹）导入")]
     ReceiverKeyChanged {
-        /// Receiving unit's name.
+        /// The receiving unit as the file names it: name, 行政区划码, 全宗号.
         unit: String,
         /// The signing archivist.
         archivist: String,

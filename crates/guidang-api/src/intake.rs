@@ -1092,15 +1092,26 @@ impl Archive {
                 trusted_at: guidang_catalog::now_string(),
                 trusted_by: actor.into(),
             })
-        } else if known.is_empty() {
+        } else if intake::receiver_key_count(self.cat.conn())? == 0 {
+            let u = &d.receiving_unit;
+            // The hall's very first return file.
             return Err(Error::UntrustedReceiver {
-                unit: d.receiving_unit.name.clone(),
+                unit: format!(
+                    "“{}”（行政区划码 {}，全宗号 {}）",
+                    u.name, u.region, u.fonds
+                ),
                 archivist: env.operator.clone(),
                 fingerprint: env.fingerprint.clone(),
             });
         } else {
+            // Keys were confirmed before, for this unit or another: a file
+            // naming a unit never seen is as suspect as a new key.
+            let u = &d.receiving_unit;
             return Err(Error::ReceiverKeyChanged {
-                unit: d.receiving_unit.name.clone(),
+                unit: format!(
+                    "“{}”（行政区划码 {}，全宗号 {}）",
+                    u.name, u.region, u.fonds
+                ),
                 archivist: env.operator.clone(),
                 found: env.fingerprint.clone(),
             });

@@ -580,6 +580,12 @@ pub fn receiver_keys(conn: &Connection, region: &str, fonds: &str) -> Result<Vec
     Ok(rows)
 }
 
+/// How many receiving archivists' keys the hall has confirmed, for any
+/// receiving unit.
+pub fn receiver_key_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM receiver_keys", [], |r| r.get(0))?)
+}
+
 /// Records a confirmed receiving archivist's key (again: no change).
 pub fn trust_receiver(conn: &Connection, k: &ReceiverKey) -> Result<()> {
     conn.execute(

@@ -54,6 +54,25 @@ impl Catalog {
         Ok(cat)
     }
 
+    /// Opens an existing catalog file read-only, as it is: no migration, no
+    /// change of journal mode, nothing written (for looking at a catalog
+    /// that may be damaged or newer than this binary before replacing it).
+    pub fn open_read_only(path: &Path) -> Result<Catalog> {
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| CatalogError::Open {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(Catalog {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
     /// Writes a consistent snapshot of the catalog to `dest` with SQLite's
     /// online backup API (other connections may keep writing meanwhile).
     pub fn snapshot_to(&self, dest: &Path) -> Result<()> {

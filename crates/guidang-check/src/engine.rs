@@ -496,11 +496,17 @@ pub fn check_packages(
             // Links are listed, never followed: a link on a medium is a
             // foreign entry, and a link loop cannot make the walk endless.
             for rel in guidang_core::fsutil::walk_files(p, |_| false)? {
-                if rel.ends_with(".zip") && !rel.contains("/其他/") && !rel.starts_with("其他/")
+                let is_link = std::fs::symlink_metadata(p.join(&rel))
+                    .is_ok_and(|m| m.file_type().is_symlink());
+                if !is_link
+                    && rel.ends_with(".zip")
+                    && !rel.contains("/其他/")
+                    && !rel.starts_with("其他/")
                 {
                     files.push(p.join(&rel));
-                } else if !allowed_on_carrier(&rel)
-                    && !guidang_core::fsutil::is_volume_system_path(&rel)
+                } else if is_link
+                    || (!allowed_on_carrier(&rel)
+                        && !guidang_core::fsutil::is_volume_system_path(&rel))
                 {
                     let v = set_problem(ctx.stage);
                     batch.push(finding(

@@ -695,6 +695,8 @@ fn a_link_loop_on_a_carrier_is_a_foreign_entry_not_an_endless_walk() {
     let p1 = c.good("g1");
     std::fs::copy(&p1, pkg_dir.join(format!("{EFILE}.zip"))).unwrap();
     std::os::unix::fs::symlink("../..", pkg_dir.join("循环")).unwrap();
+    // A link named like a package is not opened as one.
+    std::os::unix::fs::symlink(format!("{EFILE}.zip"), pkg_dir.join("链接.zip")).unwrap();
     let mut ctx = c.ctx(Stage::Yj, &p1);
     ctx.expected = None;
     ctx.audit = None;
@@ -704,6 +706,13 @@ fn a_link_loop_on_a_carrier_is_a_foreign_entry_not_an_endless_walk() {
         b.batch_findings.iter().any(|f| f.item == "YJ-4-2-1"
             && f.verdict == Verdict::Fail
             && f.entry.as_deref() == Some("电子档案/2025/01/循环")),
+        "{:?}",
+        b.batch_findings
+    );
+    assert!(
+        b.batch_findings.iter().any(
+            |f| f.item == "YJ-4-2-1" && f.entry.as_deref() == Some("电子档案/2025/01/链接.zip")
+        ),
         "{:?}",
         b.batch_findings
     );

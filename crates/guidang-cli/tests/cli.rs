@@ -1839,6 +1839,36 @@ fn hall_to_intake_round_trip_returns_a_damaged_package_and_accepts_it_corrected(
         ),
         (Some(3), Some(false), Some("confirmed"))
     );
+    // A return file for the same batch from an archive never seen before
+    // (same name, another fonds), signed by its own archivist: now that a
+    // key has been confirmed it is refused as suspect, not offered as a
+    // first import.
+    let other = Dir::new();
+    assert_ok(&other.run(&[
+        "init",
+        "--role",
+        "intake",
+        "--region",
+        "430100",
+        "--fonds",
+        "B02",
+        "--unit",
+        "示范县档案馆",
+    ]));
+    assert_ok(&other.run_stdin(
+        &["operator", "add", "--name", "李档", "--pin-stdin"],
+        "135790\n",
+    ));
+    open_json(
+        &other,
+        &[m1.to_str().unwrap(), "--trust", &qr_of(&hall, &b1)],
+        1,
+    );
+    let forged_ret = other._tmp.path().join("另一份退回清单.json");
+    accept(&other, &["--return-file", forged_ret.to_str().unwrap()]);
+    let o = hall.run(&["returns", "import", forged_ret.to_str().unwrap()]);
+    assert_code(&o, 2, "receiver_key_changed");
+    assert!(text(&o).contains("全宗号 B02"), "{}", text(&o));
     let again = json(&hall.run(&["returns", "import", ret.to_str().unwrap(), "--json"]));
     assert_eq!(again["already_imported"], true);
     let cases = json(&hall.run(&["cases", "--json"]));
@@ -1926,7 +1956,7 @@ fn hall_to_intake_round_trip_returns_a_damaged_package_and_accepts_it_corrected(
     assert_code(
         &hall.run(&["returns", "import", ret2.to_str().unwrap()]),
         2,
-        "不是以前确认过的",
+        "不是本机以前确认过的",
     );
     let qr2 = pdf_qr_text(
         &arc.data.join("receipts").join(&b2).join("接收回执.pdf"),
@@ -2376,6 +2406,56 @@ fn an_incremental_backup_after_ten_new_cases_copies_only_those() {
         7
     );
     assert_code(&d.run(&["backup", "--interval-days", "0"]), 2, "1 至 3650");
+}
+
+/// The disaster cases of restoring in place: a working catalog written by a
+/// newer version is replaced by an operator with their PIN, and one that is
+/// no database at all needs nobody's PIN; either way it is kept beside the
+/// restored data exactly as it was (looked at read-only, never migrated).
+#[test]
+fn restore_in_place_of_a_newer_or_unreadable_catalog_keeps_it_untouched() {
+    let d = hall(2);
+    let drive = d._tmp.path().join("移动硬盘");
+    std::fs::create_dir_all(&drive).unwrap();
+    assert_ok(&d.run(&["backup", "--to", drive.to_str().unwrap()]));
+    let kept_catalogs = |d: &Dir| -> Vec<PathBuf> {
+        std::fs::read_dir(d.data.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains(".恢复前-"))
+            .map(|p| p.join("catalog.sqlite"))
+            .collect()
+    };
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    let newer = std::fs::read(d.catalog()).unwrap();
+    assert_code(&d.run(&["cases"]), 2, "");
+    let o = d.restore_replacing(&drive, &[], "246810");
+    assert_ok(&o);
+    let kept = kept_catalogs(&d);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), newer, "kept as it was");
+    assert_eq!(
+        json(&d.run(&["cases", "--json"])).as_array().unwrap().len(),
+        2
+    );
+    // Now a catalog that is no database.
+    std::fs::write(d.catalog(), b"not a database, a damaged disk").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_ok(&d.run(&["restore", "--from", drive.to_str().unwrap(), "--replace"]));
+    assert_eq!(
+        json(&d.run(&["cases", "--json"])).as_array().unwrap().len(),
+        2
+    );
+    let damaged: Vec<Vec<u8>> = kept_catalogs(&d)
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    assert!(
+        damaged.contains(&b"not a database, a damaged disk".to_vec()),
+        "the damaged catalog is kept too"
+    );
 }
 
 /// A catalog whose audit log was altered before it was backed up: a plain

@@ -341,7 +341,11 @@ fn return_signer_block(
         data: return_qr_payload(d, env),
         size: 36.0,
         caption: vec![
-            format!("接收人 {} 的公钥指纹（{}）：", env.operator, d.digest_algo),
+            format!(
+                "接收人 {} 的公钥指纹（{}）：",
+                env.operator,
+                env.suite.digest().name()
+            ),
             env.fingerprint.clone(),
             "移交方导入退回文件时，用归档通核对本二维码或上述指纹与退回文件的签名一致。".into(),
         ],
