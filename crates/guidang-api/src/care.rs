@@ -318,11 +318,13 @@ fn read_generation(
 /// Rebuilds a data directory from a backup. The target must not exist or
 /// be empty. Every file is checked against its digest while it is copied
 /// into a staging folder; any damage is reported file by file and nothing
-/// is left behind.
+/// is left behind. The restore is recorded in the restored audit log as
+/// done by `actor`.
 pub fn restore(
     from: &Path,
     to: &Path,
     generation: Option<&str>,
+    actor: &str,
     progress: &dyn Progress,
     cancel: &CancelFlag,
 ) -> Result<RestoreReport> {
@@ -431,7 +433,7 @@ pub fn restore(
         care::record_backup(tx, &row)?;
         audit::append(
             tx,
-            "system",
+            actor,
             "restore",
             &m.generation,
             &serde_json::json!({"from": row.dest, "files": row.files, "manifest_digest": row.manifest_digest, "fingerprint": row.fingerprint}),
@@ -580,7 +582,8 @@ pub fn restore_replacing(
             source,
         })?;
     }
-    let mut r = match restore(from, &fresh, generation, progress, cancel) {
+    let actor = operator.map_or("system", |(name, _)| name);
+    let mut r = match restore(from, &fresh, generation, actor, progress, cancel) {
         Ok(r) if r.audit_problems.is_empty() => r,
         Ok(r) => {
             let _ = std::fs::remove_dir_all(&fresh);

@@ -801,6 +801,7 @@ fn run(cli: Cli) -> Result<Done, Error> {
             from,
             &to,
             generation.as_deref(),
+            "system",
             &StderrProgress,
             &CancelFlag::new(),
         )?;

@@ -2399,6 +2399,7 @@ fn an_incremental_backup_after_ten_new_cases_copies_only_those() {
     );
     let audit = json(&d.run(&["audit", "log", "--limit", "1", "--json"]));
     assert_eq!(audit[0]["action"], "restore");
+    assert_eq!(audit[0]["actor"], "张三", "who replaced the data");
     // The reminder interval is a setting.
     assert_ok(&d.run(&["backup", "--interval-days", "7"]));
     assert_eq!(
