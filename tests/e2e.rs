@@ -319,9 +319,31 @@ fn hall_and_intake_flows_in_the_real_windows() {
             "首次导入退回文件：这份退回文件来自“示范县档案馆”（行政区划码 430100，全宗号 A01）",
             60,
         );
-        let envelope: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(medium.join("退回清单.json")).unwrap()).unwrap();
-        s.type_into("#return-trust", envelope["fingerprint"].as_str().unwrap());
+        // What a scanner gun would type: the QR code on the signed receipt,
+        // read here from a 150 dpi scan of it.
+        let receipts = intake_dir.join("receipts");
+        let batch_dir = std::fs::read_dir(&receipts)
+            .unwrap()
+            .next()
+            .expect("a receipt folder")
+            .unwrap()
+            .path();
+        // (every page scanned; the code stands after the list, on the last)
+        let scans = tmp.path().join("回执扫描");
+        std::fs::create_dir_all(&scans).unwrap();
+        let st = Command::new("pdftoppm")
+            .args(["-r", "150", "-gray", "-png"])
+            .arg(batch_dir.join("接收回执.pdf"))
+            .arg(scans.join("页"))
+            .status()
+            .expect("pdftoppm (poppler-utils)");
+        assert!(st.success());
+        let qr = std::fs::read_dir(&scans)
+            .unwrap()
+            .find_map(|p| guidang_api::qr::read_trust_code(&p.unwrap().path()).ok())
+            .expect("the receipt's QR code is read from its scan");
+        assert!(qr.starts_with("guidang-return/1;"), "{qr}");
+        s.type_into("#return-trust", &qr);
         s.click("#import-returns");
         s.wait_text("#returns-message", "退回 1 件", 60);
         s.wait_text("#returns-message", "已按纸质回执确认", 10);
