@@ -45,7 +45,7 @@ describe("保管: destruction", () => {
     await flushPromises();
     const sent = calls.find(([c]) => c === "destroy_case");
     expect(sent?.[1]).toEqual({
-      caseNo: "430124-20150301-0001", approvedBy: "王局长", approvalDoc: "示档销〔2026〕3号", operator: "张三", pin: "246810",
+      caseNo: "430124-0001-0500003001-2015-D10-000001", approvedBy: "王局长", approvalDoc: "示档销〔2026〕3号", operator: "张三", pin: "246810",
     });
   });
 });

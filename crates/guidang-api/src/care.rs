@@ -941,7 +941,7 @@ impl Archive {
             ));
         }
         let live = packages::list_kept(self.cat.conn())?;
-        let holdings = intake::holdings(self.cat.conn())?;
+        let holdings = intake::holdings_kept(self.cat.conn())?;
         for h in &holdings {
             files.push(("holding".into(), h.path.clone(), h.digest.clone(), h.size));
         }
@@ -1118,6 +1118,9 @@ impl Archive {
     /// destroyed now.
     pub fn retention_due(&self, as_of: chrono::NaiveDate) -> Result<Vec<RetentionRow>> {
         let today = crate::today();
+        if self.unit()?.role == guidang_core::Role::Intake {
+            return self.holdings_due(as_of, today);
+        }
         let mut out = Vec::new();
         for c in cases::list(self.cat.conn(), &cases::Filter::default())? {
             let Some(ret) = Retention::from_code(&c.retention) else {
@@ -1149,11 +1152,136 @@ impl Archive {
         Ok(out)
     }
 
+    /// The intake side's holdings whose retention has ended by `as_of`: the
+    /// archive holds them itself, so only the retention decides.
+    fn holdings_due(
+        &self,
+        as_of: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<RetentionRow>> {
+        let mut out = Vec::new();
+        for h in intake::holdings_kept(self.cat.conn())? {
+            let Some(end) =
+                Retention::from_code(&h.retention).and_then(|r| deadline::retention_end(h.year, r))
+            else {
+                continue;
+            };
+            if end >= as_of {
+                continue;
+            }
+            let why_not = (end >= today).then(|| format!("保管期限到 {end} 才届满"));
+            out.push(RetentionRow {
+                case_no: h.case_no,
+                efile_no: h.efile_no,
+                case_name: h.case_name,
+                year: h.year,
+                retention: h.retention,
+                retention_end: end.to_string(),
+                status: "held".into(),
+                transferred_on: None,
+                destroyable: why_not.is_none(),
+                why_not,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Destroys one of the intake side's holdings (named by 电子文件号, or
+    /// by 办件编号 when only one holding has it) whose retention has ended:
+    /// the register entry and the catalogue mark first, in one transaction,
+    /// then the stored package is removed.
+    fn destroy_holding(
+        &mut self,
+        key: &str,
+        approved_by: &str,
+        approval_doc: &str,
+        actor: &str,
+    ) -> Result<care::Destruction> {
+        let all = intake::holdings(self.cat.conn())?;
+        let mut matching: Vec<&intake::Holding> =
+            all.iter().filter(|h| h.efile_no == key).collect();
+        if matching.is_empty() {
+            matching = all.iter().filter(|h| h.case_no == key).collect();
+        }
+        let h = match matching.as_slice() {
+            [h] => *h,
+            [] => return Err(Error::NoSuchCase(key.into())),
+            _ => {
+                return Err(Error::Transfer(format!(
+                    "有 {} 个入库包的办件编号都是 {key}：请用电子文件号指明要销毁哪一个",
+                    matching.len()
+                )))
+            }
+        };
+        let path = self.dir.join(&h.path);
+        if let Some(at) = &h.destroyed_at {
+            // Already registered: only finish removing a leftover file.
+            if path.exists() {
+                std::fs::remove_file(&path).map_err(|source| Error::DataDir { path, source })?;
+            }
+            return care::destructions(self.cat.conn())?
+                .into_iter()
+                .find(|x| x.efile_no == h.efile_no && &x.destroyed_at == at)
+                .ok_or_else(|| Error::Transfer("销毁清册中没有该入库包".into()));
+        }
+        let end =
+            Retention::from_code(&h.retention).and_then(|r| deadline::retention_end(h.year, r));
+        let why_not = match end {
+            None => Some("保管期限为永久，不能销毁".to_string()),
+            Some(end) => (end >= crate::today()).then(|| format!("保管期限到 {end} 才届满")),
+        };
+        if let Some(why) = why_not {
+            return Err(Error::WrongStatus {
+                case_no: h.case_no.clone(),
+                status: "已入库".into(),
+                what: format!("不能销毁：{why}"),
+            });
+        }
+        let entry = care::Destruction {
+            case_no: h.case_no.clone(),
+            efile_no: h.efile_no.clone(),
+            case_name: h.case_name.clone(),
+            item_name: h.item_name.clone(),
+            year: h.year,
+            retention: h.retention.clone(),
+            retention_end: end.map(|e| e.to_string()).unwrap_or_default(),
+            package_digest: Some(h.digest.clone()),
+            package_size: Some(h.size),
+            digest_algo: h.digest_algo.clone(),
+            approved_by: approved_by.trim().into(),
+            approval_doc: approval_doc.trim().into(),
+            destroyed_at: guidang_catalog::now_string(),
+            destroyed_by: actor.into(),
+        };
+        self.cat.transaction(|tx| -> Result<()> {
+            intake::record_holding_destruction(tx, &h.efile_no, &entry)?;
+            audit::append(
+                tx,
+                actor,
+                "destroy_holding",
+                &h.efile_no,
+                &serde_json::json!({"case_no": h.case_no, "batch_no": h.batch_no, "approved_by": entry.approved_by, "approval_doc": entry.approval_doc, "package_digest": entry.package_digest}),
+            )?;
+            Ok(())
+        })?;
+        if path.exists() {
+            std::fs::remove_file(&path).map_err(|source| Error::DataDir {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        if let Some(parent) = path.parent() {
+            let _ = guidang_core::fsutil::sync_dir(parent);
+        }
+        Ok(entry)
+    }
+
     /// Destroys a record whose retention has ended, with a recorded
     /// approval, carried out by `actor` after their PIN: removes its package
     /// and the material files no other record uses, keeps its catalogue
     /// entry, and appends to the destruction register with the package's
-    /// digest. Nothing is removed when the approval is incomplete, the PIN
+    /// digest. On the intake side the record is a holding, named by its
+    /// 电子文件号 (or 办件编号 when unique). Nothing is removed when the approval is incomplete, the PIN
     /// is wrong or the retention has not ended.
     pub fn destroy(
         &mut self,
@@ -1180,6 +1308,16 @@ impl Archive {
             return Err(Error::Invalid(guidang_core::ValidationErrors(missing)));
         }
         self.verify_pin(actor, pin)?;
+        if self.unit()?.role == guidang_core::Role::Intake {
+            return self.destroy_holding(case_no, approved_by, approval_doc, actor);
+        }
+        // Named by 办件编号 or by 电子文件号.
+        let case_no = match cases::detail(self.cat.conn(), case_no)? {
+            Some(_) => case_no.to_string(),
+            None => cases::case_no_of_efile(self.cat.conn(), case_no)?
+                .ok_or_else(|| Error::NoSuchCase(case_no.into()))?,
+        };
+        let case_no = case_no.as_str();
         let d = cases::detail(self.cat.conn(), case_no)?
             .ok_or_else(|| Error::NoSuchCase(case_no.into()))?;
         let unit = self.unit()?;

@@ -977,6 +977,7 @@ impl Archive {
                         applicant: mp.applicant.clone(),
                         completed_on: mp.completed_on.clone(),
                         open_opinion: mp.open_opinion.clone(),
+                        destroyed_at: None,
                     },
                     materials,
                 )?;

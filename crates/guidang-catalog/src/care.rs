@@ -185,11 +185,15 @@ pub fn record_destruction(conn: &Connection, case_id: i64, d: &Destruction) -> R
     Ok(())
 }
 
-/// The destruction register, in order.
+/// The destruction register, in order: the hall's records and the intake
+/// side's holdings (a data directory has one role, so one of the two).
 pub fn destructions(conn: &Connection) -> Result<Vec<Destruction>> {
-    let mut st = conn.prepare(
-        "SELECT case_no, efile_no, case_name, item_name, year, retention, retention_end, package_digest, package_size, digest_algo, approved_by, approval_doc, destroyed_at, destroyed_by FROM destructions ORDER BY id",
-    )?;
+    let cols = "case_no, efile_no, case_name, item_name, year, retention, retention_end, package_digest, package_size, digest_algo, approved_by, approval_doc, destroyed_at, destroyed_by";
+    let mut st = conn.prepare(&format!(
+        "SELECT {cols} FROM (SELECT 0 AS k, id, {cols} FROM destructions
+                              UNION ALL SELECT 1 AS k, id, {cols} FROM holding_destructions)
+         ORDER BY destroyed_at, k, id"
+    ))?;
     let rows = st
         .query_map([], |r| {
             Ok(Destruction {

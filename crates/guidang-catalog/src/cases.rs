@@ -437,6 +437,17 @@ pub struct CaseDetail {
     pub return_reason: Option<String>,
 }
 
+/// The 办件编号 of the case with this 电子文件号.
+pub fn case_no_of_efile(conn: &Connection, efile_no: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT case_no FROM cases WHERE efile_no = ?1",
+            [efile_no],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// One case with every field.
 pub fn detail(conn: &Connection, case_no: &str) -> Result<Option<CaseDetail>> {
     Ok(conn

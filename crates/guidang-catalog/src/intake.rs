@@ -398,6 +398,8 @@ pub struct Holding {
     pub completed_on: String,
     /// 开放利用意见.
     pub open_opinion: String,
+    /// When it was destroyed after appraisal (its catalogue entry stays).
+    pub destroyed_at: Option<String>,
 }
 
 /// A material of an accepted package and where it sits in it.
@@ -464,7 +466,7 @@ pub fn holding_of(conn: &Connection, efile_no: &str) -> Result<Option<(String, S
 /// Every accepted package, in order of acceptance.
 pub fn holdings(conn: &Connection) -> Result<Vec<Holding>> {
     let mut st = conn.prepare(
-        "SELECT efile_no, batch_no, path, size, digest_algo, digest, accepted_at, accepted_by, case_no, case_name, item_code, item_name, year, retention, applicant, completed_on, open_opinion FROM holdings ORDER BY id",
+        "SELECT efile_no, batch_no, path, size, digest_algo, digest, accepted_at, accepted_by, case_no, case_name, item_code, item_name, year, retention, applicant, completed_on, open_opinion, destroyed_at FROM holdings ORDER BY id",
     )?;
     let rows = st
         .query_map([], |r| {
@@ -486,10 +488,43 @@ pub fn holdings(conn: &Connection) -> Result<Vec<Holding>> {
                 applicant: r.get(14)?,
                 completed_on: r.get(15)?,
                 open_opinion: r.get(16)?,
+                destroyed_at: r.get(17)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// Accepted packages still held (not destroyed).
+pub fn holdings_kept(conn: &Connection) -> Result<Vec<Holding>> {
+    Ok(holdings(conn)?
+        .into_iter()
+        .filter(|h| h.destroyed_at.is_none())
+        .collect())
+}
+
+/// Marks a holding destroyed and enters it in the holdings' destruction
+/// register (call inside the transaction that also audits it).
+pub fn record_holding_destruction(
+    conn: &Connection,
+    efile_no: &str,
+    d: &crate::care::Destruction,
+) -> Result<()> {
+    let id: i64 = conn.query_row(
+        "SELECT id FROM holdings WHERE efile_no = ?1",
+        [efile_no],
+        |r| r.get(0),
+    )?;
+    conn.execute(
+        "INSERT INTO holding_destructions(holding_id, case_no, efile_no, case_name, item_name, year, retention, retention_end, package_digest, package_size, digest_algo, approved_by, approval_doc, destroyed_at, destroyed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![id, d.case_no, d.efile_no, d.case_name, d.item_name, d.year, d.retention, d.retention_end, d.package_digest, d.package_size.map(|s| s as i64), d.digest_algo, d.approved_by, d.approval_doc, d.destroyed_at, d.destroyed_by],
+    )?;
+    conn.execute(
+        "UPDATE holdings SET destroyed_at = ?2 WHERE id = ?1",
+        params![id, d.destroyed_at],
+    )?;
+    Ok(())
 }
 
 /// The materials of an accepted package.

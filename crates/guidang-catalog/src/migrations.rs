@@ -363,6 +363,36 @@ CREATE TABLE receiver_keys (
     PRIMARY KEY (region, fonds, fingerprint)
 ) STRICT;
 "#,
+    // 10: appraisal and destruction of the intake side's holdings, in a
+    // register of their own (append-only like the hall's).
+    r#"
+ALTER TABLE holdings ADD COLUMN destroyed_at TEXT;
+CREATE TABLE holding_destructions (
+    id           INTEGER PRIMARY KEY,
+    holding_id   INTEGER NOT NULL UNIQUE REFERENCES holdings(id),
+    case_no      TEXT NOT NULL,
+    efile_no     TEXT NOT NULL,
+    case_name    TEXT NOT NULL,
+    item_name    TEXT NOT NULL,
+    year         INTEGER NOT NULL,
+    retention    TEXT NOT NULL,
+    retention_end TEXT NOT NULL,
+    package_digest TEXT,
+    package_size INTEGER,
+    digest_algo  TEXT NOT NULL,
+    approved_by  TEXT NOT NULL,
+    approval_doc TEXT NOT NULL,
+    destroyed_at TEXT NOT NULL,
+    destroyed_by TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER holding_destructions_fixed BEFORE UPDATE ON holding_destructions
+BEGIN SELECT RAISE(ABORT, 'the destruction register is append-only'); END;
+CREATE TRIGGER holding_destructions_no_delete BEFORE DELETE ON holding_destructions
+BEGIN SELECT RAISE(ABORT, 'the destruction register is append-only'); END;
+CREATE TRIGGER holdings_stay_destroyed BEFORE UPDATE OF destroyed_at ON holdings
+WHEN OLD.destroyed_at IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a destroyed holding stays destroyed'); END;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -368,7 +368,7 @@ enum RetentionCommand {
     },
     /// Destroy a record after approval; it enters the destruction register.
     Destroy {
-        /// 办件编号.
+        /// 办件编号 or 电子文件号 (on the intake side: of an accepted package).
         case_no: String,
         /// Who approved the destruction.
         #[arg(long, default_value = "")]
@@ -1915,8 +1915,13 @@ fn run_intake(
                 print_json(&v);
             } else {
                 for (h, ms) in &out {
+                    let destroyed = h
+                        .destroyed_at
+                        .as_deref()
+                        .map(|t| format!("，{t} 已鉴定销毁"))
+                        .unwrap_or_default();
                     println!(
-                        "{}  {}  {}  {}（批次 {}，{} 接收）",
+                        "{}  {}  {}  {}（批次 {}，{} 接收{destroyed}）",
                         h.efile_no, h.case_no, h.case_name, h.path, h.batch_no, h.accepted_at
                     );
                     for m in ms {

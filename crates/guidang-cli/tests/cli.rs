@@ -2409,6 +2409,110 @@ fn an_incremental_backup_after_ten_new_cases_copies_only_those() {
     assert_code(&d.run(&["backup", "--interval-days", "0"]), 2, "1 至 3650");
 }
 
+/// The archive appraises its own holdings: once a holding's retention has
+/// ended it is destroyed with an approval and the archivist's PIN, enters
+/// the destruction register, leaves the routine inspection sound and stays
+/// in the holdings list marked destroyed.
+#[test]
+fn the_archive_destroys_a_holding_whose_retention_has_ended() {
+    let hall = checked_hall(3);
+    let b = create_batch(&hall)["batch_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let m = hall._tmp.path().join("U盘");
+    json(&write_medium(&hall, &b, &m, &[]));
+    let arc = archive();
+    open_json(
+        &arc,
+        &[m.to_str().unwrap(), "--trust", &qr_of(&hall, &b)],
+        0,
+    );
+    accept(&arc, &[]);
+    let run_on = |today: &str, args: &[&str], stdin: &str| {
+        let mut c = arc.cmd();
+        c.env("GUIDANG_TODAY", today)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
+        child.wait_with_output().unwrap()
+    };
+    // Planned ahead: listed, not yet destroyable.
+    let ahead = json(&run_on(
+        "2026-11-21",
+        &["retention", "due", "--as-of", "2060-01-01", "--json"],
+        "",
+    ));
+    let rows = ahead.as_array().unwrap();
+    assert!(!rows.is_empty(), "{ahead}");
+    assert!(rows
+        .iter()
+        .all(|r| r["destroyable"] == false && r["why_not"].as_str().unwrap().contains("才届满")));
+    let due = json(&run_on("2060-01-01", &["retention", "due", "--json"], ""));
+    let row = &due.as_array().unwrap()[0];
+    assert_eq!(row["destroyable"], true, "{due}");
+    let efile = row["efile_no"].as_str().unwrap().to_string();
+    let held = json(&arc.run(&["intake", "holdings", "--json"]));
+    let path = arc.data.join(
+        held.as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["holding"]["efile_no"] == efile.as_str())
+            .unwrap()["holding"]["path"]
+            .as_str()
+            .unwrap(),
+    );
+    assert!(path.is_file());
+    let destroy = |pin: &str| {
+        run_on(
+            "2060-01-01",
+            &[
+                "retention",
+                "destroy",
+                &efile,
+                "--approved-by",
+                "馆长",
+                "--approval-doc",
+                "档〔2060〕2号",
+                "--operator",
+                "李档",
+                "--pin-stdin",
+            ],
+            &format!("{pin}\n"),
+        )
+    };
+    let o = destroy("246899");
+    assert!(text(&o).contains("PIN 错误"), "{}", text(&o));
+    assert!(path.is_file(), "nothing removed");
+    assert_code(&destroy("135790"), 0, "已记入销毁清册");
+    assert!(!path.exists(), "the package is removed");
+    let held = json(&arc.run(&["intake", "holdings", "--json"]));
+    let entry = held
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["holding"]["efile_no"] == efile.as_str())
+        .expect("the catalogue entry stays");
+    assert!(entry["holding"]["destroyed_at"].is_string(), "{entry}");
+    let reg = arc._tmp.path().join("销毁清册.pdf");
+    assert_ok(&arc.run(&["retention", "register", "-o", reg.to_str().unwrap()]));
+    let t = pdf_text(&reg);
+    assert!(t.contains(&efile) && t.contains("馆长"), "{t}");
+    assert_ok(&arc.run(&["inspect"]));
+    assert_ok(&arc.run(&["audit", "verify"]));
+    let due = json(&run_on("2060-01-01", &["retention", "due", "--json"], ""));
+    assert!(due
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["efile_no"] != efile.as_str()));
+}
+
 /// The disaster cases of restoring in place: a working catalog written by a
 /// newer version is replaced by an operator with their PIN, and one that is
 /// no database at all needs nobody's PIN; either way it is kept beside the
@@ -2587,8 +2691,14 @@ fn destruction_needs_an_ended_retention_a_transfer_and_an_approval() {
         rows[0]["efile_no"].as_str().unwrap(),
     );
     assert!(pkg.exists(), "nothing removed");
-    // With an approval and the operator's PIN.
-    let o = destroy("2060-01-01", &case_no, &approval, "246810");
+    // With an approval and the operator's PIN (the record named by its
+    // 电子文件号, as the desktop does).
+    let o = destroy(
+        "2060-01-01",
+        rows[0]["efile_no"].as_str().unwrap(),
+        &approval,
+        "246810",
+    );
     assert_code(&o, 0, "已记入销毁清册");
     assert!(!pkg.exists(), "the content is removed");
     let shown = json(&d.run(&["case", &case_no, "--json"]));
