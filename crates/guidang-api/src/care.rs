@@ -1049,6 +1049,24 @@ impl Archive {
                 }
             }
         }
+        // What an interrupted destruction left behind (registered destroyed,
+        // content still on disk) is removed now, as the destruction promised.
+        let kept: std::collections::HashSet<&str> = live.iter().map(|p| p.path.as_str()).collect();
+        for p in packages::list(self.cat.conn())? {
+            if !kept.contains(p.path.as_str()) && self.dir.join(&p.path).exists() {
+                if let Some(d) = cases::detail(self.cat.conn(), &p.case_no)? {
+                    self.remove_content(&d)?;
+                    damage.push(leftover(&p.path));
+                }
+            }
+        }
+        for h in intake::holdings(self.cat.conn())? {
+            let path = self.dir.join(&h.path);
+            if h.destroyed_at.is_some() && path.exists() {
+                std::fs::remove_file(&path).map_err(|source| Error::DataDir { path, source })?;
+                damage.push(leftover(&h.path));
+            }
+        }
         // The dated report.
         let at = guidang_catalog::now_string();
         let stamp = chrono::Utc::now()
@@ -1224,8 +1242,9 @@ impl Archive {
                 .find(|x| x.efile_no == h.efile_no && &x.destroyed_at == at)
                 .ok_or_else(|| Error::Transfer("销毁清册中没有该入库包".into()));
         }
-        let end =
-            Retention::from_code(&h.retention).and_then(|r| deadline::retention_end(h.year, r));
+        let ret = Retention::from_code(&h.retention)
+            .ok_or_else(|| Error::Transfer(format!("未知的保管期限 {}", h.retention)))?;
+        let end = deadline::retention_end(h.year, ret);
         let why_not = match end {
             None => Some("保管期限为永久，不能销毁".to_string()),
             Some(end) => (end >= crate::today()).then(|| format!("保管期限到 {end} 才届满")),
@@ -1311,11 +1330,10 @@ impl Archive {
         if self.unit()?.role == guidang_core::Role::Intake {
             return self.destroy_holding(case_no, approved_by, approval_doc, actor);
         }
-        // Named by 办件编号 or by 电子文件号.
-        let case_no = match cases::detail(self.cat.conn(), case_no)? {
-            Some(_) => case_no.to_string(),
-            None => cases::case_no_of_efile(self.cat.conn(), case_no)?
-                .ok_or_else(|| Error::NoSuchCase(case_no.into()))?,
+        // Named by 电子文件号 (generated, unique) or else by 办件编号.
+        let case_no = match cases::case_no_of_efile(self.cat.conn(), case_no)? {
+            Some(no) => no,
+            None => case_no.to_string(),
         };
         let case_no = case_no.as_str();
         let d = cases::detail(self.cat.conn(), case_no)?
@@ -1423,6 +1441,17 @@ impl Archive {
 }
 
 /// Why a record cannot be destroyed today, if it cannot.
+/// A finding of routine inspection: content of a destroyed record was
+/// still on disk and has now been removed.
+fn leftover(path: &str) -> Damage {
+    Damage {
+        kind: "destroyed".into(),
+        path: Some(path.into()),
+        problem: "已鉴定销毁，但文件仍在（销毁曾中断）：已删除".into(),
+        repaired: true,
+    }
+}
+
 fn destroy_obstacle(
     status: &str,
     end: chrono::NaiveDate,

@@ -192,7 +192,7 @@ pub fn destructions(conn: &Connection) -> Result<Vec<Destruction>> {
     let mut st = conn.prepare(&format!(
         "SELECT {cols} FROM (SELECT 0 AS k, id, {cols} FROM destructions
                               UNION ALL SELECT 1 AS k, id, {cols} FROM holding_destructions)
-         ORDER BY destroyed_at, k, id"
+         ORDER BY k, id"
     ))?;
     let rows = st
         .query_map([], |r| {

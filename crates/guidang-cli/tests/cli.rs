@@ -2489,8 +2489,35 @@ fn the_archive_destroys_a_holding_whose_retention_has_ended() {
     let o = destroy("246899");
     assert!(text(&o).contains("PIN 错误"), "{}", text(&o));
     assert!(path.is_file(), "nothing removed");
+    // Before its retention ends: refused.
+    let o = run_on(
+        "2026-11-21",
+        &[
+            "retention",
+            "destroy",
+            &efile,
+            "--approved-by",
+            "馆长",
+            "--approval-doc",
+            "档〔2026〕2号",
+            "--operator",
+            "李档",
+            "--pin-stdin",
+        ],
+        "135790\n",
+    );
+    assert_code(&o, 2, "才届满");
+    assert!(path.is_file(), "nothing removed");
     assert_code(&destroy("135790"), 0, "已记入销毁清册");
     assert!(!path.exists(), "the package is removed");
+    // Destroying it again changes nothing and registers it once.
+    assert_code(&destroy("135790"), 0, "已记入销毁清册");
+    // A crash between the register and the removal: the next routine
+    // inspection removes what was left and says so.
+    std::fs::write(&path, b"left behind").unwrap();
+    let o = arc.run(&["inspect"]);
+    assert!(text(&o).contains("销毁曾中断"), "{}", text(&o));
+    assert!(!path.exists(), "the leftover is removed");
     let held = json(&arc.run(&["intake", "holdings", "--json"]));
     let entry = held
         .as_array()
@@ -2503,6 +2530,7 @@ fn the_archive_destroys_a_holding_whose_retention_has_ended() {
     assert_ok(&arc.run(&["retention", "register", "-o", reg.to_str().unwrap()]));
     let t = pdf_text(&reg);
     assert!(t.contains(&efile) && t.contains("馆长"), "{t}");
+    assert_eq!(t.matches(efile.as_str()).count(), 1, "registered once: {t}");
     assert_ok(&arc.run(&["inspect"]));
     assert_ok(&arc.run(&["audit", "verify"]));
     let due = json(&run_on("2060-01-01", &["retention", "due", "--json"], ""));
@@ -2701,6 +2729,12 @@ fn destruction_needs_an_ended_retention_a_transfer_and_an_approval() {
     );
     assert_code(&o, 0, "已记入销毁清册");
     assert!(!pkg.exists(), "the content is removed");
+    // Content an interrupted destruction left is removed by the next
+    // routine inspection, which says so.
+    std::fs::write(&pkg, b"left behind").unwrap();
+    let o = d.run(&["inspect"]);
+    assert!(text(&o).contains("销毁曾中断"), "{}", text(&o));
+    assert!(!pkg.exists());
     let shown = json(&d.run(&["case", &case_no, "--json"]));
     assert_eq!(shown["case"]["status"], "destroyed");
     let reg = d._tmp.path().join("销毁清册.pdf");
