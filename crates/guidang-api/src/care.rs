@@ -1187,7 +1187,7 @@ impl Archive {
             if end >= as_of {
                 continue;
             }
-            let why_not = (end >= today).then(|| format!("保管期限到 {end} 才届满"));
+            let why_not = not_yet_ended(end, today);
             out.push(RetentionRow {
                 case_no: h.case_no,
                 efile_no: h.efile_no,
@@ -1247,7 +1247,7 @@ impl Archive {
         let end = deadline::retention_end(h.year, ret);
         let why_not = match end {
             None => Some("保管期限为永久，不能销毁".to_string()),
-            Some(end) => (end >= crate::today()).then(|| format!("保管期限到 {end} 才届满")),
+            Some(end) => not_yet_ended(end, crate::today()),
         };
         if let Some(why) = why_not {
             return Err(Error::WrongStatus {
@@ -1452,14 +1452,20 @@ fn leftover(path: &str) -> Damage {
     }
 }
 
+/// Why a record whose retention ends on `end` cannot be destroyed
+/// `today`, if it has not ended yet.
+fn not_yet_ended(end: chrono::NaiveDate, today: chrono::NaiveDate) -> Option<String> {
+    (end >= today).then(|| format!("保管期限到 {end} 才届满"))
+}
+
 fn destroy_obstacle(
     status: &str,
     end: chrono::NaiveDate,
     transferred_on: Option<&str>,
     today: chrono::NaiveDate,
 ) -> Option<String> {
-    if end >= today {
-        return Some(format!("保管期限到 {end} 才届满"));
+    if let Some(why) = not_yet_ended(end, today) {
+        return Some(why);
     }
     let st = CaseStatus::from_code(status)?;
     if !st.is_transferred() {

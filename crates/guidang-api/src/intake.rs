@@ -1093,28 +1093,29 @@ impl Archive {
                 trusted_at: guidang_catalog::now_string(),
                 trusted_by: actor.into(),
             })
-        } else if intake::receiver_key_count(self.cat.conn())? == 0 {
-            let u = &d.receiving_unit;
-            // The hall's very first return file.
-            return Err(Error::UntrustedReceiver {
-                unit: format!(
-                    "“{}”（行政区划码 {}，全宗号 {}）",
-                    u.name, u.region, u.fonds
-                ),
-                archivist: env.operator.clone(),
-                fingerprint: env.fingerprint.clone(),
-            });
         } else {
-            // Keys were confirmed before, for this unit or another: a file
-            // naming a unit never seen is as suspect as a new key.
             let u = &d.receiving_unit;
-            return Err(Error::ReceiverKeyChanged {
-                unit: format!(
-                    "“{}”（行政区划码 {}，全宗号 {}）",
-                    u.name, u.region, u.fonds
-                ),
-                archivist: env.operator.clone(),
-                found: env.fingerprint.clone(),
+            let unit = format!(
+                "“{}”（行政区划码 {}，全宗号 {}）",
+                u.name, u.region, u.fonds
+            );
+            let archivist = env.operator.clone();
+            let fingerprint = env.fingerprint.clone();
+            return Err(if intake::receiver_key_count(self.cat.conn())? == 0 {
+                // The hall's very first return file.
+                Error::UntrustedReceiver {
+                    unit,
+                    archivist,
+                    fingerprint,
+                }
+            } else {
+                // Keys were confirmed before, for this unit or another: a
+                // file naming a unit never seen is as suspect as a new key.
+                Error::ReceiverKeyChanged {
+                    unit,
+                    archivist,
+                    found: fingerprint,
+                }
             });
         };
         // Every case named must be one of this batch, with the package sent.

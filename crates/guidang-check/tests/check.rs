@@ -638,14 +638,21 @@ fn item_4_1_2_a_script_disguised_as_text() {
     );
 }
 
-#[test]
-fn item_4_2_1_foreign_file_on_a_carrier_and_serial_gaps() {
-    let c = Corpus::new();
+/// A carrier folder `carrier/电子档案/2025/01/` holding one good package;
+/// returns (carrier, its package folder, the package as built).
+fn carrier_with_a_good_package(c: &Corpus) -> (PathBuf, PathBuf, PathBuf) {
     let carrier = c.dir.join("carrier");
     let pkg_dir = carrier.join("电子档案/2025/01");
     std::fs::create_dir_all(&pkg_dir).unwrap();
     let p1 = c.good("g1");
     std::fs::copy(&p1, pkg_dir.join(format!("{EFILE}.zip"))).unwrap();
+    (carrier, pkg_dir, p1)
+}
+
+#[test]
+fn item_4_2_1_foreign_file_on_a_carrier_and_serial_gaps() {
+    let c = Corpus::new();
+    let (carrier, pkg_dir, p1) = carrier_with_a_good_package(&c);
     let mut input = c.input(&c.files, "p3");
     input.case.piece_no = 3;
     input.case.efile_no = "430124-0001-0100001005-2025-Y-000003".into();
@@ -689,11 +696,7 @@ fn item_4_2_1_foreign_file_on_a_carrier_and_serial_gaps() {
 #[test]
 fn a_link_loop_on_a_carrier_is_a_foreign_entry_not_an_endless_walk() {
     let c = Corpus::new();
-    let carrier = c.dir.join("carrier");
-    let pkg_dir = carrier.join("电子档案/2025/01");
-    std::fs::create_dir_all(&pkg_dir).unwrap();
-    let p1 = c.good("g1");
-    std::fs::copy(&p1, pkg_dir.join(format!("{EFILE}.zip"))).unwrap();
+    let (carrier, pkg_dir, p1) = carrier_with_a_good_package(&c);
     std::os::unix::fs::symlink("../..", pkg_dir.join("循环")).unwrap();
     // A link named like a package is not opened as one.
     std::os::unix::fs::symlink(format!("{EFILE}.zip"), pkg_dir.join("链接.zip")).unwrap();

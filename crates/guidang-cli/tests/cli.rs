@@ -33,8 +33,14 @@ impl Dir {
     }
 
     fn run_stdin(&self, args: &[&str], input: &str) -> Output {
+        self.run_stdin_env(&[], args, input)
+    }
+
+    /// `run_stdin` with extra environment (e.g. `GUIDANG_TODAY`).
+    fn run_stdin_env(&self, env: &[(&str, &str)], args: &[&str], input: &str) -> Output {
         let mut child = self
             .cmd()
+            .envs(env.iter().copied())
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -2430,17 +2436,7 @@ fn the_archive_destroys_a_holding_whose_retention_has_ended() {
     );
     accept(&arc, &[]);
     let run_on = |today: &str, args: &[&str], stdin: &str| {
-        let mut c = arc.cmd();
-        c.env("GUIDANG_TODAY", today)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-        }
-        child.wait_with_output().unwrap()
+        arc.run_stdin_env(&[("GUIDANG_TODAY", today)], args, stdin)
     };
     // Planned ahead: listed, not yet destroyable.
     let ahead = json(&run_on(
@@ -2645,30 +2641,16 @@ fn destruction_needs_an_ended_retention_a_transfer_and_an_approval() {
     };
     // Destruction is carried out by an operator, with their PIN.
     let destroy = |today: &str, case_no: &str, approval: &[&str], pin: &str| {
-        let mut c = d.cmd();
-        c.env("GUIDANG_TODAY", today)
-            .args([
-                "retention",
-                "destroy",
-                case_no,
-                "--operator",
-                "张三",
-                "--pin-stdin",
-            ])
-            .args(approval)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        if let Err(e) = child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{pin}\n").as_bytes())
-        {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-        }
-        child.wait_with_output().unwrap()
+        let mut args = vec![
+            "retention",
+            "destroy",
+            case_no,
+            "--operator",
+            "张三",
+            "--pin-stdin",
+        ];
+        args.extend_from_slice(approval);
+        d.run_stdin_env(&[("GUIDANG_TODAY", today)], &args, &format!("{pin}\n"))
     };
     let approval = [
         "--approved-by",
