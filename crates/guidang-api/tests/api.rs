@@ -424,6 +424,18 @@ fn a_case_entered_in_the_form_is_collected_like_a_folder() {
 /// The QR code printed on the transfer list is read back from a picture of
 /// the page (the PDF rendered by poppler, as a scanner would give it), and
 /// pictures without one are refused with a message saying what to do.
+/// A 150 dpi greyscale scan of a PDF's first page, as `{stem}.png`.
+fn scan(pdf: &std::path::Path, stem: &std::path::Path) -> std::path::PathBuf {
+    let st = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-gray", "-png", "-singlefile"])
+        .arg(pdf)
+        .arg(stem)
+        .status()
+        .expect("pdftoppm (poppler-utils) runs");
+    assert!(st.success());
+    stem.with_extension("png")
+}
+
 #[test]
 fn the_transfer_list_qr_code_is_read_from_a_picture_of_the_page() {
     use guidang_api::batching::Form;
@@ -431,16 +443,7 @@ fn the_transfer_list_qr_code_is_read_from_a_picture_of_the_page() {
     let (ar, no) = batched_hall(&tmp.path().join("data"), 2);
     let pdf = tmp.path().join("移交清单.pdf");
     ar.print_form(Form::TransferList, &no, &pdf).unwrap();
-    let page = tmp.path().join("扫描");
-    let st = std::process::Command::new("pdftoppm")
-        .args(["-r", "150", "-gray", "-png", "-singlefile"])
-        .arg(&pdf)
-        .arg(&page)
-        .status()
-        .expect("pdftoppm (poppler-utils) runs");
-    assert!(st.success());
-    let png = tmp.path().join("扫描.png");
-    let text = guidang_api::qr::read_trust_code(&png).unwrap();
+    let text = guidang_api::qr::read_trust_code(&scan(&pdf, &tmp.path().join("扫描"))).unwrap();
     let b = &ar.batches().unwrap()[0];
     assert_eq!(
         text,
@@ -468,16 +471,8 @@ fn the_transfer_list_qr_code_is_read_from_a_picture_of_the_page() {
     )
     .unwrap();
     std::fs::write(&receipt, bytes).unwrap();
-    let page = tmp.path().join("回执照片");
-    let st = std::process::Command::new("pdftoppm")
-        .args(["-r", "150", "-gray", "-png", "-singlefile"])
-        .arg(&receipt)
-        .arg(&page)
-        .status()
-        .expect("pdftoppm (poppler-utils) runs");
-    assert!(st.success());
     assert_eq!(
-        guidang_api::qr::read_trust_code(&tmp.path().join("回执照片.png")).unwrap(),
+        guidang_api::qr::read_trust_code(&scan(&receipt, &tmp.path().join("回执照片"))).unwrap(),
         payload
     );
     // A page with no code at all, and a file that is no picture.
