@@ -53,6 +53,10 @@ pub struct BatchCreated {
     pub bytes: u64,
     /// Folder holding the manifest and signature.
     pub dir: PathBuf,
+    /// Checked cases that were left out of an all-ready batch, each with
+    /// the reason (never left out silently).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
 }
 
 fn check_open(opinion: &str, reason: Option<&str>) -> Result<OpenOpinion> {
@@ -140,13 +144,26 @@ impl Archive {
         })
     }
 
+    /// The latest archiving check of the case's registered package (checks
+    /// of other copies of it do not count).
+    fn registered_check(&self, d: &cases::CaseDetail) -> Result<Option<checks::CheckRecord>> {
+        Ok(match packages::get(self.cat.conn(), &d.case_no)? {
+            Some(p) => checks::latest_of_digest(self.cat.conn(), &d.efile_no, "gd", &p.digest)?,
+            None => None,
+        })
+    }
+
     /// Why a case cannot go into a batch, if it cannot.
     fn not_ready(&self, d: &cases::CaseDetail) -> Result<Option<String>> {
         let status = CaseStatus::from_code(&d.status).unwrap_or(CaseStatus::Collected);
         Ok(match status {
-            CaseStatus::Checked => match checks::latest(self.cat.conn(), &d.efile_no, "gd")? {
+            CaseStatus::Checked => match self.registered_check(d)? {
                 Some(c) if c.verdict != "fail" => None,
-                _ => Some("没有通过归档检测的记录，请先运行 guidang check".into()),
+                Some(c) => Some(format!(
+                    "登记的归档信息包最近一次检测不合格（{}），请按检测意见更正",
+                    c.opinion
+                )),
+                None => Some("登记的归档信息包没有通过归档检测的记录，请先运行检测".into()),
             },
             CaseStatus::Collected | CaseStatus::Packaged | CaseStatus::Sealed => Some(format!(
                 "尚未通过归档检测（状态：{}），请先组包固化并运行 guidang check；检测不合格的请按检测意见更正",
@@ -200,9 +217,9 @@ impl Archive {
             return Err(Error::BatchRefused(refused));
         }
         if details.is_empty() {
-            return Err(Error::BatchRefused(vec![
-                "没有可以组批的办件：办件须先组包固化并通过归档检测".into(),
-            ]));
+            let mut why = vec!["没有可以组批的办件：办件须先组包固化并通过归档检测".to_string()];
+            why.extend(refused);
+            return Err(Error::BatchRefused(why));
         }
         let today = crate::today().format("%Y%m%d").to_string();
         let prefix = format!("{}-{today}-", unit.region);
@@ -223,7 +240,8 @@ impl Archive {
             })?;
             let ms = cases::materials(self.cat.conn(), &d.case_no)?;
             let (open, reason) = batches::open_opinion(self.cat.conn(), &d.case_no)?;
-            let check = checks::latest(self.cat.conn(), &d.efile_no, "gd")?
+            let check = self
+                .registered_check(d)?
                 .map(|c| c.opinion)
                 .unwrap_or_default();
             pkgs.push(ManifestPackage {
@@ -312,6 +330,7 @@ impl Archive {
             packages: row.packages,
             bytes: row.bytes,
             dir,
+            left_out: refused,
         })
     }
 

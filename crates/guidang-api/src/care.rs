@@ -165,6 +165,15 @@ pub struct InspectionReport {
     pub holdings: usize,
     /// Every problem.
     pub damage: Vec<Damage>,
+    /// Work files that interrupted runs left behind (partial packages and
+    /// store files, restore staging folders), removed now. They were never
+    /// registered, so nothing is lost.
+    pub cleaned: Vec<String>,
+    /// Package files in `packages/` that no catalog row registers (a
+    /// packaging run stopped between placing the file and committing its
+    /// row, or one set aside in `packages/unregistered/` by the rerun):
+    /// kept, listed for the operator, never taken for registered records.
+    pub unregistered: Vec<String>,
     /// The backup used for repairs, if any.
     pub backup: Option<PathBuf>,
     /// JSON report written.
@@ -330,18 +339,44 @@ pub fn restore(
 ) -> Result<RestoreReport> {
     let root = backup_unit_root(from)?;
     let (m, sig) = read_generation(&root, generation)?;
+    let algo = DigestAlgo::from_name(&m.digest_algo)
+        .ok_or_else(|| Error::Backup(vec![format!("未知的摘要算法 {}", m.digest_algo)]))?;
+    let all: Vec<&BackupFile> = std::iter::once(&m.catalog).chain(m.files.iter()).collect();
+    let total: u64 = all.iter().map(|f| f.size).sum();
+    let row = care::BackupRow {
+        generation: m.generation.clone(),
+        created_at: m.created_at.clone(),
+        dest: root.display().to_string(),
+        files: all.len() as u32,
+        bytes: total,
+        copied: 0,
+        copied_bytes: 0,
+        manifest_digest: sig.manifest_digest.clone(),
+        fingerprint: sig.fingerprint.clone(),
+    };
+    let report = |audit_problems| RestoreReport {
+        to: to.to_path_buf(),
+        generation: m.generation.clone(),
+        files: all.len(),
+        bytes: total,
+        fingerprint: sig.fingerprint.clone(),
+        audit_problems,
+    };
     if to.exists()
         && std::fs::read_dir(to)
             .map(|mut d| d.next().is_some())
             .unwrap_or(true)
     {
+        // The same restore, finished earlier (the run that did it may
+        // have been stopped before it could say so): done, not a conflict.
+        if let Some(problems) = finished_restore(to, &m, &row, algo)? {
+            return Ok(report(problems));
+        }
         return Err(Error::Backup(vec![format!(
             "目标数据目录 {} 已存在且不为空：恢复只写入空目录，不覆盖现有数据。请换一个目录，或先把它改名保存",
             to.display()
         )]));
     }
-    let algo = DigestAlgo::from_name(&m.digest_algo)
-        .ok_or_else(|| Error::Backup(vec![format!("未知的摘要算法 {}", m.digest_algo)]))?;
     let parent = to
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -350,14 +385,20 @@ pub fn restore(
         path: parent.to_path_buf(),
         source,
     })?;
-    let staging = parent.join(format!(
-        ".{}.restoring-{}",
-        to.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
+    let prefix = format!(
+        ".{}.restoring-",
+        to.file_name().unwrap_or_default().to_string_lossy()
+    );
+    // Staging folders of restores that were killed.
+    guidang_core::fsutil::remove_stale(parent, |n| {
+        guidang_core::fsutil::pid_after(n, &prefix, None)
+    })
+    .map_err(|source| Error::DataDir {
+        path: parent.to_path_buf(),
+        source,
+    })?;
+    let staging = parent.join(format!("{prefix}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
-    let all: Vec<&BackupFile> = std::iter::once(&m.catalog).chain(m.files.iter()).collect();
-    let total: u64 = all.iter().map(|f| f.size).sum();
     let mut done = 0u64;
     let mut damaged = Vec::new();
     for f in &all {
@@ -400,6 +441,18 @@ pub fn restore(
         let _ = std::fs::remove_dir_all(&staging);
         return Err(Error::Backup(damaged));
     }
+    // The restored catalog remembers where it came from — the generation is
+    // its latest verified backup, and the restore is in its audit log —
+    // before it is renamed into place, so a restored directory always
+    // carries its restore record. Its audit chain is verified here, once,
+    // for every caller.
+    let audit_problems = match record_restore(&staging, &m, &row, actor) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
     if to.exists() {
         std::fs::remove_dir(to).map_err(|source| Error::DataDir {
             path: to.to_path_buf(),
@@ -415,22 +468,20 @@ pub fn restore(
         source,
     })?;
     progress.report(total, total, "已恢复");
-    // The restored catalog remembers where it came from: the generation is
-    // its latest verified backup, and the restore is in its audit log.
-    let mut ar = Archive::open(to)?;
-    let row = care::BackupRow {
-        generation: m.generation.clone(),
-        created_at: m.created_at.clone(),
-        dest: root.display().to_string(),
-        files: all.len() as u32,
-        bytes: total,
-        copied: 0,
-        copied_bytes: 0,
-        manifest_digest: sig.manifest_digest.clone(),
-        fingerprint: sig.fingerprint.clone(),
-    };
+    Ok(report(audit_problems))
+}
+
+/// Records the restore in the catalog restored at `dir` (one transaction)
+/// and returns the problems of its audit chain.
+fn record_restore(
+    dir: &Path,
+    m: &BackupManifest,
+    row: &care::BackupRow,
+    actor: &str,
+) -> Result<Vec<String>> {
+    let mut ar = Archive::open(dir)?;
     ar.cat.transaction(|tx| -> Result<()> {
-        care::record_backup(tx, &row)?;
+        care::record_backup(tx, row)?;
         audit::append(
             tx,
             actor,
@@ -440,22 +491,61 @@ pub fn restore(
         )?;
         Ok(())
     })?;
-    // The catalog is open: verify its audit chain here, once, for every
-    // caller.
-    let audit_problems = ar
+    let problems = audit_chain_problems(&ar)?;
+    drop(ar);
+    guidang_core::fsutil::sync_dir(dir).map_err(|source| Error::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    Ok(problems)
+}
+
+fn audit_chain_problems(ar: &Archive) -> Result<Vec<String>> {
+    Ok(ar
         .audit_verify()?
         .problems
         .into_iter()
         .map(|p| format!("恢复出的目录库审计日志第 {} 条有问题：{}", p.seq, p.message))
-        .collect();
-    Ok(RestoreReport {
-        to: to.to_path_buf(),
-        generation: m.generation,
-        files: all.len(),
-        bytes: total,
-        fingerprint: sig.fingerprint,
-        audit_problems,
-    })
+        .collect())
+}
+
+/// When `to` already holds this very restore, finished (its catalog's
+/// latest backup is this generation, its last audit entry the restore, and
+/// every file of the generation is there intact), the audit chain's
+/// problems; otherwise `None`.
+fn finished_restore(
+    to: &Path,
+    m: &BackupManifest,
+    row: &care::BackupRow,
+    algo: DigestAlgo,
+) -> Result<Option<Vec<String>>> {
+    let path = to.join(CATALOG_FILE);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let Ok(cat) = guidang_catalog::Catalog::open_read_only(&path) else {
+        return Ok(None);
+    };
+    let same_backup = care::last_backup(cat.conn())
+        .ok()
+        .flatten()
+        .is_some_and(|b| b.manifest_digest == row.manifest_digest);
+    let last_is_restore = audit::recent(cat.conn(), 1)
+        .ok()
+        .and_then(|v| v.into_iter().next())
+        .is_some_and(|e| e.action == "restore" && e.subject == m.generation);
+    drop(cat);
+    if !same_backup || !last_is_restore {
+        return Ok(None);
+    }
+    for f in &m.files {
+        match hash_file(&to.join(&f.path), algo) {
+            Ok((d, n)) if d == f.digest && n == f.size => {}
+            _ => return Ok(None),
+        }
+    }
+    let ar = Archive::open(to)?;
+    Ok(Some(audit_chain_problems(&ar)?))
 }
 
 /// One generation on a backup drive, as listed for the user to choose.
@@ -575,7 +665,18 @@ pub fn restore_replacing(
         .with_timezone(&guidang_core::validate::cst())
         .format("%Y%m%dT%H%M%S")
         .to_string();
-    let fresh = parent.join(format!(".{name}.restored-{}", std::process::id()));
+    // What a killed replacement left beside the data directory.
+    let prefix = format!(".{name}.restored-");
+    let staging_prefix = format!(".{prefix}");
+    guidang_core::fsutil::remove_stale(parent, |n| {
+        guidang_core::fsutil::pid_after(n, &prefix, None)
+            .or_else(|| guidang_core::fsutil::pid_after(n, &staging_prefix, Some('.')))
+    })
+    .map_err(|source| Error::DataDir {
+        path: parent.to_path_buf(),
+        source,
+    })?;
+    let fresh = parent.join(format!("{prefix}{}", std::process::id()));
     if fresh.exists() {
         std::fs::remove_dir_all(&fresh).map_err(|source| Error::DataDir {
             path: fresh.clone(),
@@ -1067,6 +1168,44 @@ impl Archive {
                 damage.push(leftover(&h.path));
             }
         }
+        // What interrupted runs left: removed, or (package files) listed.
+        let mut cleaned = self.remove_stale_work_files()?;
+        if let (Some(parent), Some(name)) = (self.dir.parent(), self.dir.file_name()) {
+            let name = name.to_string_lossy();
+            let (a, b, c) = (
+                format!(".{name}.restoring-"),
+                format!(".{name}.restored-"),
+                format!("..{name}.restored-"),
+            );
+            let removed = guidang_core::fsutil::remove_stale(parent, |n| {
+                guidang_core::fsutil::pid_after(n, &a, None)
+                    .or_else(|| guidang_core::fsutil::pid_after(n, &b, None))
+                    .or_else(|| guidang_core::fsutil::pid_after(n, &c, Some('.')))
+            })
+            .map_err(|source| Error::DataDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+            cleaned.extend(removed.iter().map(|p| p.display().to_string()));
+        }
+        let registered: std::collections::HashSet<String> = packages::list(self.cat.conn())?
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        let pkg_root = self.dir.join("packages");
+        let unregistered: Vec<String> = if pkg_root.is_dir() {
+            guidang_core::fsutil::walk_files(&pkg_root, |r| r == "superseded")
+                .map_err(|source| Error::DataDir {
+                    path: pkg_root.clone(),
+                    source,
+                })?
+                .into_iter()
+                .map(|r| format!("packages/{r}"))
+                .filter(|r| r.ends_with(".zip") && !registered.contains(r))
+                .collect()
+        } else {
+            Vec::new()
+        };
         // The dated report.
         let at = guidang_catalog::now_string();
         let stamp = chrono::Utc::now()
@@ -1089,6 +1228,8 @@ impl Archive {
             packages: live.len(),
             holdings: holdings.len(),
             damage,
+            cleaned,
+            unregistered,
             backup: backup_root,
             report_json: report_json.clone(),
             report_pdf: report_pdf.clone(),

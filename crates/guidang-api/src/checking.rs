@@ -39,18 +39,16 @@ fn manifest_on(
     paths: &[PathBuf],
     keyring: &guidang_package::Keyring,
 ) -> Result<Option<ManifestExpectations>> {
+    use guidang_transfer::carrier::{read_capped, PathProblem, MAX_MANIFEST, MAX_SMALL};
     use guidang_transfer::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
     for root in paths.iter().filter(|p| p.is_dir()) {
-        let mf = root.join(MANIFEST_FILE);
-        if !mf.is_file() {
-            continue;
-        }
-        let bytes = std::fs::read(&mf).map_err(|source| Error::DataDir {
-            path: mf.clone(),
-            source,
-        })?;
+        let bytes = match read_capped(root, MANIFEST_FILE, MAX_MANIFEST) {
+            Ok(b) => b,
+            Err(PathProblem::Missing) => continue,
+            Err(e) => return Err(Error::Check(format!("{MANIFEST_FILE}{e}"))),
+        };
         let mut problems = Vec::new();
-        match std::fs::read(root.join(SIGNATURE_FILE))
+        match read_capped(root, SIGNATURE_FILE, MAX_SMALL)
             .ok()
             .and_then(|b| serde_json::from_slice::<guidang_transfer::BatchSignature>(&b).ok())
         {
@@ -58,6 +56,13 @@ fn manifest_on(
             None => problems.push("缺少或无法读取批次清单的签名文件 批次清单.sig".into()),
         }
         let m = guidang_transfer::Manifest::from_bytes(&bytes).map_err(Error::Check)?;
+        let unknown = guidang_transfer::carrier::unknown_fields(&bytes, &m);
+        if !unknown.is_empty() {
+            problems.push(format!(
+                "批次清单中有本格式没有定义的字段：{}",
+                unknown.join("、")
+            ));
+        }
         let expected = m
             .packages
             .iter()
@@ -76,6 +81,62 @@ fn manifest_on(
         return Ok(Some((expected, problems)));
     }
     Ok(None)
+}
+
+/// A carrier problem as a yj finding: what is missing or differs in size
+/// is 2-1-1 (counts and bytes), what was altered 1-5-2 (received is not
+/// what was sent), a missing description or catalogue file 1-5-1
+/// (structure), anything foreign on the carrier 4-2-1.
+fn carrier_finding(p: guidang_transfer::carrier::Problem) -> guidang_check::Finding {
+    use guidang_transfer::carrier::ProblemCode as C;
+    let no = match p.code {
+        C::Empty | C::ManifestMissing | C::ListedMissing | C::SizeMismatch => "2-1-1",
+        C::ManifestUnreadable | C::UnknownFields | C::PathUnsafe | C::DigestMismatch => "1-5-2",
+        C::DescriptionMissing => "1-5-1",
+        C::NotListed | C::SpecialFile | C::Link | C::NotRegular => "4-2-1",
+    };
+    guidang_check::finding(Stage::Yj, no, Verdict::Fail, p.message, p.entry)
+}
+
+/// Whether a folder checked at receipt is a carrier (and so compared with
+/// its carrier manifest): it holds a batch or carrier manifest — a
+/// carrier written only in part has the first, not yet the second — or
+/// nothing at all. A folder of loose packages is checked package by
+/// package.
+fn is_carrier(p: &std::path::Path) -> bool {
+    let has = |name: &str| std::fs::symlink_metadata(p.join(name)).is_ok();
+    p.is_dir()
+        && (has(guidang_transfer::manifest::MANIFEST_FILE)
+            || has(guidang_transfer::write::CARRIER_FILE)
+            || std::fs::read_dir(p).is_ok_and(|mut d| {
+                d.all(|e| {
+                    e.is_ok_and(|e| {
+                        guidang_core::fsutil::is_volume_system_path(
+                            &e.file_name().to_string_lossy(),
+                        )
+                    })
+                })
+            }))
+}
+
+/// A batch with a failing batch-level finding fails, and its opinion says
+/// so (the engine wrote it before those findings were added).
+fn mark_batch_failed(batch: &mut BatchCheck) {
+    let n = batch
+        .batch_findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Fail)
+        .count();
+    if n == 0 {
+        return;
+    }
+    batch.verdict = Verdict::Fail;
+    if !batch.opinion.starts_with("不合格") {
+        batch.opinion = format!(
+            "不合格：{} 个包检测合格，但有 {n} 项批次或载体问题",
+            batch.packages.len()
+        );
+    }
 }
 
 impl Archive {
@@ -199,6 +260,34 @@ impl Archive {
             _ => Error::Check(e.to_string()),
         })?;
         let mut batch = batch;
+        // At receipt a folder is a carrier: compared with its carrier
+        // manifest both ways (the same audit `intake open` relies on).
+        if stage == Stage::Yj {
+            for root in paths.iter().filter(|p| is_carrier(p)) {
+                let audit =
+                    guidang_transfer::carrier::audit(root).map_err(|source| Error::DataDir {
+                        path: root.clone(),
+                        source,
+                    })?;
+                for pr in audit.problems {
+                    let f = carrier_finding(pr);
+                    // The engine's own foreign-file finding may name the
+                    // same entry: list it once, with the more exact reason.
+                    match batch
+                        .batch_findings
+                        .iter_mut()
+                        .find(|x| x.entry.is_some() && x.entry == f.entry && x.item == f.item)
+                    {
+                        Some(x) if x.reason.as_deref() == Some(guidang_check::FOREIGN_FILE) => {
+                            x.reason = f.reason
+                        }
+                        Some(_) => {}
+                        None => batch.batch_findings.push(f),
+                    }
+                }
+            }
+            mark_batch_failed(&mut batch);
+        }
         for why in manifest_findings {
             batch.batch_findings.push(guidang_check::Finding {
                 item: "YJ-1-5-2".into(),
@@ -207,8 +296,8 @@ impl Archive {
                 reason: Some(why),
                 entry: Some(guidang_transfer::manifest::MANIFEST_FILE.into()),
             });
-            batch.verdict = Verdict::Fail;
         }
+        mark_batch_failed(&mut batch);
         self.cat.transaction(|tx| -> Result<()> {
             for p in &batch.packages {
                 checks::record(
@@ -233,19 +322,17 @@ impl Archive {
                             .collect(),
                     },
                 )?;
-                // A case passes archiving only if the package checked is the one registered.
-                if stage == Stage::Gd && p.verdict != Verdict::Fail {
-                    let registered = tx
-                        .query_row(
-                            "SELECT c.id, c.status, p.digest FROM cases c JOIN packages p ON p.case_id = c.id WHERE c.efile_no = ?1",
-                            [&p.efile_no],
-                            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
-                        )
-                        .ok();
-                    if let Some((id, status, digest)) = registered {
-                        if status == CaseStatus::Sealed.code() && p.package_digest.as_deref() == Some(digest.as_str()) {
-                            cases::set_status(tx, id, CaseStatus::Checked)?;
-                        }
+                // A case passes archiving only if the package checked is
+                // the one registered; a check of any other file (a copy
+                // elsewhere, a damaged one) never changes the case.
+                let registered = packages::registration(tx, &p.efile_no)?;
+                let is_registered = registered
+                    .as_ref()
+                    .is_some_and(|(_, _, digest)| p.package_digest.as_deref() == Some(digest));
+                if stage == Stage::Gd && p.verdict != Verdict::Fail && is_registered {
+                    let (id, status, _) = registered.as_ref().expect("registered");
+                    if status == CaseStatus::Sealed.code() {
+                        cases::set_status(tx, *id, CaseStatus::Checked)?;
                     }
                 }
                 audit::append(
@@ -253,7 +340,7 @@ impl Archive {
                     actor,
                     "check",
                     &p.efile_no,
-                    &serde_json::json!({"stage": stage.code(), "verdict": p.verdict.code(), "opinion": p.opinion, "digest": p.package_digest}),
+                    &serde_json::json!({"stage": stage.code(), "verdict": p.verdict.code(), "opinion": p.opinion, "digest": p.package_digest, "path": p.package.display().to_string(), "registered": is_registered}),
                 )?;
             }
             Ok(())

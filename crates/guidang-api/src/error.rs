@@ -238,6 +238,7 @@ impl Error {
                     W::NoSpace { .. } => "medium_no_space",
                     W::MediumFull { .. } => "medium_full",
                     W::VerifyFailed { .. } => "medium_verify_failed",
+                    W::MediumChanged(_) => "medium_changed",
                     W::SourceChanged(_) => "store_damaged",
                     W::Cancelled => "cancelled",
                     W::Io { .. } => "medium_io",

@@ -206,13 +206,6 @@ fn parse_trust(s: &str) -> (String, Option<String>) {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::DataDir {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 fn suggested_reason(findings: &[Finding]) -> Option<String> {
     let v: Vec<String> = findings
         .iter()
@@ -232,7 +225,24 @@ fn suggested_reason(findings: &[Finding]) -> Option<String> {
     (!v.is_empty()).then(|| v.join("；"))
 }
 
+/// Folder of `receipts/{批次编号}/` holding the signed files of an
+/// acceptance until its decision is committed.
+const PENDING: &str = ".待登记";
+/// The receipt's file name.
+const RECEIPT_PDF: &str = "接收回执.pdf";
+/// The return slip's file name.
+const SLIP_PDF: &str = "退回单.pdf";
+
 impl Archive {
+    /// The batch of an acceptance whose signed files are still pending.
+    fn pending_accept(&self) -> Option<String> {
+        std::fs::read_dir(self.dir.join("receipts"))
+            .ok()?
+            .filter_map(|e| e.ok())
+            .find(|e| e.path().join(PENDING).is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+    }
+
     fn require_role(&self, role: Role, what: &str) -> Result<()> {
         let unit = self.unit()?;
         if unit.role != role {
@@ -273,19 +283,27 @@ impl Archive {
         if req.media.is_empty() {
             return Err(Error::Transfer("请给出载体（移动介质的根目录）".into()));
         }
+        use guidang_transfer::carrier::{read_capped, PathProblem, MAX_MANIFEST, MAX_SMALL};
         let mut manifests = Vec::new();
         for p in &req.media {
             if !p.is_dir() {
                 return Err(Error::NotFound(p.clone()));
             }
-            let mf = p.join(MANIFEST_FILE);
-            if !mf.is_file() {
-                return Err(Error::Transfer(format!(
+            match read_capped(p, MANIFEST_FILE, MAX_MANIFEST) {
+                Ok(b) => manifests.push(b),
+                Err(PathProblem::Missing) => {
+                    return Err(Error::Transfer(format!(
                     "{} 上没有 {MANIFEST_FILE}：不是移交载体，或选错了文件夹（应选载体的根目录）",
                     p.display()
-                )));
+                )))
+                }
+                Err(e) => {
+                    return Err(Error::Transfer(format!(
+                        "{} 上的 {MANIFEST_FILE}{e}：不能作为移交载体打开，请移交方重新写入",
+                        p.display()
+                    )))
+                }
             }
-            manifests.push(read(&mf)?);
         }
         let bytes = manifests[0].clone();
         let m = Manifest::from_bytes(&bytes).map_err(Error::Transfer)?;
@@ -301,7 +319,7 @@ impl Archive {
                 "这些载体上的批次清单不同，属于不同的批次（或已被改动）：请一次只打开同一批次的载体".into(),
             ));
         }
-        let sig: BatchSignature = std::fs::read(req.media[0].join(SIGNATURE_FILE))
+        let sig: BatchSignature = read_capped(&req.media[0], SIGNATURE_FILE, MAX_SMALL)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or_else(|| {
@@ -366,7 +384,8 @@ impl Archive {
         }
         let mut learnt = Vec::new();
         let signature_ok = sig.verify(&bytes, None).is_empty();
-        if let Ok(k) = crate::packaging::read_keyring(&req.media[0].join("其他/移交单位公钥.json"))
+        if let Ok(k) =
+            crate::packaging::read_medium_keyring(&req.media[0], "其他/移交单位公钥.json")
         {
             if signature_ok && k.keys.iter().any(|x| x.fingerprint == sig.fingerprint) {
                 learnt = k.keys.clone();
@@ -618,14 +637,20 @@ impl Archive {
         let mut numbers: BTreeMap<u32, usize> = BTreeMap::new();
         let mut total = None;
         for root in &req.media {
-            let Ok(cb) = std::fs::read(root.join(CARRIER_FILE)) else {
-                batch.batch_findings.push(fail(
-                    format!(
-                        "载体 {} 上没有载体清单 {CARRIER_FILE}，无法核对载体内容",
-                        root.display()
-                    ),
-                    Some(CARRIER_FILE.into()),
-                ));
+            // The carrier itself (files against its manifest, both ways)
+            // was audited by the check; here only its place in the batch.
+            let cm = guidang_transfer::carrier::read_capped(
+                root,
+                CARRIER_FILE,
+                guidang_transfer::carrier::MAX_MANIFEST,
+            )
+            .ok()
+            .and_then(|b| {
+                CarrierManifest::from_bytes(&b)
+                    .ok()
+                    .map(|m| (algo.hex(&b), m))
+            });
+            let Some((digest, cm)) = cm else {
                 seen.push(CarrierSeen {
                     path: root.clone(),
                     carrier_no: None,
@@ -633,17 +658,6 @@ impl Archive {
                     digest: None,
                 });
                 continue;
-            };
-            let digest = algo.hex(&cb);
-            let cm = match CarrierManifest::from_bytes(&cb) {
-                Ok(cm) => cm,
-                Err(e) => {
-                    batch.batch_findings.push(fail(
-                        format!("{}：{e}", root.display()),
-                        Some(CARRIER_FILE.into()),
-                    ));
-                    continue;
-                }
             };
             if cm.batch_digest != batch_digest || cm.batch_no != m.batch_no {
                 batch.batch_findings.push(fail(
@@ -657,34 +671,20 @@ impl Archive {
             }
             *numbers.entry(cm.carrier_no).or_default() += 1;
             total = Some(cm.carriers);
-            for f in &cm.files {
+            for f in cm.files.iter().filter(|f| f.path.starts_with("电子档案/")) {
                 let stem = f
                     .path
                     .rsplit('/')
                     .next()
                     .and_then(|n| n.strip_suffix(".zip"))
                     .unwrap_or("");
-                if f.path.starts_with("电子档案/") {
-                    // Packages are read once, by the check; here only the
-                    // listing is compared with the signed batch manifest.
-                    if by_efile.get(stem).is_none_or(|p| p.digest != f.digest) {
-                        batch.batch_findings.push(fail(
-                            "载体清单所列包的摘要与批次清单不一致".into(),
-                            Some(f.path.clone()),
-                        ));
-                    }
-                    continue;
-                }
-                match std::fs::read(root.join(&f.path)) {
-                    Ok(b) if b.len() as u64 == f.size && algo.hex(&b) == f.digest => {}
-                    Ok(_) => batch.batch_findings.push(fail(
-                        format!("载体 {} 上的文件与载体清单不符（被改动）", cm.carrier_no),
+                // Packages are read once, by the check; here only the
+                // listing is compared with the signed batch manifest.
+                if by_efile.get(stem).is_none_or(|p| p.digest != f.digest) {
+                    batch.batch_findings.push(fail(
+                        "载体清单所列包的摘要与批次清单不一致".into(),
                         Some(f.path.clone()),
-                    )),
-                    Err(_) => batch.batch_findings.push(fail(
-                        format!("载体 {} 上缺少载体清单所列的文件", cm.carrier_no),
-                        Some(f.path.clone()),
-                    )),
+                    ));
                 }
             }
             seen.push(CarrierSeen {
@@ -810,6 +810,15 @@ impl Archive {
     ) -> Result<AcceptReport> {
         self.require_role(Role::Intake, "不能接收入库；接收在接收方进行")?;
         let unit = self.unit()?;
+        // An acceptance stopped after its commit is finished, not redone.
+        if let Some(b) = batch_no
+            .map(str::to_string)
+            .or_else(|| self.pending_accept())
+        {
+            if let Some(done) = self.finish_accept(&b, return_file)? {
+                return Ok(done);
+            }
+        }
         let r = self.current_receipt(batch_no)?;
         if let Some(done) = intake::receipts_of_digest(self.cat.conn(), &r.batch_digest)?
             .into_iter()
@@ -828,7 +837,14 @@ impl Archive {
         // is still the same batch).
         let transferring = media
             .first()
-            .and_then(|m| std::fs::read(m.join(MANIFEST_FILE)).ok())
+            .and_then(|m| {
+                guidang_transfer::carrier::read_capped(
+                    m,
+                    MANIFEST_FILE,
+                    guidang_transfer::carrier::MAX_MANIFEST,
+                )
+                .ok()
+            })
             .filter(|b| {
                 DigestAlgo::from_name(&r.digest_algo).is_some_and(|a| a.hex(b) == r.batch_digest)
             })
@@ -927,33 +943,19 @@ impl Archive {
             guidang_transfer::forms::receipt_pdf(&decision, &envelope, &sizes).map_err(pdf_err)?;
         let slip_pdf =
             guidang_transfer::forms::return_slip_pdf(&decision, &envelope).map_err(pdf_err)?;
-        let out = self.dir.join("receipts").join(&r.batch_no);
+        // The signed files are made now but kept in the data directory's
+        // pending folder until the decision is committed; only then are
+        // they put in place and handed out (see `finish_accept`).
+        let pending = self.dir.join("receipts").join(&r.batch_no).join(PENDING);
         let write = |p: &Path, b: &[u8]| {
             guidang_collect::store::write_atomic(p, b).map_err(|source| Error::DataDir {
                 path: p.to_path_buf(),
                 source,
             })
         };
-        let receipt_path = out.join("接收回执.pdf");
-        let slip_path = out.join("退回单.pdf");
-        write(&receipt_path, &receipt_pdf)?;
-        write(&slip_path, &slip_pdf)?;
-        write(&out.join(RETURN_FILE), &envelope.to_bytes())?;
-        let return_path = match return_file {
-            Some(p) => p.to_path_buf(),
-            None => media
-                .first()
-                .map(|m| m.join(RETURN_FILE))
-                .unwrap_or_else(|| out.join(RETURN_FILE)),
-        };
-        guidang_collect::store::write_atomic(&return_path, &envelope.to_bytes()).map_err(
-            |source| {
-                Error::Transfer(format!(
-                    "无法把退回文件写到 {}：{source}。可用 --return-file 指定其他位置（接收结果尚未登记，可重新运行）",
-                    return_path.display()
-                ))
-            },
-        )?;
+        write(&pending.join(RECEIPT_PDF), &receipt_pdf)?;
+        write(&pending.join(SLIP_PDF), &slip_pdf)?;
+        write(&pending.join(RETURN_FILE), &envelope.to_bytes())?;
         self.cat.transaction(|tx| -> Result<()> {
             for ((i, mp), (to, materials)) in accepted.iter().zip(&stored) {
                 intake::insert_holding(
@@ -1010,15 +1012,84 @@ impl Archive {
             )?;
             Ok(())
         })?;
-        Ok(AcceptReport {
+        self.finish_accept(&r.batch_no, return_file)?
+            .ok_or_else(|| Error::Transfer("接收结果已登记，但找不到待交付的退回文件".into()))
+    }
+
+    /// Puts the signed files of a committed acceptance in place: the
+    /// receipt, the return slip and the return file move from the pending
+    /// folder into `receipts/{批次编号}/`, and the return file is written
+    /// to `return_file` or the first medium. Also finishes an acceptance
+    /// whose run was stopped after its commit (`intake accept` run again),
+    /// and drops the pending files of one stopped before its commit (the
+    /// rerun makes them anew). `None` when there is nothing to finish.
+    fn finish_accept(
+        &mut self,
+        batch_no: &str,
+        return_file: Option<&Path>,
+    ) -> Result<Option<AcceptReport>> {
+        let out = self.dir.join("receipts").join(batch_no);
+        let pending = out.join(PENDING);
+        if !pending.is_dir() {
+            return Ok(None);
+        }
+        let io = |p: &Path| {
+            let path = p.to_path_buf();
+            move |source| Error::DataDir { path, source }
+        };
+        let received = intake::receipts(self.cat.conn())?
+            .into_iter()
+            .find(|x| x.batch_no == batch_no && x.status == "received");
+        let Some(r) = received else {
+            std::fs::remove_dir_all(&pending).map_err(io(&pending))?;
+            return Ok(None);
+        };
+        let bytes = std::fs::read(pending.join(RETURN_FILE))
+            .or_else(|_| std::fs::read(out.join(RETURN_FILE)))
+            .map_err(io(&pending.join(RETURN_FILE)))?;
+        let (_, decision) = ReturnEnvelope::open(&bytes).map_err(Error::Transfer)?;
+        for name in [RECEIPT_PDF, SLIP_PDF, RETURN_FILE] {
+            let from = pending.join(name);
+            if from.exists() {
+                std::fs::rename(&from, out.join(name)).map_err(io(&from))?;
+            }
+        }
+        guidang_core::fsutil::sync_dir(&out).map_err(io(&out))?;
+        let media: Vec<PathBuf> = serde_json::from_str(&r.media).unwrap_or_default();
+        let return_path = match return_file {
+            Some(p) => p.to_path_buf(),
+            None => media
+                .first()
+                .map(|m| m.join(RETURN_FILE))
+                .unwrap_or_else(|| out.join(RETURN_FILE)),
+        };
+        if return_path != out.join(RETURN_FILE) {
+            guidang_collect::store::write_atomic(&return_path, &bytes).map_err(|source| {
+                Error::Transfer(format!(
+                    "接收结果已登记，但无法把退回文件写到 {}：{source}。退回文件已保存在 {}，可复制给移交方，或用 --return-file 指定其他位置后重新运行",
+                    return_path.display(),
+                    out.join(RETURN_FILE).display()
+                ))
+            })?;
+        }
+        std::fs::remove_dir_all(&pending).map_err(io(&pending))?;
+        let t = &decision.transferring_unit;
+        Ok(Some(AcceptReport {
             batch_no: r.batch_no.clone(),
-            accepted: accepted.iter().map(|(i, _)| i.efile_no.clone()).collect(),
-            returned,
-            receipt_pdf: receipt_path,
-            return_slip_pdf: slip_path,
+            accepted: decision
+                .accepted
+                .iter()
+                .map(|a| a.efile_no.clone())
+                .collect(),
+            returned: decision.returned.clone(),
+            receipt_pdf: out.join(RECEIPT_PDF),
+            return_slip_pdf: out.join(SLIP_PDF),
             return_file: return_path,
-            storage,
-        })
+            storage: self
+                .dir
+                .join("holdings")
+                .join(format!("{}-{}", t.region, t.fonds)),
+        }))
     }
 
     /// Imports the receiving archive's return file on the hall: verifies its
@@ -1034,7 +1105,31 @@ impl Archive {
         trust: Option<&str>,
     ) -> Result<ReturnsImported> {
         self.require_role(Role::Hall, "不能导入退回文件；退回文件在移交方导入")?;
-        let bytes = std::fs::read(file).map_err(|_| Error::NotFound(file.to_path_buf()))?;
+        // A return file arrives on a medium: bounded, a regular file only.
+        let parent = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = match guidang_transfer::carrier::read_capped(
+            parent,
+            &name,
+            guidang_transfer::carrier::MAX_MANIFEST,
+        ) {
+            Ok(b) => b,
+            Err(guidang_transfer::carrier::PathProblem::Missing) => {
+                return Err(Error::NotFound(file.to_path_buf()))
+            }
+            Err(e) => {
+                return Err(Error::Transfer(format!(
+                    "退回文件 {} {e}：请向接收方索取原退回文件",
+                    file.display()
+                )))
+            }
+        };
         let (env, d) = ReturnEnvelope::open(&bytes).map_err(Error::BadReturnFile)?;
         let b = batches::get(self.cat.conn(), &d.batch_no)?
             .ok_or_else(|| Error::NoSuchBatch(d.batch_no.clone()))?;

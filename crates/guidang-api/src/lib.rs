@@ -362,6 +362,8 @@ impl Archive {
         progress: &dyn Progress,
         cancel: &CancelFlag,
     ) -> Result<CollectReport> {
+        // Partial store files of a collection that was killed.
+        self.remove_stale_work_files()?;
         let store = self.store()?;
         let opts = CollectOptions {
             replace,

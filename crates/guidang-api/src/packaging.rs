@@ -225,6 +225,8 @@ impl Archive {
             path: tmp.clone(),
             source,
         })?;
+        // Half-built packages of a packaging run that was killed.
+        self.remove_stale_work_files()?;
         let total = jobs.len() as u64;
         progress.report(0, total, "正在组包和固化");
         let sealed_at = || {
@@ -300,13 +302,38 @@ impl Archive {
             move |source| Error::DataDir { path, source }
         };
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let mut set_aside = None;
         if dest.exists() {
-            // A corrected case re-sealed: keep the superseded package.
-            let old = self.dir.join("packages/superseded");
+            // A corrected case re-sealed keeps its superseded package; a
+            // file without its registration (a run killed between placing
+            // it and committing its row) was never a package of the case:
+            // it is set aside as unregistered, and the audit entry says so.
+            let registered = packages::get(self.cat.conn(), &d.case_no)?
+                .filter(|p| p.path == rel)
+                .is_some_and(|p| {
+                    DigestAlgo::from_name(&p.digest_algo).is_some_and(|a| {
+                        guidang_package::build::digest_file(&dest, a)
+                            .is_ok_and(|(n, dg)| n == p.size && dg == p.digest)
+                    })
+                });
+            let (folder, stamp) = if registered {
+                (
+                    "packages/superseded",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S").to_string(),
+                )
+            } else {
+                (
+                    "packages/unregistered",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string(),
+                )
+            };
+            let old = self.dir.join(folder);
             std::fs::create_dir_all(&old).map_err(io(&old))?;
-            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-            std::fs::rename(&dest, old.join(format!("{}.{stamp}.zip", d.efile_no)))
-                .map_err(io(&dest))?;
+            let kept = old.join(format!("{}.{stamp}.zip", d.efile_no));
+            std::fs::rename(&dest, &kept).map_err(io(&dest))?;
+            if !registered {
+                set_aside = Some(guidang_core::fsutil::rel_path(&kept, &self.dir));
+            }
         }
         std::fs::rename(&built.path, &dest).map_err(io(&dest))?;
         guidang_collect::store::sync_dir(&dir).map_err(io(&dir))?;
@@ -332,6 +359,7 @@ impl Archive {
                 &serde_json::json!({
                     "efile_no": d.efile_no, "path": rel, "size": built.size,
                     "digest_algo": row.digest_algo, "digest": built.digest, "fingerprint": row.fingerprint,
+                    "unregistered_set_aside": set_aside,
                 }),
             )?;
             Ok(())
@@ -342,6 +370,32 @@ impl Archive {
             size: built.size,
             digest: built.digest.clone(),
         })
+    }
+
+    /// Removes the work files that killed runs left in the data directory
+    /// (`tmp/*.zip.part` of packaging, `store/tmp/*.part` of collection)
+    /// and returns them, relative to the data directory. Files of runs
+    /// still going are kept.
+    pub(crate) fn remove_stale_work_files(&self) -> Result<Vec<String>> {
+        let mut removed = Vec::new();
+        let tmp = self.dir.join("tmp");
+        let store_tmp = self.dir.join("store").join("tmp");
+        for (dir, owner) in [
+            (&tmp, package_part_owner as fn(&str) -> Option<u32>),
+            (&store_tmp, store_part_owner),
+        ] {
+            let r = guidang_core::fsutil::remove_stale(dir, owner).map_err(|source| {
+                Error::DataDir {
+                    path: dir.clone(),
+                    source,
+                }
+            })?;
+            removed.extend(
+                r.iter()
+                    .map(|p| guidang_core::fsutil::rel_path(p, &self.dir)),
+            );
+        }
+        Ok(removed)
     }
 
     /// Registered packages.
@@ -379,13 +433,32 @@ pub use guidang_package::build::digest_file;
 
 /// Reads a keyring file.
 pub fn read_keyring(path: &Path) -> Result<Keyring> {
+    let bytes = std::fs::read(path).map_err(|e| Error::BadKeyring {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    parse_keyring(path, &bytes)
+}
+
+/// Reads the keyring file `rel` of a medium (bounded, confined to it).
+pub fn read_medium_keyring(root: &Path, rel: &str) -> Result<Keyring> {
+    let bytes =
+        guidang_transfer::carrier::read_capped(root, rel, guidang_transfer::carrier::MAX_SMALL)
+            .map_err(|e| Error::BadKeyring {
+                path: root.join(rel),
+                message: e.to_string(),
+            })?;
+    parse_keyring(&root.join(rel), &bytes)
+}
+
+/// Parses a keyring file's bytes and checks every fingerprint.
+fn parse_keyring(path: &Path, bytes: &[u8]) -> Result<Keyring> {
     let bad = |message: String| Error::BadKeyring {
         path: path.to_path_buf(),
         message,
     };
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
     let k: KeyringFile =
-        serde_json::from_slice(&bytes).map_err(|e| bad(format!("格式错误：{e}")))?;
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("格式错误：{e}")))?;
     if k.format != KEYRING_FORMAT {
         return Err(bad(format!("格式版本应为 {KEYRING_FORMAT}")));
     }
@@ -480,4 +553,21 @@ impl Archive {
         }
         verify_packages(paths, &ring, algo, cancel)
     }
+}
+
+/// The process that writes `tmp/{电子文件号}.{pid}.zip.part` (packaging)
+/// or `tmp/form-{pid}-{time}/` (a case entered in the form).
+fn package_part_owner(name: &str) -> Option<u32> {
+    guidang_core::fsutil::pid_after(name, "form-", Some('-')).or_else(|| {
+        name.strip_suffix(".zip.part")?
+            .rsplit_once('.')?
+            .1
+            .parse()
+            .ok()
+    })
+}
+
+/// The process that writes `store/tmp/{pid}-{n}.part`.
+fn store_part_owner(name: &str) -> Option<u32> {
+    guidang_core::fsutil::pid_after(name.strip_suffix(".part")?, "", Some('-'))
 }

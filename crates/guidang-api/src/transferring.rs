@@ -178,7 +178,9 @@ impl Archive {
         let mut bad = [0usize; 4];
         let mut last = String::new();
         for p in &m.packages {
-            if let Some(c) = checks::latest(self.cat.conn(), &p.efile_no, "gd")? {
+            if let Some(c) =
+                checks::latest_of_digest(self.cat.conn(), &p.efile_no, "gd", &p.digest)?
+            {
                 last = last.max(c.checked_at.get(..10).unwrap_or_default().to_string());
                 for (i, (_, prefix)) in props.iter().enumerate() {
                     if c.findings.iter().any(|f| {
@@ -479,10 +481,7 @@ impl Archive {
         if req.dest.exists() && !req.dest.is_dir() {
             return Err(write::WriteError::NotADirectory(req.dest.clone()).into());
         }
-        std::fs::create_dir_all(&req.dest).map_err(|source| write::WriteError::NotWritable {
-            path: req.dest.clone(),
-            source,
-        })?;
+        write::create_root(&req.dest)?;
         let (free, block) = write::free_space(&req.dest).unwrap_or((u64::MAX, 4096));
         let plan = match (self.media_plan(&m.batch_no)?, req.carrier_size) {
             (Some(p), None) => p,

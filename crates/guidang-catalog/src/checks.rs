@@ -65,11 +65,33 @@ pub fn record(conn: &Connection, c: &CheckRecord) -> Result<i64> {
 
 /// The latest check of a package at a stage.
 pub fn latest(conn: &Connection, efile_no: &str, stage: &str) -> Result<Option<CheckRecord>> {
+    latest_where(conn, efile_no, stage, None)
+}
+
+/// The latest check at a stage of the package with exactly this digest
+/// (the registered one): a check of some other copy of the package — a
+/// damaged file elsewhere, an older seal — does not count for it.
+pub fn latest_of_digest(
+    conn: &Connection,
+    efile_no: &str,
+    stage: &str,
+    digest: &str,
+) -> Result<Option<CheckRecord>> {
+    latest_where(conn, efile_no, stage, Some(digest))
+}
+
+fn latest_where(
+    conn: &Connection,
+    efile_no: &str,
+    stage: &str,
+    digest: Option<&str>,
+) -> Result<Option<CheckRecord>> {
     let head = conn
         .query_row(
             "SELECT id, efile_no, stage, checked_at, checked_by, verdict, opinion, package_digest FROM checks
-             WHERE efile_no = ?1 AND stage = ?2 ORDER BY id DESC LIMIT 1",
-            params![efile_no, stage],
+             WHERE efile_no = ?1 AND stage = ?2 AND (?3 IS NULL OR package_digest = ?3)
+             ORDER BY id DESC LIMIT 1",
+            params![efile_no, stage, digest],
             |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
@@ -108,7 +130,9 @@ pub fn latest(conn: &Connection, efile_no: &str, stage: &str) -> Result<Option<C
 pub fn failed_sealed(conn: &Connection) -> Result<u64> {
     let n: i64 = conn.query_row(
         "SELECT COUNT(*) FROM cases c WHERE c.status = 'sealed' AND (
-           SELECT verdict FROM checks k WHERE k.efile_no = c.efile_no AND k.stage = 'gd' ORDER BY k.id DESC LIMIT 1
+           SELECT verdict FROM checks k JOIN packages p ON p.case_id = c.id
+           WHERE k.efile_no = c.efile_no AND k.stage = 'gd' AND k.package_digest = p.digest
+           ORDER BY k.id DESC LIMIT 1
          ) = 'fail'",
         [],
         |r| r.get(0),

@@ -65,6 +65,18 @@ pub fn get(conn: &Connection, case_no: &str) -> Result<Option<PackageRow>> {
         .optional()?)
 }
 
+/// The case a registered package belongs to, by 电子文件号: (case id,
+/// case status code, registered package digest).
+pub fn registration(conn: &Connection, efile_no: &str) -> Result<Option<(i64, String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT c.id, c.status, p.digest FROM cases c JOIN packages p ON p.case_id = c.id WHERE c.efile_no = ?1",
+            [efile_no],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+}
+
 /// Every package whose case is not destroyed (what is still held), by
 /// 电子文件号, in one query.
 pub fn list_kept(conn: &Connection) -> Result<Vec<PackageRow>> {

@@ -496,8 +496,11 @@ pub fn check_packages(
             // Links are listed, never followed: a link on a medium is a
             // foreign entry, and a link loop cannot make the walk endless.
             for rel in guidang_core::fsutil::walk_files(p, |_| false)? {
-                let is_link = std::fs::symlink_metadata(p.join(&rel))
-                    .is_ok_and(|m| m.file_type().is_symlink());
+                // Only regular files are ever opened: a link, FIFO, device
+                // or socket on a medium is a foreign entry (a FIFO named
+                // `.zip` would otherwise hang the check).
+                let is_link =
+                    !std::fs::symlink_metadata(p.join(&rel)).is_ok_and(|m| m.file_type().is_file());
                 if !is_link
                     && rel.ends_with(".zip")
                     && !rel.contains("/其他/")
@@ -513,7 +516,7 @@ pub fn check_packages(
                         ctx.stage,
                         "4-2-1",
                         v,
-                        "载体中有移交范围以外的文件，请移除后重新移交".into(),
+                        crate::FOREIGN_FILE.into(),
                         Some(rel),
                     ));
                 }

@@ -20,6 +20,10 @@ pub mod report;
 pub use engine::{check_packages, finding, push, AuditEvidence, CheckContext, Expected};
 pub use items::{Item, ITEMS};
 
+/// The reason of the engine's finding for a file outside the transfer on a
+/// carrier (callers that know more about the entry replace it).
+pub const FOREIGN_FILE: &str = "载体中有移交范围以外的文件，请移除后重新移交";
+
 use serde::{Deserialize, Serialize};
 
 /// The stage of a check.

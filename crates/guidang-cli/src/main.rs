@@ -1309,6 +1309,12 @@ fn run(cli: Cli) -> Result<Done, Error> {
                     println!("批次摘要（{}）：{}", b.digest_algo, b.digest);
                     println!("移交人公钥指纹：{}", b.fingerprint);
                     println!("批次清单：{}", b.dir.display());
+                    if !b.left_out.is_empty() {
+                        println!("未组入本批次的已检测办件 {} 件：", b.left_out.len());
+                        for why in &b.left_out {
+                            println!("  {why}");
+                        }
+                    }
                 }
             }
             BatchCommand::List { json } => {
@@ -1473,6 +1479,12 @@ fn run(cli: Cli) -> Result<Done, Error> {
                         d.path.as_deref().unwrap_or(&d.kind),
                         d.problem
                     );
+                }
+                for c in &r.cleaned {
+                    println!("  已清理 {c}：中断的操作留下的临时文件（从未登记，不影响档案）");
+                }
+                for u in &r.unregistered {
+                    println!("  未登记 {u}：没有目录库登记的包文件（组包曾中断），已保留；重新组包时会另行生成并登记");
                 }
                 if r.damage.is_empty() {
                     println!("结论：全部完好");

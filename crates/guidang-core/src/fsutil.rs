@@ -32,6 +32,69 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Whether the process `pid` is still running. Only Linux can tell
+/// (`/proc`); elsewhere every process is taken as running, so nothing that
+/// might still be written is ever removed.
+pub fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+/// Removes the work files and folders in `dir` that a process left behind
+/// when it was killed: each entry whose name `owner` maps to a process id
+/// that is no longer running. Returns what was removed (a missing `dir` is
+/// nothing to clean). Work files are never referenced by the catalog, so
+/// removing them loses nothing.
+pub fn remove_stale(
+    dir: &Path,
+    owner: impl Fn(&str) -> Option<u32>,
+) -> io::Result<Vec<std::path::PathBuf>> {
+    let mut removed = Vec::new();
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(removed),
+        Err(e) => return Err(e),
+    };
+    for e in entries {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = owner(&name) else { continue };
+        if process_alive(pid) {
+            continue;
+        }
+        let p = e.path();
+        if e.file_type()?.is_dir() {
+            fs::remove_dir_all(&p)?;
+        } else {
+            fs::remove_file(&p)?;
+        }
+        removed.push(p);
+    }
+    Ok(removed)
+}
+
+/// The process id in a work-file name of the form `{prefix}{pid}{rest}`,
+/// where `pid` is the run of digits right after `prefix` and `rest` starts
+/// with `sep` (or is empty when `sep` is `None`).
+pub fn pid_after(name: &str, prefix: &str, sep: Option<char>) -> Option<u32> {
+    let rest = name.strip_prefix(prefix)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let tail = &rest[digits.len()..];
+    let ok = match sep {
+        Some(c) => tail.starts_with(c),
+        None => tail.is_empty(),
+    };
+    (ok && !digits.is_empty())
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
 /// Flushes a directory's entries to disk (no-op where unsupported).
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
@@ -107,6 +170,30 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
         assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn stale_work_files_of_dead_processes_only_are_removed() {
+        let d = std::env::temp_dir().join(format!("guidang-stale-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(d.join(".x.restoring-4000000000")).unwrap();
+        let me = std::process::id();
+        fs::write(d.join(format!("{me}-1.part")), b"live").unwrap();
+        fs::write(d.join("4000000001-1.part"), b"dead").unwrap();
+        fs::write(d.join("other.txt"), b"keep").unwrap();
+        let removed = remove_stale(&d, |n| {
+            pid_after(n, ".x.restoring-", None).or_else(|| {
+                n.strip_suffix(".part")
+                    .and_then(|s| pid_after(s, "", Some('-')))
+            })
+        })
+        .unwrap();
+        assert_eq!(removed.len(), 2, "{removed:?}");
+        assert!(d.join(format!("{me}-1.part")).exists());
+        assert!(d.join("other.txt").exists());
+        assert_eq!(pid_after("a.123.zip.part", "", None), None);
+        assert_eq!(pid_after("123", "", None), Some(123));
         fs::remove_dir_all(&d).unwrap();
     }
 

@@ -13,6 +13,7 @@
 //! verification and resume; `returns` is the signed return file of the
 //! receiving archive.
 
+pub mod carrier;
 pub mod forms;
 pub mod manifest;
 pub mod medium;

@@ -141,6 +141,18 @@ impl ReturnEnvelope {
         }
         let d: ReturnDecision =
             serde_json::from_str(&e.payload).map_err(|x| format!("退回文件内容格式错误：{x}"))?;
+        // Signed, but by whom is decided later: fields this format does not
+        // define are refused rather than silently dropped.
+        let unknown: Vec<String> = crate::carrier::unknown_fields(bytes, &e)
+            .into_iter()
+            .chain(crate::carrier::unknown_fields(e.payload.as_bytes(), &d))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "退回文件中有本格式没有定义的字段：{}；请向接收方索取原退回文件",
+                unknown.join("、")
+            ));
+        }
         if d.format != RETURN_FORMAT {
             return Err(format!(
                 "退回决定的格式版本应为 {RETURN_FORMAT}，实为 {}",

@@ -206,6 +206,10 @@ pub enum WriteError {
     /// A source file does not match the digest the batch promises.
     #[error("源文件 {0} 与批次清单记录的摘要不符：数据目录中的文件可能已损坏，不能移交。请运行 guidang verify 检查")]
     SourceChanged(PathBuf),
+    /// The carrier root is no longer the medium the write started on (the
+    /// medium was pulled, unmounted or swapped).
+    #[error("载体 {0} 在写入期间被拔出、卸载或更换，已不是开始写入时的介质：本载体没有写完，不会登记为已写入。请重新插好同一介质后再次运行同一命令，会从中断处继续")]
+    MediumChanged(PathBuf),
     /// Cancelled by the user.
     #[error("写入已取消。已写入并校验的文件都保留着，再次运行同一命令会从中断处继续")]
     Cancelled,
@@ -384,10 +388,7 @@ pub fn preflight(job: &CarrierJob, dest: &Path) -> Result<Preflight, WriteError>
     if dest.exists() && !dest.is_dir() {
         return Err(WriteError::NotADirectory(dest.to_path_buf()));
     }
-    fs::create_dir_all(dest).map_err(|source| WriteError::NotWritable {
-        path: dest.to_path_buf(),
-        source,
-    })?;
+    create_root(dest)?;
     if let Some(id) = identify(dest, job.algo) {
         if id.batch_no != job.batch_no {
             return Err(WriteError::OtherBatch {
@@ -599,8 +600,97 @@ pub fn copy_verified(
     Ok(())
 }
 
+/// Creates the carrier root itself when it is missing — only it, never a
+/// folder above it: a missing parent means the medium is not there.
+pub fn create_root(dest: &Path) -> Result<(), WriteError> {
+    if dest.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir(dest).map_err(|source| WriteError::NotWritable {
+        path: dest.to_path_buf(),
+        source,
+    })
+}
+
+/// The identity of a carrier root: device and inode of the folder, and the
+/// file system's id. A medium pulled or lazily unmounted mid-write leaves
+/// the mount-point folder of the disk underneath, with another identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RootIdentity {
+    dev: u64,
+    ino: u64,
+    fsid: u64,
+}
+
+/// Reads the identity of the carrier root `dest`.
+pub fn root_identity(dest: &Path) -> io::Result<RootIdentity> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(dest)?;
+        let c = std::ffi::CString::new(dest.as_os_str().as_bytes())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let mut v: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: `c` is a valid C string and `v` a writable statvfs.
+        if unsafe { libc::statvfs(c.as_ptr(), &mut v) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(RootIdentity {
+            dev: m.dev(),
+            ino: m.ino(),
+            fsid: v.f_fsid as u64,
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        fs::metadata(dest)?;
+        Ok(RootIdentity {
+            dev: 0,
+            ino: 0,
+            fsid: 0,
+        })
+    }
+}
+
+/// Fails unless `dest` is still the medium whose identity is `id`.
+fn still_same_medium(dest: &Path, id: RootIdentity) -> Result<(), WriteError> {
+    match root_identity(dest) {
+        Ok(now) if now == id => Ok(()),
+        _ => Err(WriteError::MediumChanged(dest.to_path_buf())),
+    }
+}
+
+/// Creates the folders of `rel`'s parent one by one below `dest` (never
+/// `dest` itself or anything above it).
+fn create_below(dest: &Path, rel: &str) -> Result<(), WriteError> {
+    let mut at = dest.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for c in &parts[..parts.len().saturating_sub(1)] {
+        let parent = at.clone();
+        at.push(c);
+        if at.is_dir() {
+            continue;
+        }
+        fs::create_dir(&at).map_err(|e| {
+            if is_full(&e) {
+                WriteError::MediumFull { path: rel.into() }
+            } else {
+                WriteError::Io {
+                    path: at.clone(),
+                    source: e,
+                }
+            }
+        })?;
+        sync_dir(&parent).map_err(io_at(&parent))?;
+    }
+    Ok(())
+}
+
 /// Writes one carrier to `dest`: pre-flight, then every file not yet there,
-/// each verified by reading it back. See the module documentation.
+/// each verified by reading it back. See the module documentation. Before
+/// every file (the carrier manifest, written last, included) the root must
+/// still be the medium the write started on.
 pub fn write_carrier(
     job: &CarrierJob,
     dest: &Path,
@@ -608,6 +698,7 @@ pub fn write_carrier(
     cancel: &CancelFlag,
 ) -> Result<WriteReport, WriteError> {
     let pre = preflight(job, dest)?;
+    let medium = root_identity(dest).map_err(io_at(dest))?;
     // Temporary files of an interrupted run are never complete: remove them.
     for rel in walk(dest).map_err(io_at(dest))? {
         if is_part(&rel) {
@@ -650,6 +741,7 @@ pub fn write_carrier(
         if cancel.is_cancelled() {
             return Err(WriteError::Cancelled);
         }
+        still_same_medium(dest, medium)?;
         let path = dest.join(&s.rel);
         progress.report(done, total, &s.rel);
         let mut ok = false;
@@ -676,25 +768,7 @@ pub fn write_carrier(
             }
         }
         if !ok {
-            if let Some(parent) = path.parent() {
-                if !parent.exists() {
-                    fs::create_dir_all(parent).map_err(|e| {
-                        if is_full(&e) {
-                            WriteError::MediumFull {
-                                path: s.rel.clone(),
-                            }
-                        } else {
-                            WriteError::Io {
-                                path: parent.to_path_buf(),
-                                source: e,
-                            }
-                        }
-                    })?;
-                    if let Some(pp) = parent.parent() {
-                        sync_dir(pp).map_err(io_at(pp))?;
-                    }
-                }
-            }
+            create_below(dest, &s.rel)?;
             copy_one(s, &path, job.algo, cancel)?;
             let back = read_back(&path, job.algo, cancel).map_err(|e| cancelled(e, &path))?;
             if back != (s.digest.clone(), s.size) {
@@ -709,6 +783,7 @@ pub fn write_carrier(
         done += s.size;
         progress.report(done, total, &s.rel);
     }
+    still_same_medium(dest, medium)?;
     sync_dir(dest).map_err(io_at(dest))?;
     Ok(report)
 }
@@ -735,6 +810,8 @@ fn append_journal(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use guidang_core::{CancelFlag, Progress};
+    use std::process::Command;
 
     fn job(dir: &Path, files: &[(&str, &[u8])]) -> CarrierJob {
         let src = dir.join("src");
@@ -767,6 +844,70 @@ mod tests {
 
     const README: &[u8] =
         "\u{feff}说明\r\n批次编号：430124-20261121-01\r\n载体编号：1（共 1 个载体）\r\n".as_bytes();
+
+    /// Unmounts a real medium lazily after the first file was written, as a
+    /// pulled USB stick does: the writer must notice that its root is now
+    /// the folder underneath and stop before the carrier manifest.
+    #[test]
+    fn a_medium_pulled_between_files_is_noticed_and_nothing_looks_done() {
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        if !is_root {
+            assert!(
+                std::env::var("GUIDANG_E2E").is_err(),
+                "the pulled-medium test needs root (mount) under the full suite"
+            );
+            eprintln!("skipped: mounting a medium needs root");
+            return;
+        }
+        let d = tempfile::tempdir().unwrap();
+        let mnt = d.path().join("medium");
+        fs::create_dir(&mnt).unwrap();
+        let st = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4M", "tmpfs"])
+            .arg(&mnt)
+            .status()
+            .unwrap();
+        assert!(st.success(), "mount tmpfs");
+        let dest = mnt.join("载体");
+        let j = job(
+            d.path(),
+            &[
+                ("说明文件.txt", README),
+                ("电子档案/2025/a.zip", &[7u8; 5000]),
+                (CARRIER_FILE, b"{}"),
+            ],
+        );
+        struct PullAfterFirst<'a>(&'a Path, std::sync::atomic::AtomicBool);
+        impl Progress for PullAfterFirst<'_> {
+            fn report(&self, done: u64, _total: u64, _what: &str) {
+                if done > 0 && !self.1.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    let st = Command::new("umount")
+                        .arg("-l")
+                        .arg(self.0)
+                        .status()
+                        .unwrap();
+                    assert!(st.success(), "umount -l");
+                }
+            }
+        }
+        let pull = PullAfterFirst(&mnt, std::sync::atomic::AtomicBool::new(false));
+        let r = write_carrier(&j, &dest, &pull, &CancelFlag::new());
+        let pulled = pull.1.load(std::sync::atomic::Ordering::SeqCst);
+        if !pulled {
+            let _ = Command::new("umount").arg("-l").arg(&mnt).status();
+        }
+        assert!(pulled, "the medium was pulled");
+        assert!(matches!(r, Err(WriteError::MediumChanged(_))), "{r:?}");
+        // Nothing was created on the disk underneath the mount point.
+        assert!(
+            !dest.exists(),
+            "the writer recreated the carrier root underneath"
+        );
+        assert_eq!(fs::read_dir(&mnt).unwrap().count(), 0);
+    }
 
     #[test]
     fn writes_verifies_and_resumes() {
