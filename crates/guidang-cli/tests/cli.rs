@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod faults;
 
 struct Dir {
     _tmp: tempfile::TempDir,
