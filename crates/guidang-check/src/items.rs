@@ -154,7 +154,7 @@ pub fn item_of_verify_code(code: &str) -> &'static str {
         "seal.missing" | "seal.invalid" | "seal.signature" | "seal.fingerprint"
         | "entry.digest" | "entry.size" | "entry.data" => "1-1-1",
         "metadata.material_mismatch" => "1-3-1",
-        "entry.unsealed" => "1-4-1",
+        "entry.unsealed" | "zip.hidden_entry" => "1-4-1",
         "metadata.material_missing" => "2-3-1",
         "zip.encrypted" | "zip.method" | "zip.bomb" => "3-4-1",
         "entry.missing" => "2-3-1",
@@ -162,5 +162,27 @@ pub fn item_of_verify_code(code: &str) -> &'static str {
         "metadata.unreadable" | "package.metadata_missing" => "3-1-1",
         "check.cancelled" => "4-2-1",
         _ => "1-5-1",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guidang_package::layout::LayoutCode;
+
+    #[test]
+    fn layout_codes_are_package_structure_except_hidden_entries() {
+        for c in [
+            LayoutCode::LocalMismatch,
+            LayoutCode::LeadingBytes,
+            LayoutCode::Gap,
+            LayoutCode::TrailingBytes,
+            LayoutCode::Comment,
+            LayoutCode::CdExtra,
+            LayoutCode::Overlap,
+        ] {
+            assert_eq!(item_of_verify_code(c.code()), "1-5-1", "{c:?}");
+        }
+        assert_eq!(item_of_verify_code(LayoutCode::HiddenEntry.code()), "1-4-1");
     }
 }

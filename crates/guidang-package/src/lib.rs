@@ -11,10 +11,13 @@
 //! - [`reader`] reads a ZIP's central directory by hand and streams entries,
 //!   so that hostile archives (zip-slip names, duplicates, encryption,
 //!   unknown methods, bombs) become findings instead of crashes or writes.
+//! - [`layout`] accounts for every byte of a ZIP: local headers against the
+//!   central directory, no leading, trailing, hidden or comment bytes.
 //! - [`verify`] checks structure, every digest and the signature, reporting
 //!   every problem with the entry it concerns.
 
 pub mod build;
+pub mod layout;
 pub mod metadata;
 pub mod reader;
 pub mod seal;

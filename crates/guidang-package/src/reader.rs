@@ -24,10 +24,16 @@ pub const DEFLATED: u16 = 8;
 /// One central-directory entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// Name as decoded (UTF-8; other bytes replaced).
+    /// Name as decoded: UTF-8, or, when the bytes are not UTF-8, GBK (as
+    /// Chinese Windows tools write it), so a finding shows what a person
+    /// would see.
     pub name: String,
+    /// The name's bytes as stored.
+    pub name_bytes: Vec<u8>,
     /// Whether the name bytes were valid UTF-8.
     pub name_is_utf8: bool,
+    /// Length of the entry's comment in the central directory.
+    pub comment_len: u16,
     /// General purpose flags.
     pub flags: u16,
     /// Compression method.
@@ -87,13 +93,36 @@ impl Entry {
     }
 }
 
-/// The directory of an archive.
+/// The directory of an archive, with where its parts lie.
 #[derive(Debug, Clone)]
 pub struct Index {
     /// Entries in central-directory order.
     pub entries: Vec<Entry>,
     /// Archive length.
     pub len: u64,
+    /// Offset of the central directory.
+    pub cd_offset: u64,
+    /// Declared size of the central directory.
+    pub cd_size: u64,
+    /// Bytes of the central directory taken by its records.
+    pub cd_used: u64,
+    /// Offset of the end-of-central-directory record.
+    pub eocd_at: u64,
+    /// Length of the archive comment.
+    pub comment_len: u16,
+    /// Offset and length of the ZIP64 end record, when there is one.
+    pub zip64: Option<(u64, u64)>,
+}
+
+/// Decodes an entry name: UTF-8 when it is, else GBK.
+pub fn decode_name(b: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(b) {
+        Ok(s) => (s.to_string(), true),
+        Err(_) => {
+            let (s, _, _) = encoding_rs::GBK.decode(b);
+            (s.into_owned(), false)
+        }
+    }
 }
 
 fn u16le(b: &[u8], at: usize) -> u16 {
@@ -131,6 +160,8 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
         .ok_or("找不到 ZIP 目录结尾记录，文件不是 ZIP 或已截断")?;
     let eocd_at = len - tail_len as u64 + pos as u64;
     let e = &tail[pos..];
+    let comment_len = u16le(e, 20);
+    let mut zip64 = None;
     let mut count = u16le(e, 10) as u64;
     let mut cd_size = u32le(e, 12) as u64;
     let mut cd_offset = u32le(e, 16) as u64;
@@ -150,6 +181,7 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
         if u32le(&r, 0) != EOCD64_SIG {
             return Err("ZIP64 目录结尾记录无效".into());
         }
+        zip64 = Some((at, 12 + u64le(&r, 4)));
         count = u64le(&r, 32);
         cd_size = u64le(&r, 40);
         cd_offset = u64le(&r, 48);
@@ -169,10 +201,12 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
             return Err("ZIP 中央目录记录被截断".into());
         }
         let name_bytes = &cd[p + 46..p + 46 + name_len];
-        let name_is_utf8 = std::str::from_utf8(name_bytes).is_ok();
+        let (name, name_is_utf8) = decode_name(name_bytes);
         let mut entry = Entry {
-            name: String::from_utf8_lossy(name_bytes).into_owned(),
+            name,
+            name_bytes: name_bytes.to_vec(),
             name_is_utf8,
+            comment_len: comment_len as u16,
             version_made_by: u16le(&cd, p + 4),
             flags: u16le(&cd, p + 8),
             method: u16le(&cd, p + 10),
@@ -215,7 +249,16 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
             entries.len()
         ));
     }
-    Ok(Index { entries, len })
+    Ok(Index {
+        entries,
+        len,
+        cd_offset,
+        cd_size,
+        cd_used: p as u64,
+        eocd_at,
+        comment_len,
+        zip64,
+    })
 }
 
 /// Why an entry's data could not be read.
@@ -340,10 +383,10 @@ pub fn stream_entry<R: Read>(
     let (n, x) = (u16le(&h, 26) as usize, u16le(&h, 28) as u64);
     let mut name = vec![0u8; n];
     r.read_exact(&mut name).map_err(io)?;
-    if name != e.name.as_bytes() {
+    if name != e.name_bytes {
         return Err(DataProblem::LocalHeader(format!(
             "本地文件头中的文件名“{}”与目录中的“{}”不一致",
-            String::from_utf8_lossy(&name),
+            decode_name(&name).0,
             e.name
         )));
     }

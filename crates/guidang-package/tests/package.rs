@@ -684,3 +684,263 @@ fn metadata_and_seal_validate_against_the_published_schemas() {
         );
     }
 }
+
+/// Where each central-directory record's local-header offset field lies.
+fn cd_offset_fields(b: &[u8]) -> (usize, Vec<usize>) {
+    let eocd = (0..=b.len() - 22)
+        .rev()
+        .find(|&i| b[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])
+        .unwrap();
+    let cd = u32::from_le_bytes(b[eocd + 16..eocd + 20].try_into().unwrap()) as usize;
+    let mut fields = Vec::new();
+    let mut p = cd;
+    while b[p..p + 4] == [0x50, 0x4b, 0x01, 0x02] {
+        let n = u16::from_le_bytes([b[p + 28], b[p + 29]]) as usize;
+        let x = u16::from_le_bytes([b[p + 30], b[p + 31]]) as usize;
+        let c = u16::from_le_bytes([b[p + 32], b[p + 33]]) as usize;
+        fields.push(p + 42);
+        p += 46 + n + x + c;
+    }
+    (eocd, fields)
+}
+
+/// Inserts `bytes` at `at`, moving every offset after it as a careful
+/// forger would, so that the central directory stays consistent.
+fn splice(b: &[u8], at: usize, bytes: &[u8]) -> Vec<u8> {
+    let mut out = [&b[..at], bytes, &b[at..]].concat();
+    let shift = |v: &mut [u8], f: usize| {
+        let o = u32::from_le_bytes(v[f..f + 4].try_into().unwrap()) as usize;
+        if o >= at {
+            v[f..f + 4].copy_from_slice(&((o + bytes.len()) as u32).to_le_bytes());
+        }
+    };
+    // The directory and end record lie after `at`: moved by the insert.
+    let (eocd, fields) = cd_offset_fields(b);
+    for f in fields {
+        shift(&mut out, f + bytes.len());
+    }
+    shift(&mut out, eocd + bytes.len() + 16);
+    out
+}
+
+/// A local entry (header and stored data) that no directory lists.
+fn local_entry(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut z = RawZip::new();
+    z.stored(name, data);
+    z.data
+}
+
+fn layout_codes(r: &VerifyReport) -> Vec<(&'static str, Option<String>)> {
+    codes(r)
+        .into_iter()
+        .filter(|(c, _)| c.starts_with("zip."))
+        .collect()
+}
+
+#[test]
+fn a_zip_is_what_its_bytes_say() {
+    let g = golden(Suite::Gm);
+    let good_path = g.build("good.zip");
+    let good = std::fs::read(&good_path).unwrap();
+    let first = efile_path(&g, "clean");
+    std::fs::write(&first, &good).unwrap();
+    assert_eq!(codes(&g.verify(&first)), vec![], "our own package is clean");
+    let index = read_index(&mut std::fs::File::open(&good_path).unwrap()).unwrap();
+    let pdf = index
+        .entries
+        .iter()
+        .find(|e| e.name == "证据性材料/申请表.pdf")
+        .unwrap();
+    let lh = pdf.local_header_offset as usize;
+    let write = |sub: &str, bytes: &[u8]| {
+        let p = efile_path(&g, sub);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+
+    // Local headers that lie about CRC, method or size.
+    for (sub, field, value, what) in [
+        ("crc", 14, 0xdead_beefu32.to_le_bytes().to_vec(), "CRC-32"),
+        ("method", 8, 8u16.to_le_bytes().to_vec(), "压缩方法"),
+        ("size", 22, 7u32.to_le_bytes().to_vec(), "原始大小"),
+    ] {
+        let mut b = good.clone();
+        b[lh + field..lh + field + value.len()].copy_from_slice(&value);
+        let r = g.verify(&write(sub, &b));
+        assert_eq!(
+            layout_codes(&r),
+            vec![("zip.local_mismatch", Some(pdf.name.clone()))],
+            "{sub}"
+        );
+        let m = &r.findings[0].message;
+        assert!(m.contains(what) && m.contains("流式解压"), "{m}");
+    }
+
+    // Bytes after the end record.
+    let r = g.verify(&write("trailing", &[&good[..], b"MZ payload"].concat()));
+    assert_eq!(layout_codes(&r), vec![("zip.trailing_bytes", None)]);
+    assert!(r.findings[0].message.contains("10 字节"));
+
+    // A stub before the archive, offsets adjusted by `zip -A` as a
+    // self-extractor builder does.
+    let sfx = write(
+        "sfx",
+        &[&b"MZ\x90\x00 stub ".repeat(50)[..], &good[..]].concat(),
+    );
+    let st = Command::new("zip").arg("-A").arg(&sfx).output().unwrap();
+    assert!(st.status.success(), "{st:?}");
+    let r = g.verify(&sfx);
+    assert_eq!(layout_codes(&r), vec![("zip.leading_bytes", None)]);
+    assert!(
+        r.findings[0].message.contains("500 字节"),
+        "{:?}",
+        r.findings
+    );
+
+    // Data in the archive comment, written by zip -z.
+    let commented = write("comment", &good);
+    let mut z = Command::new("zip")
+        .arg("-z")
+        .arg(&commented)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    z.stdin
+        .take()
+        .unwrap()
+        .write_all(b"hidden payload\n")
+        .unwrap();
+    assert!(z.wait().unwrap().success());
+    let r = g.verify(&commented);
+    assert_eq!(layout_codes(&r), vec![("zip.comment", None)]);
+
+    // A whole local entry hidden in a gap between sealed entries, every
+    // offset after it moved: the directory is consistent, a streaming
+    // extractor would write the .exe.
+    let hidden = local_entry("setup.exe", b"MZ\x90\x00\x03 not really a program");
+    let b = splice(&good, lh, &hidden);
+    let p = write("hidden", &b);
+    let r = g.verify(&p);
+    assert_eq!(
+        layout_codes(&r),
+        vec![("zip.hidden_entry", Some("setup.exe".to_string()))]
+    );
+    assert!(r.findings[0].message.contains(&format!("偏移 {lh}")));
+    // Plain bytes in a gap.
+    let r = g.verify(&write("gap", &splice(&good, lh, &[0u8; 33])));
+    assert_eq!(layout_codes(&r), vec![("zip.gap", None)]);
+    assert!(r.findings[0].message.contains("33 字节"));
+    // The tools that read the directory see only the sealed entries, and
+    // every one of them still matches its seal: the findings above are what
+    // stands between the .exe and a streaming extractor.
+    let listed = Command::new("unzip").arg("-Z1").arg(&p).output().unwrap();
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("setup.exe"));
+    assert!(codes(&r).iter().all(|(c, _)| c.starts_with("zip.")));
+}
+
+#[test]
+fn an_entry_comment_and_an_overlap_are_findings() {
+    let g = golden(Suite::Gm);
+    let good_path = g.build("good.zip");
+    let good = std::fs::read(&good_path).unwrap();
+    // An entry comment on the metadata's directory record (the bytes
+    // inserted into the directory, its size in the end record grown).
+    let mut b = good.clone();
+    let (eocd, fields) = cd_offset_fields(&b);
+    let rec = fields
+        .iter()
+        .map(|f| f - 42)
+        .find(|&r| {
+            let n = u16::from_le_bytes([b[r + 28], b[r + 29]]) as usize;
+            &b[r + 46..r + 46 + n] == "元数据.xml".as_bytes()
+        })
+        .unwrap();
+    let n = u16::from_le_bytes([b[rec + 28], b[rec + 29]]) as usize;
+    let x = u16::from_le_bytes([b[rec + 30], b[rec + 31]]) as usize;
+    let note = b"see attached.exe";
+    b[rec + 32..rec + 34].copy_from_slice(&(note.len() as u16).to_le_bytes());
+    let cd_size = u32::from_le_bytes(b[eocd + 12..eocd + 16].try_into().unwrap());
+    b[eocd + 12..eocd + 16].copy_from_slice(&(cd_size + note.len() as u32).to_le_bytes());
+    let at = rec + 46 + n + x;
+    let b = [&b[..at], &note[..], &b[at..]].concat();
+    let p = efile_path(&g, "entry-comment");
+    std::fs::write(&p, &b).unwrap();
+    let r = g.verify(&p);
+    assert_eq!(
+        layout_codes(&r),
+        vec![("zip.comment", Some("元数据.xml".to_string()))],
+        "{:?}",
+        r.findings
+    );
+
+    // Two directory records pointing at the same local entry: one of them
+    // is reported once, as an overlap or a lying header, never twice.
+    let mut b = good.clone();
+    let (_, fields) = cd_offset_fields(&b);
+    let first = b[fields[0]..fields[0] + 4].to_vec();
+    b[fields[1]..fields[1] + 4].copy_from_slice(&first);
+    let p = efile_path(&g, "overlap");
+    std::fs::write(&p, &b).unwrap();
+    let r = g.verify(&p);
+    let lc = layout_codes(&r);
+    assert!(
+        lc.iter()
+            .any(|(c, _)| *c == "zip.overlap" || *c == "zip.local_mismatch"),
+        "{lc:?}"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for (c, e) in &lc {
+        assert!(seen.insert((c, e)), "twice: {c} {e:?}");
+    }
+}
+
+#[test]
+fn archives_written_by_other_tools_have_a_clean_layout() {
+    // The layout check must not flag what ordinary tools write: Info-ZIP
+    // to a file and streamed to a pipe (data descriptors, sizes after the
+    // data), 7-Zip, and Python's zipfile streaming (descriptors, ZIP64).
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::create_dir(d.join("材料")).unwrap();
+    std::fs::write(d.join("材料/申请表.pdf"), b"%PDF-1.4\n".repeat(5000)).unwrap();
+    std::fs::write(
+        d.join("材料/照片.jpg"),
+        (0..200_000u32)
+            .map(|i| (i * 31 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    std::fs::write(d.join("空.txt"), b"").unwrap();
+    let run = |cmd: &mut Command| {
+        let o = cmd
+            .current_dir(d)
+            .output()
+            .expect("tool installed by .ci/run");
+        assert!(o.status.success(), "{cmd:?}: {o:?}");
+        o.stdout
+    };
+    run(Command::new("zip").args(["-q", "-r", "info.zip", "材料", "空.txt"]));
+    let piped = run(Command::new("sh").args(["-c", "zip -q -r - 材料 空.txt | cat"]));
+    std::fs::write(d.join("piped.zip"), piped).unwrap();
+    run(Command::new("7z").args(["a", "-tzip", "-bd", "seven.zip", "材料", "空.txt"]));
+    // zipfile writing to a pipe cannot seek back: descriptors follow data.
+    let py = run(Command::new("sh").args([
+        "-c",
+        "python3 -c \"import zipfile,sys\n\
+         z=zipfile.ZipFile(sys.stdout.buffer,'w',zipfile.ZIP_DEFLATED)\n\
+         w=z.open('大.bin','w',force_zip64=True)\n\
+         w.write(b'x'*300000)\n\
+         w.close()\n\
+         z.writestr('小.txt','你好')\n\
+         z.close()\" | cat",
+    ]));
+    std::fs::write(d.join("py.zip"), py).unwrap();
+    for name in ["info.zip", "piped.zip", "seven.zip", "py.zip"] {
+        let f = std::fs::File::open(d.join(name)).unwrap();
+        let index = read_index(&mut f.try_clone().unwrap()).unwrap();
+        assert!(!index.entries.is_empty(), "{name}");
+        let problems = guidang_package::layout::layout(&f, &index).unwrap();
+        assert!(problems.is_empty(), "{name}: {problems:?}");
+    }
+}
