@@ -17,6 +17,7 @@
 //! the staging folder renamed into place, so a damaged backup is reported
 //! file by file and nothing is half-restored.
 
+use guidang_core::oserror::Os;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -1059,7 +1060,7 @@ impl Archive {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                         Some("文件缺失".to_string())
                     }
-                    Err(e) => Some(format!("无法读取：{e}")),
+                    Err(e) => Some(format!("无法读取：{}", Os(&e))),
                     Ok((d, n)) if d != *digest || n != *size => {
                         Some(format!("内容与登记的摘要不符（应为 {digest}，实为 {d}）"))
                     }

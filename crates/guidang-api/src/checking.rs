@@ -257,7 +257,7 @@ impl Archive {
         let batch = check_packages(&paths, &ctx, progress, cancel).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(PathBuf::from(e.to_string())),
             std::io::ErrorKind::Interrupted => Error::Check("已取消".into()),
-            _ => Error::Check(e.to_string()),
+            _ => Error::Check(guidang_core::oserror::describe(&e)),
         })?;
         let mut batch = batch;
         // At receipt a folder is a carrier: compared with its carrier

@@ -21,7 +21,13 @@ pub enum Error {
     Invalid(ValidationErrors),
     /// The data directory cannot be created or written.
     #[error(
-        "无法使用数据目录 {path}：{source}。请检查磁盘空间和权限，或用 --data-dir 指定其他目录"
+        "无法使用数据目录 {path}：{}。{}",
+        guidang_core::oserror::describe(.source),
+        if guidang_core::oserror::is_full(.source) {
+            "数据目录可用 --data-dir 移到空间更大的磁盘"
+        } else {
+            "请检查磁盘空间和权限，或用 --data-dir 指定其他目录"
+        }
     )]
     DataDir {
         /// The directory.

@@ -1066,8 +1066,9 @@ impl Archive {
         if return_path != out.join(RETURN_FILE) {
             guidang_collect::store::write_atomic(&return_path, &bytes).map_err(|source| {
                 Error::Transfer(format!(
-                    "接收结果已登记，但无法把退回文件写到 {}：{source}。退回文件已保存在 {}，可复制给移交方，或用 --return-file 指定其他位置后重新运行",
+                    "接收结果已登记，但无法把退回文件写到 {}：{}。退回文件已保存在 {}，可复制给移交方，或用 --return-file 指定其他位置后重新运行",
                     return_path.display(),
+                    guidang_core::oserror::describe(&source),
                     out.join(RETURN_FILE).display()
                 ))
             })?;

@@ -593,7 +593,7 @@ impl Archive {
             None => (
                 self.dir
                     .join("tmp")
-                    .join(format!("demo-{}-{}", req.seed, std::process::id())),
+                    .join(format!("demo-{}-{}", std::process::id(), req.seed)),
                 true,
             ),
         };
@@ -609,9 +609,14 @@ impl Archive {
             ),
             large_file: req.large_file,
         };
-        let s = guidang_demo::generate(&export, &opts).map_err(|source| Error::DataDir {
-            path: export.clone(),
-            source,
+        let s = guidang_demo::generate(&export, &opts).map_err(|source| {
+            if temporary {
+                let _ = std::fs::remove_dir_all(&export);
+            }
+            Error::DataDir {
+                path: export.clone(),
+                source,
+            }
         })?;
         let collect = if req.no_collect {
             None

@@ -555,10 +555,12 @@ impl Archive {
     }
 }
 
-/// The process that writes `tmp/{电子文件号}.{pid}.zip.part` (packaging)
-/// or `tmp/form-{pid}-{time}/` (a case entered in the form).
+/// The process that writes `tmp/{电子文件号}.{pid}.zip.part` (packaging),
+/// `tmp/form-{pid}-{time}/` (a case entered in the form) or
+/// `tmp/demo-{pid}-{seed}/` (demo data).
 fn package_part_owner(name: &str) -> Option<u32> {
-    guidang_core::fsutil::pid_after(name, "form-", Some('-')).or_else(|| {
+    let fsu = |prefix| guidang_core::fsutil::pid_after(name, prefix, Some('-'));
+    fsu("form-").or_else(|| fsu("demo-")).or_else(|| {
         name.strip_suffix(".zip.part")?
             .rsplit_once('.')?
             .1

@@ -77,10 +77,16 @@ impl Rows {
         reason: impl Into<String>,
         entry: Option<&str>,
     ) {
-        self.rows
-            .entry(no)
-            .or_default()
-            .push((v, reason.into(), entry.map(str::to_string)));
+        let rows = self.rows.entry(no).or_default();
+        // A problem found replaces "not checked" of the same item, and the
+        // same problem is listed once.
+        if v != Verdict::NotChecked {
+            rows.retain(|r| r.0 != Verdict::NotChecked);
+        }
+        let row = (v, reason.into(), entry.map(str::to_string));
+        if !rows.contains(&row) {
+            rows.push(row);
+        }
     }
     fn fail(&mut self, no: &'static str, reason: impl Into<String>, entry: Option<&str>) {
         self.add(no, Verdict::Fail, reason, entry)
@@ -524,9 +530,10 @@ pub fn check_packages(
         } else if p.exists() {
             files.push(p.clone());
         } else {
+            // The message is the path alone: callers word the error.
             return Err(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                format!("找不到 {}", p.display()),
+                p.display().to_string(),
             ));
         }
     }
@@ -712,13 +719,33 @@ pub fn finding(
     }
 }
 
-/// Adds a finding of item `no` to a package's check (replacing a pass of the
-/// same item) and re-derives its verdict and opinion.
+/// Adds a finding of item `no` to a package's check (replacing a pass, or a
+/// "not checked", of the same item; never listing one problem twice) and
+/// re-derives its verdict and opinion.
 pub fn push(p: &mut PackageCheck, no: &str, v: Verdict, reason: String, entry: Option<String>) {
     let code = format!("{}-{no}", p.stage.prefix());
-    p.findings
-        .retain(|f| !(f.item == code && f.verdict == Verdict::Pass));
-    p.findings.push(finding(p.stage, no, v, reason, entry));
+    let same_item = |f: &Finding| f.item == code;
+    if v == Verdict::NotChecked
+        && p.findings
+            .iter()
+            .any(|f| same_item(f) && f.verdict != Verdict::Pass)
+    {
+        return;
+    }
+    p.findings.retain(|f| {
+        !(same_item(f)
+            && (f.verdict == Verdict::Pass
+                || (v != Verdict::NotChecked && f.verdict == Verdict::NotChecked)))
+    });
+    let new = finding(p.stage, no, v, reason, entry);
+    if !p.findings.iter().any(|f| {
+        f.item == new.item
+            && f.verdict == new.verdict
+            && f.reason == new.reason
+            && f.entry == new.entry
+    }) {
+        p.findings.push(new);
+    }
     resummarise(p);
 }
 
@@ -732,4 +759,69 @@ fn resummarise(p: &mut PackageCheck) {
     p.findings.sort_by_key(order);
     p.verdict = overall(p.findings.iter().map(|f| f.verdict));
     p.opinion = opinion(&p.findings);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check() -> PackageCheck {
+        PackageCheck {
+            package: "a.zip".into(),
+            efile_no: "a".into(),
+            stage: Stage::Yj,
+            package_digest: None,
+            digest_algo: "SM3".into(),
+            size: 0,
+            verdict: Verdict::Pass,
+            opinion: String::new(),
+            findings: Rows {
+                stage: Stage::Yj,
+                rows: BTreeMap::new(),
+            }
+            .finish(),
+        }
+    }
+
+    fn of<'a>(p: &'a PackageCheck, no: &str) -> Vec<&'a Finding> {
+        p.findings.iter().filter(|f| f.item.ends_with(no)).collect()
+    }
+
+    #[test]
+    fn an_item_is_never_both_not_checked_and_failed_nor_listed_twice() {
+        let mut r = Rows {
+            stage: Stage::Yj,
+            rows: BTreeMap::new(),
+        };
+        r.not_checked("1-3-1", "元数据无法读取");
+        r.fail("1-3-1", "格式不符", Some("a.pdf"));
+        r.fail("1-3-1", "格式不符", Some("a.pdf"));
+        r.not_checked("1-3-1", "元数据无法读取");
+        let f = r.finish();
+        let rows: Vec<_> = f.iter().filter(|f| f.item == "YJ-1-3-1").collect();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].verdict, Verdict::Fail);
+
+        let mut p = check();
+        push(
+            &mut p,
+            "4-2-1",
+            Verdict::NotChecked,
+            "未能读取".into(),
+            None,
+        );
+        push(&mut p, "4-2-1", Verdict::Fail, "载体不完整".into(), None);
+        push(&mut p, "4-2-1", Verdict::Fail, "载体不完整".into(), None);
+        push(
+            &mut p,
+            "4-2-1",
+            Verdict::NotChecked,
+            "未能读取".into(),
+            None,
+        );
+        let rows = of(&p, "4-2-1");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].verdict, Verdict::Fail);
+        assert_eq!(p.verdict, Verdict::Fail);
+    }
 }

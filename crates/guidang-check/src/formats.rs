@@ -164,6 +164,22 @@ pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
             ),
         ));
     }
+    if fmt == "unknown" {
+        // An extension that promises a format the content is not.
+        if let Some(claimed) = sniff::claimed_by_extension(&ext) {
+            let is = sniff::foreign(&p.head)
+                .map(|l| format!("是{l}"))
+                .unwrap_or_else(|| "无法识别".into());
+            v.push((
+                true,
+                format!(
+                    "扩展名“.{ext}”表明是{}，但文件内容{is}，与扩展名不符；请核对文件是否被改名或伪装",
+                    sniff::label(claimed)
+                ),
+            ));
+            return (fmt, v);
+        }
+    }
     match fmt {
         "pdf" => v.extend(pdf_problems(p)),
         "jpeg" => v.extend(jpeg_ok(&p.head, &p.tail).err().map(|e| (true, e))),
@@ -178,6 +194,11 @@ pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
             None => v.push((false, "XML 文件较大，只检查了开头".into())),
         },
         "ofd" => v.extend(ofd_problem(p)),
+        // An office document: its macros, if any, are item 4-1-2's.
+        "zip" if sniff::OFFICE_ZIP.contains(&ext.as_str()) => v.push((
+            false,
+            format!("办公文档（.{ext}）不是版式文件，长期保存建议另存为 PDF 或 OFD 后归档"),
+        )),
         "zip" => v.push((
             false,
             "材料本身是压缩包，其中的文件无法逐一检查；建议解压后分别归档".into(),
@@ -347,5 +368,30 @@ mod tests {
                 .0
         );
         assert!(executable_problem(&probe("a.pdf", b"%PDF-1.4")).is_none());
+    }
+
+    #[test]
+    fn a_disguised_program_and_a_macro_document_are_named_for_what_they_are() {
+        // An ELF program named .pdf: the content does not match the name.
+        let (_, v) = check_format(&probe("决定书.pdf", b"\x7fELF\x02\x01\x01\0rest"));
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].0);
+        assert!(
+            v[0].1.contains(
+                "扩展名“.pdf”表明是PDF 文档，但文件内容是Linux 可执行程序（ELF），与扩展名不符"
+            ),
+            "{}",
+            v[0].1
+        );
+        // A .docm: no content mismatch, a macro-enabled document (4-1-2).
+        let docm = probe("申请书.docm", b"PK\x03\x04....word/vbaProject.bin....");
+        let (fmt, v) = check_format(&docm);
+        assert_eq!(fmt, "zip");
+        assert!(
+            v.iter().all(|(fail, m)| !fail && !m.contains("不符")),
+            "{v:?}"
+        );
+        let (fail, why) = executable_problem(&docm).unwrap();
+        assert!(fail && why.contains("启用宏"), "{why}");
     }
 }

@@ -651,13 +651,27 @@ fn print_json<T: serde::Serialize>(v: &T) {
 
 struct StderrProgress;
 
+/// Whether a progress line is open on the terminal (printed without its
+/// newline), so that an error is not appended to it.
+static PROGRESS_LINE_OPEN: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 impl Progress for StderrProgress {
     fn report(&self, done: u64, total: u64, message: &str) {
         eprint!("\r\x1b[K[{done}/{total}] {message}");
-        if done == total {
+        let open = done != total;
+        if !open {
             eprintln!();
         }
+        PROGRESS_LINE_OPEN.store(open, std::sync::atomic::Ordering::Relaxed);
         let _ = std::io::stderr().flush();
+    }
+}
+
+/// Ends an open progress line, so what follows starts on its own line.
+fn end_progress_line() {
+    if PROGRESS_LINE_OPEN.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        eprintln!();
     }
 }
 
@@ -778,7 +792,7 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 &to,
                 generation.as_deref(),
                 operator.as_deref().zip(pin.as_deref()),
-                &StderrProgress,
+                progress().as_ref(),
                 &CancelFlag::new(),
             )?;
             eprintln!();
@@ -802,7 +816,7 @@ fn run(cli: Cli) -> Result<Done, Error> {
             &to,
             generation.as_deref(),
             "system",
-            &StderrProgress,
+            progress().as_ref(),
             &CancelFlag::new(),
         )?;
         eprintln!();
@@ -908,7 +922,9 @@ fn run(cli: Cli) -> Result<Done, Error> {
             json,
         } => {
             let p = progress();
-            let r = ar.collect(&paths, replace, &operator, p.as_ref(), &cancel)?;
+            let r = ar.collect(&paths, replace, &operator, p.as_ref(), &cancel);
+            end_progress_line();
+            let r = r?;
             if json {
                 print_json(&r);
             } else {
@@ -1076,7 +1092,9 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 },
                 p.as_ref(),
                 &cancel,
-            )?;
+            );
+            end_progress_line();
+            let r = r?;
             if json {
                 print_json(&r);
             } else {
@@ -1151,7 +1169,9 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 Selection::Cases(cases)
             };
             let p = progress();
-            let r = ar.package(&sel, &operator, &pin, p.as_ref(), &cancel)?;
+            let r = ar.package(&sel, &operator, &pin, p.as_ref(), &cancel);
+            end_progress_line();
+            let r = r?;
             peak_memory_report();
             if json {
                 print_json(&r);
@@ -1246,7 +1266,9 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 CheckTarget::Paths(paths)
             };
             let p = progress();
-            let b = ar.check(&target, stage, &keyring, &operator, p.as_ref(), &cancel)?;
+            let b = ar.check(&target, stage, &keyring, &operator, p.as_ref(), &cancel);
+            end_progress_line();
+            let b = b?;
             if let Some(path) = &report {
                 ar.write_check_report(&b, &operator, path)?;
                 eprintln!("检测报告已写入 {}", path.display());
@@ -1389,7 +1411,7 @@ fn run(cli: Cli) -> Result<Done, Error> {
                         carrier,
                         actor: operator,
                     },
-                    &StderrProgress,
+                    progress().as_ref(),
                     &cancel,
                 )?;
                 eprintln!();
@@ -1444,7 +1466,7 @@ fn run(cli: Cli) -> Result<Done, Error> {
                 return Ok(Done::Ok);
             }
             let to = to.expect("clap requires --to");
-            let r = ar.backup(&to, &operator, &StderrProgress, &cancel)?;
+            let r = ar.backup(&to, &operator, progress().as_ref(), &cancel)?;
             eprintln!();
             if json {
                 print_json(&r);
@@ -1463,7 +1485,7 @@ fn run(cli: Cli) -> Result<Done, Error> {
             operator,
             json,
         } => {
-            let r = ar.inspect(backup.as_deref(), &operator, &StderrProgress, &cancel)?;
+            let r = ar.inspect(backup.as_deref(), &operator, progress().as_ref(), &cancel)?;
             eprintln!();
             if json {
                 print_json(&r);
@@ -1798,7 +1820,7 @@ fn run_intake(
                     trust,
                     actor: operator,
                 },
-                &StderrProgress,
+                progress().as_ref(),
                 cancel,
             )?;
             eprintln!();
@@ -1886,7 +1908,7 @@ fn run_intake(
                 &pin,
                 return_file.as_deref(),
                 batch.as_deref(),
-                &StderrProgress,
+                progress().as_ref(),
                 cancel,
             )?;
             eprintln!();
@@ -1988,6 +2010,7 @@ fn main() -> ExitCode {
         Ok(Done::Ok) => ExitCode::SUCCESS,
         Ok(Done::Findings) => ExitCode::from(1),
         Err(e) => {
+            end_progress_line();
             eprintln!("错误[{}]：{e}", e.code());
             ExitCode::from(2)
         }

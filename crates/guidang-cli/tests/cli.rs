@@ -643,6 +643,10 @@ fn a_receiving_archive_trusts_packages_only_through_the_keyring() {
         "公钥与指纹不符",
     );
     assert_code(&intake.run(&["verify", "/nonexistent/x.zip"]), 2, "找不到");
+    // Said once, not “找不到 找不到”.
+    let o = intake.run(&["check", "/nonexistent/载体", "--stage", "yj"]);
+    assert_code(&o, 2, "找不到 /nonexistent/载体。");
+    assert!(!text(&o).contains("找不到 找不到"), "{}", text(&o));
 }
 
 #[test]
@@ -3113,4 +3117,164 @@ fn a_package_file_without_its_row_is_set_aside_as_unregistered_not_superseded() 
         .collect();
     assert_eq!(aside.len(), 1);
     assert_ok(&d.run(&["verify", orphan.to_str().unwrap()]));
+}
+
+/// A size-limited tmpfs (needs root, as mounting does), unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// Mounts one at `at`, or says why not: under the full suite (CI) a
+    /// missing prerequisite fails the test instead of skipping it.
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        if !root {
+            assert!(
+                !media_tests_required(),
+                "disk-full tests mount a tmpfs and need root under the full suite"
+            );
+            eprintln!("skipped: mounting a tmpfs needs root");
+            return None;
+        }
+        std::fs::create_dir_all(at).unwrap();
+        let st = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .unwrap();
+        assert!(st.success(), "mount tmpfs at {}", at.display());
+        Some(Tmpfs(at.to_path_buf()))
+    }
+
+    /// Fills the file system up to `leave` bytes with one file.
+    fn fill(&self, leave: u64) -> PathBuf {
+        let o = Command::new("df")
+            .args(["-B1", "--output=avail"])
+            .arg(&self.0)
+            .output()
+            .unwrap();
+        let avail: u64 = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let filler = self.0.join("填充.bin");
+        let f = std::fs::File::create(&filler).unwrap();
+        f.set_len(0).unwrap();
+        let mut w = std::io::BufWriter::new(f);
+        let chunk = vec![0x5a; 1 << 16];
+        let mut left = avail.saturating_sub(leave);
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            if w.write_all(&chunk[..n]).is_err() {
+                break;
+            }
+            left -= n as u64;
+        }
+        let _ = w.flush();
+        filler
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// No English text of a library or the OS in what a clerk reads.
+fn assert_no_english(out: &str) {
+    for bad in [
+        "os error",
+        "No space",
+        "ZipWriter",
+        "i/o error",
+        "disk is full",
+    ] {
+        assert!(!out.contains(bad), "English text “{bad}” in:\n{out}");
+    }
+}
+
+#[test]
+fn a_full_data_disk_says_so_in_chinese_and_loses_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "48M") else {
+        return;
+    };
+    let d = Dir {
+        _tmp: tempfile::tempdir().unwrap(),
+        data: disk.0.join("data"),
+    };
+    d.init();
+    assert_ok(&d.run_stdin(
+        &["operator", "add", "--name", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    assert_ok(&d.run(&["demo", "--cases", "8"]));
+    let before = json(&d.run(&["cases", "--json"]));
+    let filler = disk.fill(64 << 10);
+
+    // Packaging: every case fails with a Chinese reason, nothing is
+    // registered, nothing half-written is left in tmp/.
+    let o = d.run_stdin(
+        &["package", "--all", "--operator", "张三", "--pin-stdin"],
+        "246810\n",
+    );
+    let out = text(&o);
+    assert!(out.contains("磁盘空间已满"), "{out}");
+    assert_no_english(&out);
+    assert_eq!(json(&d.run(&["cases", "--json"])), before);
+    let parts: Vec<_> = std::fs::read_dir(d.data.join("tmp"))
+        .map(|r| r.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(parts.is_empty(), "{parts:?}");
+
+    // Demo data and the backup's catalog snapshot: the same, as errors
+    // that start on their own line after the progress line of a terminal.
+    let o = Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "{} --data-dir {} demo --cases 3 --seed 9",
+            env!("CARGO_BIN_EXE_guidang"),
+            d.data.display()
+        ))
+        .arg("/dev/null")
+        .env_remove("GUIDANG_DATA_DIR")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("磁盘空间已满"), "{out}");
+    assert!(
+        out.contains("\n错误[data_dir]"),
+        "error on its own line: {out:?}"
+    );
+    assert_no_english(&out);
+    let drive = tmp.path().join("backup");
+    std::fs::create_dir_all(&drive).unwrap();
+    let o = d.run(&["backup", "--to", drive.to_str().unwrap()]);
+    assert_code(&o, 2, "磁盘空间已满");
+    assert_no_english(&text(&o));
+    assert_eq!(json(&d.run(&["cases", "--json"])), before);
+    assert_ok(&d.run(&["audit", "verify"]));
+
+    // Room again: everything works, nothing was lost.
+    std::fs::remove_file(filler).unwrap();
+    package_all(&d);
+    assert_ok(&d.run(&["verify", d.data.join("packages").to_str().unwrap()]));
+    assert_ok(&d.run(&["backup", "--to", drive.to_str().unwrap()]));
+
+    // A full backup medium says so too.
+    let small = Tmpfs::mount(&tmp.path().join("stick"), "1M").unwrap();
+    let o = d.run(&["backup", "--to", small.0.to_str().unwrap()]);
+    assert_code(&o, 2, "");
+    assert_no_english(&text(&o));
+    assert!(
+        text(&o).contains("已满") || text(&o).contains("空间不足"),
+        "{}",
+        text(&o)
+    );
 }

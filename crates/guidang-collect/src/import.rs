@@ -1,5 +1,6 @@
 //! The collection run: discover, validate, store, register.
 
+use guidang_core::oserror::Os;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -256,7 +257,7 @@ fn collect_one(
                     m.rel_path
                 )),
                 Ok(_) => sources.push((m, ff, base)),
-                Err(e) => problems.push(format!("无法读取材料“{}”：{e}", m.rel_path)),
+                Err(e) => problems.push(format!("无法读取材料“{}”：{}", m.rel_path, Os(&e))),
             },
         }
     }
@@ -279,7 +280,7 @@ fn collect_one(
             Err(_) if cancel.is_cancelled() => return Err(CollectError::Cancelled),
             Err(e) => {
                 return Ok(Outcome::Rejected {
-                    problems: vec![format!("复制材料“{}”失败：{e}", m.rel_path)],
+                    problems: vec![format!("复制材料“{}”失败：{}", m.rel_path, Os(&e))],
                 })
             }
         };

@@ -40,7 +40,7 @@ pub enum CollectError {
         message: String,
     },
     /// Reading or writing failed.
-    #[error("读写 {path} 失败：{source}")]
+    #[error("读写 {path} 失败：{}", guidang_core::oserror::describe(.source))]
     Io {
         /// The file.
         path: PathBuf,

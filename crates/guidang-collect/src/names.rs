@@ -7,6 +7,7 @@
 //! normalised to NFC; two names in one folder that are equal after
 //! normalisation are refused, since a package could not hold both.
 
+use guidang_core::oserror::Os;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -63,7 +64,7 @@ pub fn walk_case_folder(root: &Path, skip: &[&str]) -> (BTreeMap<String, FoundFi
     let canon_root = match root.canonicalize() {
         Ok(p) => p,
         Err(e) => {
-            problems.push(format!("无法读取办件文件夹 {}：{e}", root.display()));
+            problems.push(format!("无法读取办件文件夹 {}：{}", root.display(), Os(&e)));
             return (found, problems);
         }
     };
@@ -72,7 +73,7 @@ pub fn walk_case_folder(root: &Path, skip: &[&str]) -> (BTreeMap<String, FoundFi
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                problems.push(format!("无法读取文件夹 {}：{e}", dir.display()));
+                problems.push(format!("无法读取文件夹 {}：{}", dir.display(), Os(&e)));
                 continue;
             }
         };
@@ -98,7 +99,7 @@ pub fn walk_case_folder(root: &Path, skip: &[&str]) -> (BTreeMap<String, FoundFi
             let meta = match std::fs::symlink_metadata(&path) {
                 Ok(m) => m,
                 Err(e) => {
-                    problems.push(format!("无法读取 {rel}：{e}"));
+                    problems.push(format!("无法读取 {rel}：{}", Os(&e)));
                     continue;
                 }
             };

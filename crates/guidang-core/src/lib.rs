@@ -3,8 +3,9 @@
 //! This crate knows nothing of SQLite, files or Tauri. It holds the code
 //! domains of the standards (item types, retention, case kinds…), the case
 //! metadata as collected, its validation with field-level Chinese messages,
-//! the digest algorithms of the two crypto suites, archiving deadlines, and
-//! the progress/cancel plumbing that long jobs use.
+//! the digest algorithms of the two crypto suites, archiving deadlines,
+//! operating-system errors in Chinese, and the progress/cancel plumbing that
+//! long jobs use.
 
 pub mod codes;
 pub mod deadline;
@@ -12,6 +13,7 @@ pub mod digest;
 pub mod fsutil;
 pub mod ids;
 pub mod model;
+pub mod oserror;
 pub mod pool;
 pub mod progress;
 pub mod sniff;

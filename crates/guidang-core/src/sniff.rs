@@ -61,7 +61,10 @@ pub fn extensions(format: &str) -> &'static [&'static str] {
     match format {
         "pdf" => &["pdf"],
         "ofd" => &["ofd"],
-        "zip" => &["zip", "docx", "xlsx", "pptx", "odt", "ods", "odp"],
+        "zip" => &[
+            "zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "docm", "dotm", "xlsm", "xltm",
+            "xlsb", "pptm", "potm", "ppsm",
+        ],
         "jpeg" => &["jpg", "jpeg", "jpe"],
         "png" => &["png"],
         "tiff" => &["tif", "tiff"],
@@ -74,6 +77,60 @@ pub fn extensions(format: &str) -> &'static [&'static str] {
         "txt" => &["txt"],
         _ => &[],
     }
+}
+
+/// Office documents in a ZIP container (OOXML and OpenDocument), with and
+/// without macros.
+pub const OFFICE_ZIP: &[&str] = &[
+    "docx", "xlsx", "pptx", "odt", "ods", "odp", "docm", "dotm", "xlsm", "xltm", "xlsb", "pptm",
+    "potm", "ppsm",
+];
+
+/// The format an extension claims, when it is one this module detects.
+pub fn claimed_by_extension(ext: &str) -> Option<&'static str> {
+    let ext = ext.to_ascii_lowercase();
+    [
+        "pdf", "ofd", "jpeg", "png", "tiff", "gif", "bmp", "xml", "mp4", "mp3", "wav", "txt", "zip",
+    ]
+    .into_iter()
+    .find(|f| extensions(f).contains(&ext.as_str()))
+}
+
+/// What a file whose format is not detected is, when its first bytes say
+/// so: programs, scripts, other archives, old Office files, web pages. For
+/// messages only ("扩展名是 .pdf，内容却是 Linux 可执行程序").
+pub fn foreign(head: &[u8]) -> Option<&'static str> {
+    let h = head;
+    let starts = |p: &[u8]| h.starts_with(p);
+    let lower: Vec<u8> = h
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(15)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    Some(if starts(b"\x7fELF") {
+        "Linux 可执行程序（ELF）"
+    } else if starts(b"MZ") {
+        "Windows 可执行程序（PE）"
+    } else if starts(&[0xCF, 0xFA, 0xED, 0xFE]) || starts(&[0xCA, 0xFE, 0xBA, 0xBE]) {
+        "macOS 可执行程序"
+    } else if starts(b"#!") {
+        "脚本"
+    } else if starts(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        "旧版 Office 文档（OLE 复合文件）"
+    } else if starts(b"Rar!") {
+        "RAR 压缩包"
+    } else if starts(b"7z\xBC\xAF\x27\x1C") {
+        "7z 压缩包"
+    } else if starts(&[0x1F, 0x8B]) {
+        "gzip 压缩包"
+    } else if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
+        "网页（HTML）"
+    } else if starts(b"{\\rtf") {
+        "RTF 文档"
+    } else {
+        return None;
+    })
 }
 
 /// A Chinese name of a format for messages.
@@ -110,5 +167,18 @@ mod tests {
         assert_eq!(detect(b"\xEF\xBB\xBF  <?xml version", "a.xml"), "xml");
         assert_eq!(detect(b"\0\0\0\x18ftypmp42", "v.mp4"), "mp4");
         assert_eq!(detect(b"MZ\x90\0", "setup.pdf"), "unknown");
+    }
+
+    #[test]
+    fn what_an_extension_claims_and_what_foreign_content_is() {
+        use super::{claimed_by_extension, foreign};
+        assert_eq!(claimed_by_extension("PDF"), Some("pdf"));
+        assert_eq!(claimed_by_extension("jpg"), Some("jpeg"));
+        assert_eq!(claimed_by_extension("docm"), Some("zip"));
+        assert_eq!(claimed_by_extension("exe"), None);
+        assert_eq!(foreign(b"\x7fELF\x02\x01"), Some("Linux 可执行程序（ELF）"));
+        assert_eq!(foreign(b"MZ\x90\0"), Some("Windows 可执行程序（PE）"));
+        assert_eq!(foreign(b"  <!DOCTYPE HTML>"), Some("网页（HTML）"));
+        assert_eq!(foreign(b"%PDF-1.7"), None);
     }
 }

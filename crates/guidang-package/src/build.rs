@@ -7,10 +7,17 @@
 //! always gives the same bytes. Each material is read once from the store,
 //! hashed as it is written into the ZIP, and checked against the digest
 //! recorded at collection.
+//!
+//! A build that fails (a full disk, a damaged blob, a cancel) abandons its
+//! ZIP writer: the zip crate would otherwise try to finish the archive when
+//! the writer is dropped, on the same failing disk, and print its English
+//! error to stderr. The caller removes the temporary file.
 
+use std::cell::Cell;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use chrono::{DateTime, Datelike, Timelike};
 use guidang_core::{CancelFlag, DigestAlgo, Suite};
@@ -86,8 +93,69 @@ fn zip_time(rfc3339: &str) -> zip::DateTime {
         .unwrap_or_default()
 }
 
-fn zip_err(e: impl std::fmt::Display) -> PackageError {
-    PackageError::Zip(e.to_string())
+/// A ZIP error: an I/O error is the file's (a full disk says so in
+/// Chinese); anything else is the library's.
+fn zip_err(out: &Path) -> impl FnOnce(zip::result::ZipError) -> PackageError + '_ {
+    move |e| match e {
+        zip::result::ZipError::Io(source) => PackageError::Io {
+            path: out.to_path_buf(),
+            source,
+        },
+        other => PackageError::Zip(other.to_string()),
+    }
+}
+
+/// The package file under the ZIP writer; once abandoned (by the build, or
+/// by its own first failed write), it takes and discards whatever the
+/// writer still writes, so dropping the writer — also inside a failing
+/// `finish` — neither touches the disk nor prints anything.
+struct Out {
+    w: BufWriter<File>,
+    abandoned: Rc<Cell<bool>>,
+    pos: u64,
+}
+
+impl Write for Out {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        if self.abandoned.get() {
+            self.pos += b.len() as u64;
+            return Ok(b.len());
+        }
+        let n = self.w.write(b).inspect_err(|_| self.abandoned.set(true))?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.abandoned.get() {
+            return Ok(());
+        }
+        self.w.flush().inspect_err(|_| self.abandoned.set(true))
+    }
+}
+
+impl Seek for Out {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        if self.abandoned.get() {
+            self.pos = match to {
+                SeekFrom::Start(n) => n,
+                SeekFrom::Current(d) | SeekFrom::End(d) => self.pos.saturating_add_signed(d),
+            };
+            return Ok(self.pos);
+        }
+        self.pos = self.w.seek(to).inspect_err(|_| self.abandoned.set(true))?;
+        Ok(self.pos)
+    }
+}
+
+/// Abandons the writer when dropped, unless the build finished.
+struct Abandon(Rc<Cell<bool>>, bool);
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.set(true);
+        }
+    }
 }
 
 /// Builds and seals a package at `out` (normally a temporary path the
@@ -118,7 +186,14 @@ pub fn build_package(
             .large_file(large)
     };
     let file = File::create(out).map_err(io_err(out))?;
-    let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let abandoned = Rc::new(Cell::new(false));
+    let mut zip = zip::ZipWriter::new(Out {
+        w: BufWriter::with_capacity(1 << 20, file),
+        abandoned: abandoned.clone(),
+        pos: 0,
+    });
+    // Declared after the writer, so dropped before it on an early return.
+    let mut guard = Abandon(abandoned, false);
     let mut entries = Vec::new();
 
     let metadata = render(&Metadata {
@@ -128,7 +203,7 @@ pub fn build_package(
         environment: Some(input.environment.clone()),
     });
     zip.start_file(METADATA_ENTRY, opts(CompressionMethod::Deflated, false))
-        .map_err(zip_err)?;
+        .map_err(zip_err(out))?;
     zip.write_all(metadata.as_bytes()).map_err(io_err(out))?;
     entries.push(SealEntry {
         path: METADATA_ENTRY.into(),
@@ -147,7 +222,7 @@ pub fn build_package(
             m.meta.path.as_str(),
             opts(method, m.meta.size >= 0xFFFF_FFFF),
         )
-        .map_err(zip_err)?;
+        .map_err(zip_err(out))?;
         let mut src = File::open(&m.blob).map_err(io_err(&m.blob))?;
         let mut h = algo.hasher();
         let mut size = 0u64;
@@ -190,11 +265,12 @@ pub fn build_package(
         signature: String::new(),
     })?;
     zip.start_file(SEAL_ENTRY, opts(CompressionMethod::Deflated, false))
-        .map_err(zip_err)?;
+        .map_err(zip_err(out))?;
     zip.write_all(seal.render().as_bytes())
         .map_err(io_err(out))?;
-    let w = zip.finish().map_err(zip_err)?;
-    let file = w.into_inner().map_err(|e| PackageError::Io {
+    let w = zip.finish().map_err(zip_err(out))?;
+    guard.1 = true;
+    let file = w.w.into_inner().map_err(|e| PackageError::Io {
         path: out.to_path_buf(),
         source: e.into_error(),
     })?;

@@ -43,7 +43,7 @@ pub const SEAL_FORMAT: &str = "guidang-seal/1";
 #[derive(Debug, thiserror::Error)]
 pub enum PackageError {
     /// Reading a stored material or writing the package failed.
-    #[error("读写 {path} 失败：{source}")]
+    #[error("读写 {path} 失败：{}", guidang_core::oserror::describe(.source))]
     Io {
         /// The file.
         path: std::path::PathBuf,

@@ -7,6 +7,7 @@
 //! Deflate only), bounded by the declared size, with CRC-32 checked. Nothing
 //! is ever written to disk.
 
+use guidang_core::oserror::Os;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
@@ -69,7 +70,9 @@ impl Entry {
     pub fn name_problem(&self) -> Option<String> {
         let n = &self.name;
         if !self.name_is_utf8 {
-            return Some("文件名不是 UTF-8 编码".into());
+            return Some(format!(
+                "文件名不是 UTF-8 编码（按 GBK 读作“{n}”，多由中文 Windows 的压缩工具写出），在其他电脑上解压会成为乱码；请用 UTF-8 文件名重新打包"
+            ));
         }
         if n.is_empty() {
             return Some("文件名为空".into());
@@ -148,12 +151,16 @@ const MAX_CD: u64 = 256 << 20;
 /// Reads the central directory. An `Err` means the file is not a readable
 /// ZIP at all (the message says why, in Chinese).
 pub fn read_index(f: &mut File) -> Result<Index, String> {
-    let len = f.metadata().map_err(|e| format!("无法读取：{e}"))?.len();
+    let len = f
+        .metadata()
+        .map_err(|e| format!("无法读取：{}", Os(&e)))?
+        .len();
     if len < 22 {
         return Err("文件太短，不是 ZIP 文件".into());
     }
     let tail_len = len.min(22 + 65_535) as usize;
-    let tail = read_at(f, len - tail_len as u64, tail_len).map_err(|e| format!("无法读取：{e}"))?;
+    let tail =
+        read_at(f, len - tail_len as u64, tail_len).map_err(|e| format!("无法读取：{}", Os(&e)))?;
     let pos = (0..=tail_len - 22)
         .rev()
         .find(|&i| u32le(&tail, i) == EOCD_SIG)
@@ -169,7 +176,7 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
         if eocd_at < 20 {
             return Err("ZIP64 定位记录缺失".into());
         }
-        let loc = read_at(f, eocd_at - 20, 20).map_err(|e| format!("无法读取：{e}"))?;
+        let loc = read_at(f, eocd_at - 20, 20).map_err(|e| format!("无法读取：{}", Os(&e)))?;
         if u32le(&loc, 0) != EOCD64_LOCATOR_SIG {
             return Err("ZIP64 定位记录缺失".into());
         }
@@ -177,7 +184,7 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
         if at + 56 > len {
             return Err("ZIP64 目录结尾记录位置无效".into());
         }
-        let r = read_at(f, at, 56).map_err(|e| format!("无法读取：{e}"))?;
+        let r = read_at(f, at, 56).map_err(|e| format!("无法读取：{}", Os(&e)))?;
         if u32le(&r, 0) != EOCD64_SIG {
             return Err("ZIP64 目录结尾记录无效".into());
         }
@@ -189,7 +196,8 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
     if cd_size > MAX_CD || cd_offset.checked_add(cd_size).is_none_or(|end| end > len) {
         return Err("ZIP 中央目录的位置或大小无效".into());
     }
-    let cd = read_at(f, cd_offset, cd_size as usize).map_err(|e| format!("无法读取：{e}"))?;
+    let cd =
+        read_at(f, cd_offset, cd_size as usize).map_err(|e| format!("无法读取：{}", Os(&e)))?;
     let mut entries = Vec::new();
     let mut p = 0usize;
     while p + 46 <= cd.len() && u32le(&cd, p) == CDH_SIG {
@@ -373,7 +381,7 @@ pub fn stream_entry<R: Read>(
     if e.method != STORED && e.method != DEFLATED {
         return Err(DataProblem::Method(e.method));
     }
-    let io = |x: io::Error| DataProblem::Corrupt(x.to_string());
+    let io = |x: io::Error| DataProblem::Corrupt(Os(&x).to_string());
     r.skip_to(e.local_header_offset).map_err(io)?;
     let mut h = [0u8; 30];
     r.read_exact(&mut h).map_err(io)?;

@@ -7,6 +7,7 @@
 //! digest and each entry's digest are computed together. Nothing is
 //! extracted to disk.
 
+use guidang_core::oserror::Os;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -266,7 +267,7 @@ fn run(
             return acc.add(
                 "package.unreadable",
                 None,
-                format!("无法打开归档信息包：{e}"),
+                format!("无法打开归档信息包：{}", Os(&e)),
             )
         }
     };
@@ -293,7 +294,13 @@ fn run(
                 acc.add(p.code.code(), p.entry.as_deref(), p.message);
             }
         }
-        Err(e) => return acc.add("package.unreadable", None, format!("读取包时出错：{e}")),
+        Err(e) => {
+            return acc.add(
+                "package.unreadable",
+                None,
+                format!("读取包时出错：{}", Os(&e)),
+            )
+        }
     }
 
     // 1. Structure: every entry's name, type, method, encryption, ratio.
@@ -420,7 +427,7 @@ fn run(
     let mut actual: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut seq = match f.try_clone().and_then(|g| sequential(g, Some(entry_algo))) {
         Ok(s) => s,
-        Err(e) => return acc.add("package.unreadable", None, format!("无法读取：{e}")),
+        Err(e) => return acc.add("package.unreadable", None, format!("无法读取：{}", Os(&e))),
     };
     for e in order {
         if cancel.is_cancelled() {
@@ -461,7 +468,11 @@ fn run(
     }
     match seq.finish() {
         Ok(d) => rep.package_digest = d,
-        Err(e) => acc.add("package.unreadable", None, format!("读取包时出错：{e}")),
+        Err(e) => acc.add(
+            "package.unreadable",
+            None,
+            format!("读取包时出错：{}", Os(&e)),
+        ),
     }
 
     // 4. Completeness and fixity against the seal.

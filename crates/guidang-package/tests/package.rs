@@ -494,6 +494,15 @@ fn hostile_archives_are_reported_not_extracted() {
         Some(0o120777),
     );
     z.add("secret.pdf", 0, 0x0001, b"ciphertext", 0, 10, None);
+    // A name in GBK, as Chinese Windows tools write it: 申请表.pdf.
+    z.stored("GBKGBK.pdf", b"%PDF-1.4 gbk");
+    let gbk = encoding_rs::GBK.encode("申请表").0.into_owned();
+    assert_eq!(gbk.len(), 6);
+    for buf in [&mut z.data, &mut z.central] {
+        while let Some(at) = buf.windows(6).position(|w| w == b"GBKGBK") {
+            buf[at..at + 6].copy_from_slice(&gbk);
+        }
+    }
     z.add("bzip.pdf", 12, 0, b"BZh91AY", 0, 7, None);
     // A deflate bomb: 64 MiB of zeros in ~64 KiB.
     let zeros = vec![0u8; 64 << 20];
@@ -530,6 +539,7 @@ fn hostile_archives_are_reported_not_extracted() {
         ("zip.method", "bzip.pdf"),
         ("zip.bomb", "bomb.xml"),
         ("entry.data", "lie.xml"),
+        ("zip.name_unsafe", "申请表.pdf"),
     ] {
         assert!(
             has(&r, code, Some(entry)),
@@ -541,6 +551,11 @@ fn hostile_archives_are_reported_not_extracted() {
         .findings
         .iter()
         .any(|f| f.entry.as_deref() == Some("lie.xml") && f.message.contains("超过声明的大小")));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.entry.as_deref() == Some("申请表.pdf")
+            && f.message.contains("按 GBK 读作“申请表.pdf”")));
     assert!(has(&r, "seal.missing", Some("固化信息.xml")));
     assert!(
         has(&r, "metadata.unreadable", Some("元数据.xml"))

@@ -23,6 +23,7 @@
 //! directory tree on the platforms we ship (cap-std would, but it changes
 //! every file API the crate uses; the checks here are few and tested).
 
+use guidang_core::oserror::Os;
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
@@ -169,7 +170,7 @@ pub fn resolve(root: &Path, rel: &str) -> Result<(PathBuf, u64), PathProblem> {
         let m = match std::fs::symlink_metadata(&p) {
             Ok(m) => m,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(PathProblem::Missing),
-            Err(e) => return Err(PathProblem::Io(e.to_string())),
+            Err(e) => return Err(PathProblem::Io(Os(&e).to_string())),
         };
         let k = kind_of(m.file_type(), m.len());
         let last = i + 1 == parts.len();
@@ -197,8 +198,12 @@ pub fn open_regular(root: &Path, rel: &str) -> Result<(File, u64), PathProblem> 
         use std::os::unix::fs::OpenOptionsExt;
         o.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    let f = o.open(&p).map_err(|e| PathProblem::Io(e.to_string()))?;
-    let m = f.metadata().map_err(|e| PathProblem::Io(e.to_string()))?;
+    let f = o
+        .open(&p)
+        .map_err(|e| PathProblem::Io(Os(&e).to_string()))?;
+    let m = f
+        .metadata()
+        .map_err(|e| PathProblem::Io(Os(&e).to_string()))?;
     match kind_of(m.file_type(), m.len()) {
         Kind::File(n) => Ok((f, n)),
         Kind::Special(s) => Err(PathProblem::NotRegular(s)),
@@ -215,7 +220,7 @@ pub fn read_capped(root: &Path, rel: &str, max: u64) -> Result<Vec<u8>, PathProb
     let mut out = Vec::with_capacity(size as usize);
     f.take(max + 1)
         .read_to_end(&mut out)
-        .map_err(|e| PathProblem::Io(e.to_string()))?;
+        .map_err(|e| PathProblem::Io(Os(&e).to_string()))?;
     if out.len() as u64 > max {
         return Err(PathProblem::TooLarge {
             size: out.len() as u64,
@@ -242,7 +247,7 @@ pub fn digest_bounded(
     loop {
         let k = r
             .read(&mut buf)
-            .map_err(|e| PathProblem::Io(e.to_string()))?;
+            .map_err(|e| PathProblem::Io(Os(&e).to_string()))?;
         if k == 0 {
             break;
         }

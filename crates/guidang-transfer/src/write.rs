@@ -154,7 +154,7 @@ pub enum WriteError {
     #[error("{0} 不是文件夹。请选择移动介质的根目录或一个空文件夹")]
     NotADirectory(PathBuf),
     /// The medium cannot be written at all.
-    #[error("无法写入载体 {path}：{source}。请检查介质是否已插好、是否处于写保护状态")]
+    #[error("无法写入载体 {path}：{}。请检查介质是否已插好、是否处于写保护状态", guidang_core::oserror::describe(.source))]
     NotWritable {
         /// The medium.
         path: PathBuf,
@@ -214,7 +214,7 @@ pub enum WriteError {
     #[error("写入已取消。已写入并校验的文件都保留着，再次运行同一命令会从中断处继续")]
     Cancelled,
     /// Another I/O error.
-    #[error("读写 {path} 失败：{source}。请检查介质是否已插好")]
+    #[error("读写 {path} 失败：{}。请检查介质是否已插好", guidang_core::oserror::describe(.source))]
     Io {
         /// The file.
         path: PathBuf,
