@@ -63,13 +63,24 @@ pub struct CheckContext {
 /// One problem: verdict, reason, entry.
 type Row = (Verdict, String, Option<String>);
 
-/// Rows being collected for one package.
+/// Rows being collected for one package: at most
+/// [`guidang_package::verify::MAX_LISTED`] per item one by one, the rest
+/// counted and summed up in one row with their worst verdict.
 struct Rows {
     stage: Stage,
     rows: BTreeMap<&'static str, Vec<Row>>,
+    more: BTreeMap<&'static str, (usize, Verdict)>,
 }
 
 impl Rows {
+    fn new(stage: Stage) -> Rows {
+        Rows {
+            stage,
+            rows: BTreeMap::new(),
+            more: BTreeMap::new(),
+        }
+    }
+
     fn add(
         &mut self,
         no: &'static str,
@@ -84,9 +95,16 @@ impl Rows {
             rows.retain(|r| r.0 != Verdict::NotChecked);
         }
         let row = (v, reason.into(), entry.map(str::to_string));
-        if !rows.contains(&row) {
-            rows.push(row);
+        if rows.contains(&row) {
+            return;
         }
+        if rows.len() >= guidang_package::verify::MAX_LISTED {
+            let m = self.more.entry(no).or_insert((0, v));
+            m.0 += 1;
+            m.1 = m.1.max(v);
+            return;
+        }
+        rows.push(row);
     }
     fn fail(&mut self, no: &'static str, reason: impl Into<String>, entry: Option<&str>) {
         self.add(no, Verdict::Fail, reason, entry)
@@ -112,13 +130,20 @@ impl Rows {
                     entry: None,
                 }),
                 Some(rows) => {
-                    for (v, reason, entry) in rows {
+                    let more = self.more.get(it.no).map(|&(n, v)| {
+                        let why = format!(
+                            "另有 {n} 处同类问题，每项最多逐一列出 {} 处",
+                            guidang_package::verify::MAX_LISTED
+                        );
+                        (v, why, None)
+                    });
+                    for (v, reason, entry) in rows.iter().cloned().chain(more) {
                         out.push(Finding {
                             item: code.clone(),
                             title: it.title.into(),
-                            verdict: *v,
-                            reason: Some(reason.clone()),
-                            entry: entry.clone(),
+                            verdict: v,
+                            reason: Some(reason),
+                            entry,
                         });
                     }
                 }
@@ -146,10 +171,7 @@ fn check_one(
     cancel: &CancelFlag,
 ) -> (PackageCheck, Key) {
     let rep = verify_package_probed(path, &ctx.keyring, ctx.fallback_algo, cancel);
-    let mut r = Rows {
-        stage: ctx.stage,
-        rows: BTreeMap::new(),
-    };
+    let mut r = Rows::new(ctx.stage);
     for f in &rep.findings {
         r.fail(
             item_of_verify_code(f.code),
@@ -775,11 +797,7 @@ mod tests {
             size: 0,
             verdict: Verdict::Pass,
             opinion: String::new(),
-            findings: Rows {
-                stage: Stage::Yj,
-                rows: BTreeMap::new(),
-            }
-            .finish(),
+            findings: Rows::new(Stage::Yj).finish(),
         }
     }
 
@@ -789,10 +807,7 @@ mod tests {
 
     #[test]
     fn an_item_is_never_both_not_checked_and_failed_nor_listed_twice() {
-        let mut r = Rows {
-            stage: Stage::Yj,
-            rows: BTreeMap::new(),
-        };
+        let mut r = Rows::new(Stage::Yj);
         r.not_checked("1-3-1", "元数据无法读取");
         r.fail("1-3-1", "格式不符", Some("a.pdf"));
         r.fail("1-3-1", "格式不符", Some("a.pdf"));
@@ -823,5 +838,25 @@ mod tests {
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0].verdict, Verdict::Fail);
         assert_eq!(p.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn beyond_the_listed_problems_of_an_item_a_summary_counts_the_rest() {
+        let mut r = Rows::new(Stage::Gd);
+        for i in 0..30_000 {
+            r.warn("3-2-1", "无法识别", Some(&format!("{i}.bin")));
+        }
+        r.fail("3-2-1", "空文件", Some("last.pdf"));
+        let f = r.finish();
+        let rows: Vec<_> = f.iter().filter(|f| f.item == "GD-3-2-1").collect();
+        let max = guidang_package::verify::MAX_LISTED;
+        assert_eq!(rows.len(), max + 1);
+        let last = rows.last().unwrap();
+        assert_eq!(last.verdict, Verdict::Fail, "the worst of the rest");
+        assert!(last
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains(&format!("另有 {} 处", 30_001 - max)));
     }
 }

@@ -1172,7 +1172,6 @@ fn run(cli: Cli) -> Result<Done, Error> {
             let r = ar.package(&sel, &operator, &pin, p.as_ref(), &cancel);
             end_progress_line();
             let r = r?;
-            peak_memory_report();
             if json {
                 print_json(&r);
             } else {
@@ -2006,7 +2005,7 @@ fn run_intake(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let code = match run(cli) {
         Ok(Done::Ok) => ExitCode::SUCCESS,
         Ok(Done::Findings) => ExitCode::from(1),
         Err(e) => {
@@ -2014,5 +2013,7 @@ fn main() -> ExitCode {
             eprintln!("错误[{}]：{e}", e.code());
             ExitCode::from(2)
         }
-    }
+    };
+    peak_memory_report();
+    code
 }

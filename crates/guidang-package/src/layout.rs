@@ -79,11 +79,13 @@ pub struct LayoutProblem {
     pub message: String,
 }
 
-/// The span an entry takes: local header, data and data descriptor.
+/// The span an entry takes: local header, data and data descriptor; the
+/// entry is named by its index (a hostile directory may hold tens of
+/// thousands of entries: their names are not copied).
 struct Span {
     start: u64,
     end: u64,
-    name: String,
+    entry: usize,
 }
 
 fn u16le(b: &[u8], at: usize) -> u16 {
@@ -107,12 +109,12 @@ fn read_at(f: &mut File, at: u64, n: usize) -> io::Result<Vec<u8>> {
 /// Checks the local header (and descriptor) of `e` against its
 /// central-directory record. Returns the span the entry takes, and what
 /// disagrees (empty when nothing does).
-fn local(f: &mut File, len: u64, e: &Entry) -> io::Result<(Span, Vec<String>)> {
+fn local(f: &mut File, len: u64, i: usize, e: &Entry) -> io::Result<(Span, Vec<String>)> {
     let at = e.local_header_offset;
     let mut span = Span {
         start: at,
         end: at,
-        name: e.name.clone(),
+        entry: i,
     };
     let h = read_at(f, at, 30)?;
     if h.len() < 30 || h[..4] != LFH_SIG {
@@ -296,8 +298,8 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
     let len = index.len;
     let mut out = Vec::new();
     let mut spans = Vec::new();
-    for e in &index.entries {
-        let (span, diff) = local(&mut f, len, e)?;
+    for (i, e) in index.entries.iter().enumerate() {
+        let (span, diff) = local(&mut f, len, i, e)?;
         if !diff.is_empty() {
             put(
                 &mut out,
@@ -321,18 +323,17 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
     }
     spans.sort_by_key(|s| (s.start, s.end));
     let mut cursor = 0u64;
-    let mut last: Option<String> = None;
+    let mut last: Option<usize> = None;
     for s in &spans {
         if s.start < cursor {
             put(
                 &mut out,
                 LayoutCode::Overlap,
-                Some(s.name.clone()),
+                Some(index.entries[s.entry].name.clone()),
                 format!(
                     "条目数据（偏移 {}）与{}重叠，包结构被篡改",
                     s.start,
-                    last.as_deref()
-                        .map(|l| format!("条目“{l}”"))
+                    last.map(|l| format!("条目“{}”", index.entries[l].name))
                         .unwrap_or_else(|| "其他条目".into())
                 ),
             );
@@ -346,7 +347,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
         }
         if s.end > cursor {
             cursor = s.end;
-            last = Some(s.name.clone());
+            last = Some(s.entry);
         }
     }
     // The central directory follows the last entry.
@@ -354,7 +355,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
         put(
             &mut out,
             LayoutCode::Overlap,
-            last.clone(),
+            last.map(|i| index.entries[i].name.clone()),
             format!(
                 "中央目录（偏移 {}）与条目数据重叠，包结构被篡改",
                 index.cd_offset

@@ -145,8 +145,13 @@ fn read_at(f: &mut File, at: u64, n: usize) -> io::Result<Vec<u8>> {
     Ok(b)
 }
 
-/// Largest central directory accepted (a guard against absurd sizes).
-const MAX_CD: u64 = 256 << 20;
+/// Largest central directory accepted. A package holds one case: its
+/// metadata, seal and materials, a few hundred entries at most. The
+/// directory is read whole and each entry kept with its name, so these
+/// bounds keep the memory of any hostile directory to some tens of MiB.
+pub const MAX_CD: u64 = 4 << 20;
+/// Most entries accepted (the ZIP limit without ZIP64 extensions).
+pub const MAX_ENTRIES: u64 = 65_535;
 
 /// Reads the central directory. An `Err` means the file is not a readable
 /// ZIP at all (the message says why, in Chinese).
@@ -193,7 +198,13 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
         cd_size = u64le(&r, 40);
         cd_offset = u64le(&r, 48);
     }
-    if cd_size > MAX_CD || cd_offset.checked_add(cd_size).is_none_or(|end| end > len) {
+    if cd_size > MAX_CD || count > MAX_ENTRIES {
+        return Err(format!(
+            "ZIP 中央目录过大（{cd_size} 字节，声明 {count} 个条目），超出一个办件的归档信息包的合理范围（至多 {} MiB、{MAX_ENTRIES} 个条目），未读取",
+            MAX_CD >> 20
+        ));
+    }
+    if cd_offset.checked_add(cd_size).is_none_or(|end| end > len) {
         return Err("ZIP 中央目录的位置或大小无效".into());
     }
     let cd =

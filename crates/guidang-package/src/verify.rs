@@ -31,7 +31,7 @@ const RATIO_FLOOR: u64 = 1 << 20;
 pub const MAX_ENTRY: u64 = 64 << 30;
 
 /// One problem found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Finding {
     /// Stable code (`zip.name_unsafe`, `entry.digest`, `seal.signature`, …).
     pub code: &'static str,
@@ -167,15 +167,52 @@ impl VerifyReport {
     }
 }
 
-struct Acc(Vec<Finding>);
+/// Findings of one kind listed one by one, at most; beyond that they are
+/// counted and summed up in one finding, so that a hostile package of tens
+/// of thousands of bad entries gives a readable report in bounded memory.
+pub const MAX_LISTED: usize = 100;
+
+/// The findings being collected.
+#[derive(Default)]
+struct Acc {
+    listed: Vec<Finding>,
+    seen: HashSet<Finding>,
+    per_code: HashMap<&'static str, usize>,
+    more: BTreeMap<&'static str, usize>,
+}
 
 impl Acc {
+    /// Adds a finding; the same finding twice (an entry read for its
+    /// content and again in the sequential pass) is listed once.
     fn add(&mut self, code: &'static str, entry: Option<&str>, message: impl Into<String>) {
-        self.0.push(Finding {
+        let f = Finding {
             code,
             entry: entry.map(str::to_string),
             message: message.into(),
-        });
+        };
+        if self.seen.contains(&f) {
+            return;
+        }
+        let n = self.per_code.entry(code).or_default();
+        if *n >= MAX_LISTED {
+            *self.more.entry(code).or_default() += 1;
+            return;
+        }
+        *n += 1;
+        self.seen.insert(f.clone());
+        self.listed.push(f);
+    }
+
+    /// Every finding listed, then one summary per kind with more.
+    fn finish(mut self) -> Vec<Finding> {
+        for (code, n) in self.more {
+            self.listed.push(Finding {
+                code,
+                entry: None,
+                message: format!("另有 {n} 处同类问题（{code}），每类最多逐一列出 {MAX_LISTED} 处"),
+            });
+        }
+        self.listed
     }
 }
 
@@ -219,9 +256,9 @@ fn verify_inner(
         findings: Vec::new(),
         probes: Vec::new(),
     };
-    let mut acc = Acc(Vec::new());
+    let mut acc = Acc::default();
     run(path, keyring, algo, cancel, probe, &mut rep, &mut acc);
-    rep.findings = acc.0;
+    rep.findings = acc.finish();
     rep
 }
 

@@ -959,3 +959,29 @@ fn archives_written_by_other_tools_have_a_clean_layout() {
         assert!(problems.is_empty(), "{name}: {problems:?}");
     }
 }
+
+#[test]
+fn thousands_of_bad_entries_give_a_bounded_report() {
+    let g = golden(Suite::Gm);
+    let mut z = RawZip::new();
+    for i in 0..3000 {
+        z.stored(&format!("../逃逸/{i}.pdf"), b"%PDF-1.4");
+    }
+    let p = g.dir.join("many-bad.zip");
+    z.finish(&p);
+    let r = g.verify(&p);
+    let unsafe_names: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == "zip.name_unsafe")
+        .collect();
+    let max = guidang_package::verify::MAX_LISTED;
+    assert_eq!(unsafe_names.len(), max + 1, "{unsafe_names:?}");
+    let summary = unsafe_names.last().unwrap();
+    assert_eq!(summary.entry, None);
+    assert!(
+        summary.message.contains(&format!("另有 {} 处", 3000 - max)),
+        "{}",
+        summary.message
+    );
+}

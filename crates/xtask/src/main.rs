@@ -10,9 +10,12 @@
 //! - `with-printer -- <command…>`: run a command with the CUPS test queue
 //!   the direct-printing tests use (as `test` does).
 //! - `bench [--cases N] [--large-gib G]`: release build, then packaging and
-//!   hashing figures against `zip -r` + `openssl dgst` in the same run.
+//!   hashing figures against `zip -r` + `openssl dgst` in the same run, and
+//!   the peak memory of verify, check and intake open on hostile inputs.
 
 use std::process::{exit, Command};
+
+mod hostile;
 
 /// Debian packages: Tauri's build (WebKitGTK 4.1), the CJK font, and the
 /// tools the tests drive (Xvfb, xwininfo, ImageMagick, poppler, 7-Zip, zip,
@@ -469,7 +472,18 @@ fn secs(t: std::time::Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
+/// Runs a command that must succeed: (seconds, stdout + stderr).
 fn run_timed(cmd: &mut Command, stdin: Option<&str>) -> (f64, String) {
+    let (el, code, out) = run_any(cmd, stdin);
+    if code != Some(0) {
+        eprintln!("xtask: {cmd:?} failed:\n{out}");
+        exit(1);
+    }
+    (el, out)
+}
+
+/// Runs a command whatever its exit: (seconds, exit code, stdout + stderr).
+fn run_any(cmd: &mut Command, stdin: Option<&str>) -> (f64, Option<i32>, String) {
     use std::io::Write;
     let t = std::time::Instant::now();
     let mut child = cmd
@@ -492,16 +506,9 @@ fn run_timed(cmd: &mut Command, stdin: Option<&str>) -> (f64, String) {
     drop(child.stdin.take());
     let out = child.wait_with_output().expect("wait");
     let el = secs(t);
-    if !out.status.success() {
-        eprintln!(
-            "xtask: {cmd:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        exit(1);
-    }
     (
         el,
+        out.status.code(),
         format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -728,6 +735,8 @@ fn bench(args: &[String]) {
             if ok { "passes" } else { "FAILED" }
         );
     }
+    hostile::peak_memory(&bin, &data, &work);
+
     // The 办件 screen on a catalog of 100,000 cases: the queries it makes
     // (one page, a far page, the count, a search) must stay well under the
     // 200 ms a clerk notices.
