@@ -144,6 +144,11 @@ pub struct AcceptReport {
     pub return_file: PathBuf,
     /// Where accepted packages are stored.
     pub storage: PathBuf,
+    /// The batch had been accepted (committed) before this run, which only
+    /// delivered its signed files or made sure they still are (a rerun).
+    pub already_done: bool,
+    /// When the batch was accepted.
+    pub received_at: Option<String>,
 }
 
 /// A receipt with its packages, for `intake status`.
@@ -819,7 +824,24 @@ impl Archive {
                 return Ok(done);
             }
         }
-        let r = self.current_receipt(batch_no)?;
+        let r = match self.current_receipt(batch_no) {
+            Ok(r) => r,
+            // A rerun of a finished acceptance: the same result, delivered.
+            Err(e) => {
+                let last = match batch_no {
+                    Some(b) => Some(b.to_string()),
+                    None => intake::receipts(self.cat.conn())?
+                        .into_iter()
+                        .filter(|x| x.status == "received")
+                        .max_by(|a, b| a.received_at.cmp(&b.received_at))
+                        .map(|x| x.batch_no),
+                };
+                match last {
+                    Some(b) => return self.finish_accept(&b, return_file)?.ok_or(e),
+                    None => return Err(e),
+                }
+            }
+        };
         if let Some(done) = intake::receipts_of_digest(self.cat.conn(), &r.batch_digest)?
             .into_iter()
             .find(|x| x.status == "received")
@@ -1013,6 +1035,10 @@ impl Archive {
             Ok(())
         })?;
         self.finish_accept(&r.batch_no, return_file)?
+            .map(|done| AcceptReport {
+                already_done: false,
+                ..done
+            })
             .ok_or_else(|| Error::Transfer("接收结果已登记，但找不到待交付的退回文件".into()))
     }
 
@@ -1030,9 +1056,6 @@ impl Archive {
     ) -> Result<Option<AcceptReport>> {
         let out = self.dir.join("receipts").join(batch_no);
         let pending = out.join(PENDING);
-        if !pending.is_dir() {
-            return Ok(None);
-        }
         let io = |p: &Path| {
             let path = p.to_path_buf();
             move |source| Error::DataDir { path, source }
@@ -1041,20 +1064,28 @@ impl Archive {
             .into_iter()
             .find(|x| x.batch_no == batch_no && x.status == "received");
         let Some(r) = received else {
-            std::fs::remove_dir_all(&pending).map_err(io(&pending))?;
+            // Signed files of a run that never committed describe nothing.
+            if pending.is_dir() {
+                std::fs::remove_dir_all(&pending).map_err(io(&pending))?;
+            }
             return Ok(None);
         };
+        // Committed: deliver what a killed run left pending, or, when all
+        // was delivered already, make sure it still is.
+        let delivering = pending.is_dir();
         let bytes = std::fs::read(pending.join(RETURN_FILE))
             .or_else(|_| std::fs::read(out.join(RETURN_FILE)))
             .map_err(io(&pending.join(RETURN_FILE)))?;
         let (_, decision) = ReturnEnvelope::open(&bytes).map_err(Error::Transfer)?;
-        for name in [RECEIPT_PDF, SLIP_PDF, RETURN_FILE] {
-            let from = pending.join(name);
-            if from.exists() {
-                std::fs::rename(&from, out.join(name)).map_err(io(&from))?;
+        if delivering {
+            for name in [RECEIPT_PDF, SLIP_PDF, RETURN_FILE] {
+                let from = pending.join(name);
+                if from.exists() {
+                    std::fs::rename(&from, out.join(name)).map_err(io(&from))?;
+                }
             }
+            guidang_core::fsutil::sync_dir(&out).map_err(io(&out))?;
         }
-        guidang_core::fsutil::sync_dir(&out).map_err(io(&out))?;
         let media: Vec<PathBuf> = serde_json::from_str(&r.media).unwrap_or_default();
         let return_path = match return_file {
             Some(p) => p.to_path_buf(),
@@ -1063,7 +1094,8 @@ impl Archive {
                 .map(|m| m.join(RETURN_FILE))
                 .unwrap_or_else(|| out.join(RETURN_FILE)),
         };
-        if return_path != out.join(RETURN_FILE) {
+        let delivered = std::fs::read(&return_path).is_ok_and(|b| b == bytes);
+        if return_path != out.join(RETURN_FILE) && !delivered {
             guidang_collect::store::write_atomic(&return_path, &bytes).map_err(|source| {
                 Error::Transfer(format!(
                     "接收结果已登记，但无法把退回文件写到 {}：{}。退回文件已保存在 {}，可复制给移交方，或用 --return-file 指定其他位置后重新运行",
@@ -1073,7 +1105,9 @@ impl Archive {
                 ))
             })?;
         }
-        std::fs::remove_dir_all(&pending).map_err(io(&pending))?;
+        if delivering {
+            std::fs::remove_dir_all(&pending).map_err(io(&pending))?;
+        }
         let t = &decision.transferring_unit;
         Ok(Some(AcceptReport {
             batch_no: r.batch_no.clone(),
@@ -1090,6 +1124,8 @@ impl Archive {
                 .dir
                 .join("holdings")
                 .join(format!("{}-{}", t.region, t.fonds)),
+            already_done: true,
+            received_at: r.received_at.clone(),
         }))
     }
 

@@ -1914,6 +1914,13 @@ fn run_intake(
             if json {
                 print_json(&r);
             } else {
+                if r.already_done {
+                    println!(
+                        "批次 {} 已于 {} 接收入库，本次没有再次接收，只核对了回执和退回文件都已交付。要接收新的批次，请先用 guidang intake open 打开其载体",
+                        r.batch_no,
+                        r.received_at.as_deref().unwrap_or("此前")
+                    );
+                }
                 println!(
                     "批次 {}：接收入库 {} 个包，退回 {} 个",
                     r.batch_no,

@@ -1733,6 +1733,32 @@ fn hall_to_intake_round_trip_returns_a_damaged_package_and_accepts_it_corrected(
         "{slip}"
     );
     assert!(slip.contains("包在载体上已损坏"), "{slip}");
+    assert_eq!(accepted["already_done"], false);
+    // Running the same command again finishes nothing twice: it reports
+    // the acceptance done, and the signed file it handed out is unchanged
+    // (put back on the medium if it went missing).
+    let signed = std::fs::read(&ret).unwrap();
+    let again = accept(&arc, &[]);
+    assert_eq!(again["already_done"], true, "{again}");
+    assert_eq!(again["accepted"], accepted["accepted"]);
+    assert_eq!(std::fs::read(&ret).unwrap(), signed);
+    std::fs::remove_file(&ret).unwrap();
+    let batch_no = accepted["batch_no"].as_str().unwrap();
+    let o = arc.run_stdin(
+        &[
+            "intake",
+            "accept",
+            "--rest",
+            "--batch",
+            batch_no,
+            "--operator",
+            "李档",
+            "--pin-stdin",
+        ],
+        "135790\n",
+    );
+    assert_code(&o, 0, "接收入库，本次没有再次接收");
+    assert_eq!(std::fs::read(&ret).unwrap(), signed);
     // Stored with verify-after-copy, each material mapped to its entry.
     let st = json(&arc.run(&["intake", "status", "--json"]));
     assert_eq!(
