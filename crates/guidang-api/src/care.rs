@@ -378,26 +378,15 @@ pub fn restore(
             to.display()
         )]));
     }
-    let parent = to
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = guidang_core::fsutil::parent_or_dot(to);
     std::fs::create_dir_all(parent).map_err(|source| Error::DataDir {
         path: parent.to_path_buf(),
         source,
     })?;
-    let prefix = format!(
-        ".{}.restoring-",
-        to.file_name().unwrap_or_default().to_string_lossy()
-    );
+    let name = to.file_name().unwrap_or_default().to_string_lossy();
+    let prefix = format!(".{name}.restoring-");
     // Staging folders of restores that were killed.
-    guidang_core::fsutil::remove_stale(parent, |n| {
-        guidang_core::fsutil::pid_after(n, &prefix, None)
-    })
-    .map_err(|source| Error::DataDir {
-        path: parent.to_path_buf(),
-        source,
-    })?;
+    remove_restore_leftovers(parent, &name)?;
     let staging = parent.join(format!("{prefix}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     let mut done = 0u64;
@@ -595,6 +584,26 @@ pub fn backup_generations(from: &Path) -> Result<Vec<GenerationInfo>> {
         .collect())
 }
 
+/// Removes what killed restores of the data directory `name` left in
+/// `parent` (only of processes that are gone): `.{name}.restoring-PID`
+/// (a restore's staging folder), `.{name}.restored-PID` (a restore in
+/// place, before its swap) and `..{name}.restored-PID.restoring-PID` (that
+/// restore's own staging folder).
+fn remove_restore_leftovers(parent: &Path, name: &str) -> Result<Vec<PathBuf>> {
+    use guidang_core::fsutil::pid_after;
+    let (restoring, restored) = (format!(".{name}.restoring-"), format!(".{name}.restored-"));
+    let staging = format!(".{restored}");
+    guidang_core::fsutil::remove_stale(parent, |n| {
+        pid_after(n, &restoring, None)
+            .or_else(|| pid_after(n, &restored, None))
+            .or_else(|| pid_after(n, &staging, Some('.')))
+    })
+    .map_err(|source| Error::DataDir {
+        path: parent.to_path_buf(),
+        source,
+    })
+}
+
 /// Whether `operator` may replace the data directory: when it holds a
 /// set-up catalog, only an operator of it with the right PIN. The catalog is
 /// only looked at (read-only, not migrated), so a damaged one or one from a
@@ -653,10 +662,7 @@ pub fn restore_replacing(
     cancel: &CancelFlag,
 ) -> Result<ReplaceReport> {
     authorise_replacement(data_dir, operator)?;
-    let parent = data_dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = guidang_core::fsutil::parent_or_dot(data_dir);
     let name = data_dir
         .file_name()
         .unwrap_or_default()
@@ -668,15 +674,7 @@ pub fn restore_replacing(
         .to_string();
     // What a killed replacement left beside the data directory.
     let prefix = format!(".{name}.restored-");
-    let staging_prefix = format!(".{prefix}");
-    guidang_core::fsutil::remove_stale(parent, |n| {
-        guidang_core::fsutil::pid_after(n, &prefix, None)
-            .or_else(|| guidang_core::fsutil::pid_after(n, &staging_prefix, Some('.')))
-    })
-    .map_err(|source| Error::DataDir {
-        path: parent.to_path_buf(),
-        source,
-    })?;
+    remove_restore_leftovers(parent, &name)?;
     let fresh = parent.join(format!("{prefix}{}", std::process::id()));
     if fresh.exists() {
         std::fs::remove_dir_all(&fresh).map_err(|source| Error::DataDir {
@@ -1172,21 +1170,7 @@ impl Archive {
         // What interrupted runs left: removed, or (package files) listed.
         let mut cleaned = self.remove_stale_work_files()?;
         if let (Some(parent), Some(name)) = (self.dir.parent(), self.dir.file_name()) {
-            let name = name.to_string_lossy();
-            let (a, b, c) = (
-                format!(".{name}.restoring-"),
-                format!(".{name}.restored-"),
-                format!("..{name}.restored-"),
-            );
-            let removed = guidang_core::fsutil::remove_stale(parent, |n| {
-                guidang_core::fsutil::pid_after(n, &a, None)
-                    .or_else(|| guidang_core::fsutil::pid_after(n, &b, None))
-                    .or_else(|| guidang_core::fsutil::pid_after(n, &c, Some('.')))
-            })
-            .map_err(|source| Error::DataDir {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+            let removed = remove_restore_leftovers(parent, &name.to_string_lossy())?;
             cleaned.extend(removed.iter().map(|p| p.display().to_string()));
         }
         let registered: std::collections::HashSet<String> = packages::list(self.cat.conn())?

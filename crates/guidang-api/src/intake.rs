@@ -1143,10 +1143,7 @@ impl Archive {
     ) -> Result<ReturnsImported> {
         self.require_role(Role::Hall, "不能导入退回文件；退回文件在移交方导入")?;
         // A return file arrives on a medium: bounded, a regular file only.
-        let parent = file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = guidang_core::fsutil::parent_or_dot(file);
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

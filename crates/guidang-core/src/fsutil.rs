@@ -95,6 +95,13 @@ pub fn pid_after(name: &str, prefix: &str, sep: Option<char>) -> Option<u32> {
         .flatten()
 }
 
+/// The folder that holds `p`: its parent, or `.` for a bare name.
+pub fn parent_or_dot(p: &Path) -> &Path {
+    p.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// Flushes a directory's entries to disk (no-op where unsupported).
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]

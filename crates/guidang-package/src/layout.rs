@@ -22,7 +22,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
-use crate::reader::{decode_name, Entry, Index};
+use crate::reader::{decode_name, u16le, u32le, u64le, Entry, Index};
 
 const LFH_SIG: [u8; 4] = [0x50, 0x4b, 0x03, 0x04];
 const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
@@ -86,16 +86,6 @@ struct Span {
     start: u64,
     end: u64,
     entry: usize,
-}
-
-fn u16le(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-fn u32le(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-fn u64le(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
 /// Reads up to `n` bytes at `at` (fewer at the end of the file).
@@ -292,6 +282,17 @@ fn region(
     Ok(())
 }
 
+/// Bytes `[from, to)` before the central directory that no entry takes:
+/// leading bytes at the start of the file, a gap after it.
+fn unaccounted(f: &mut File, out: &mut Vec<LayoutProblem>, from: u64, to: u64) -> io::Result<()> {
+    let code = if from == 0 {
+        LayoutCode::LeadingBytes
+    } else {
+        LayoutCode::Gap
+    };
+    region(f, out, from, to, code)
+}
+
 /// Every departure of the file from a clean layout, each reported once.
 pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
     let mut f = f.try_clone()?;
@@ -338,12 +339,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
                 ),
             );
         } else if s.start > cursor {
-            let code = if cursor == 0 {
-                LayoutCode::LeadingBytes
-            } else {
-                LayoutCode::Gap
-            };
-            region(&mut f, &mut out, cursor, s.start, code)?;
+            unaccounted(&mut f, &mut out, cursor, s.start)?;
         }
         if s.end > cursor {
             cursor = s.end;
@@ -362,12 +358,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
             ),
         );
     } else if index.cd_offset > cursor {
-        let code = if cursor == 0 {
-            LayoutCode::LeadingBytes
-        } else {
-            LayoutCode::Gap
-        };
-        region(&mut f, &mut out, cursor, index.cd_offset, code)?;
+        unaccounted(&mut f, &mut out, cursor, index.cd_offset)?;
     }
     if index.cd_used < index.cd_size {
         put(

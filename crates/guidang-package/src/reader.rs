@@ -128,13 +128,13 @@ pub fn decode_name(b: &[u8]) -> (String, bool) {
     }
 }
 
-fn u16le(b: &[u8], at: usize) -> u16 {
+pub(crate) fn u16le(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
 }
-fn u32le(b: &[u8], at: usize) -> u32 {
+pub(crate) fn u32le(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
-fn u64le(b: &[u8], at: usize) -> u64 {
+pub(crate) fn u64le(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 

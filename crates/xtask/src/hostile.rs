@@ -23,6 +23,16 @@ fn peak(cmd: &mut Command) -> (u64, Option<i32>) {
     (kib, code)
 }
 
+/// The first string field `name` of pretty-printed JSON (xtask has no
+/// JSON parser; the CLI's field names are a stable contract).
+fn json_str(out: &str, name: &str) -> String {
+    out.split(&format!("\"{name}\": \""))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} in {out}"))
+        .to_string()
+}
+
 fn verdict(kib: u64) -> &'static str {
     if kib <= TARGET_KIB {
         "PASS"
@@ -54,12 +64,7 @@ pub fn peak_memory(bin: &Path, data: &Path, work: &Path) {
         ),
         Some("246810\n"),
     );
-    let batch = out
-        .split("\"batch_no\": \"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("batch_no in the JSON of batch create")
-        .to_string();
+    let batch = json_str(&out, "batch_no");
     let carrier = work.join("carrier");
     let to = carrier.to_str().expect("utf-8 path");
     run_timed(
@@ -78,12 +83,7 @@ pub fn peak_memory(bin: &Path, data: &Path, work: &Path) {
         None,
     );
     let (_, out) = run_timed(&mut g(data, &["operator", "show", "bench", "--json"]), None);
-    let fingerprint = out
-        .split("\"fingerprint\": \"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("fingerprint")
-        .to_string();
+    let fingerprint = json_str(&out, "fingerprint");
     let archive = work.join("archive");
     run_timed(
         &mut g(
