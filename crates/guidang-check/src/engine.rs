@@ -179,10 +179,8 @@ fn check_one(
             f.entry.as_deref(),
         );
     }
-    let unreadable = rep
-        .findings
-        .iter()
-        .any(|f| matches!(f.code, "zip.unreadable" | "package.unreadable"));
+    let unreadable = rep.findings.iter().any(|f| f.code.is_unreadable());
+    let read_failure = rep.findings.iter().any(|f| f.code.is_read_failure());
     let stem = path
         .file_stem()
         .map(|x| x.to_string_lossy().into_owned())
@@ -482,6 +480,7 @@ fn check_one(
         verdict,
         opinion: opinion(&findings),
         findings,
+        read_failure,
     };
     (check, key)
 }
@@ -639,12 +638,7 @@ pub fn check_packages(
     // 4-2-1 for a carrier: every package was read back completely.
     if carrier {
         for p in packages.iter_mut() {
-            let read_ok = !p.findings.iter().any(|f| {
-                f.verdict == Verdict::Fail
-                    && f.reason
-                        .as_deref()
-                        .is_some_and(|r| r.contains("无法读取") || r.contains("损坏"))
-            });
+            let read_ok = !p.read_failure;
             p.findings.retain(|f| !f.item.ends_with("-4-2-1"));
             let (v, reason) = if read_ok {
                 (Verdict::Pass, None)
@@ -798,6 +792,7 @@ mod tests {
             verdict: Verdict::Pass,
             opinion: String::new(),
             findings: Rows::new(Stage::Yj).finish(),
+            read_failure: false,
         }
     }
 

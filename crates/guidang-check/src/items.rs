@@ -2,6 +2,7 @@
 //! quote them. Numbers follow DA/T 70-2018 (property-item), with a sub-item.
 
 use crate::Stage;
+use guidang_package::Code;
 
 /// A check item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,42 +148,68 @@ pub fn item(no: &str) -> &'static Item {
     ITEMS.iter().find(|i| i.no == no).expect("known item")
 }
 
-/// Maps a verification finding code of `guidang-package` to its item.
-pub fn item_of_verify_code(code: &str) -> &'static str {
+/// The item of a verification finding of `guidang-package`: every code is
+/// named, so a new code cannot fall silently under an item.
+pub fn item_of_verify_code(code: Code) -> &'static str {
+    use Code as C;
     match code {
-        "seal.untrusted_key" => "1-1-2",
-        "seal.missing" | "seal.invalid" | "seal.signature" | "seal.fingerprint"
-        | "entry.digest" | "entry.size" | "entry.data" => "1-1-1",
-        "metadata.material_mismatch" => "1-3-1",
-        "entry.unsealed" | "zip.hidden_entry" => "1-4-1",
-        "metadata.material_missing" => "2-3-1",
-        "zip.encrypted" | "zip.method" | "zip.bomb" => "3-4-1",
-        "entry.missing" => "2-3-1",
-        "metadata.invalid" => "2-2-1",
-        "metadata.unreadable" | "package.metadata_missing" => "3-1-1",
-        "check.cancelled" => "4-2-1",
-        _ => "1-5-1",
+        C::SealUntrustedKey => "1-1-2",
+        C::SealMissing
+        | C::SealInvalid
+        | C::SealSignature
+        | C::SealFingerprint
+        | C::EntryDigest
+        | C::EntrySize
+        | C::EntryData => "1-1-1",
+        C::MetadataMaterialMismatch => "1-3-1",
+        C::EntryUnsealed | C::ZipHiddenEntry => "1-4-1",
+        C::ZipUnreadable
+        | C::ZipNameUnsafe
+        | C::ZipDuplicate
+        | C::ZipSymlink
+        | C::ZipDirectoryEntry
+        | C::ZipOverlap
+        | C::ZipLocalMismatch
+        | C::ZipLeadingBytes
+        | C::ZipGap
+        | C::ZipTrailingBytes
+        | C::ZipComment
+        | C::ZipCdExtra
+        | C::PackageUnreadable
+        | C::PackageName
+        | C::SealEfileNo => "1-5-1",
+        C::MetadataMaterialMissing | C::EntryMissing => "2-3-1",
+        C::ZipEncrypted | C::ZipMethod | C::ZipBomb => "3-4-1",
+        C::MetadataInvalid => "2-2-1",
+        C::MetadataUnreadable | C::PackageMetadataMissing => "3-1-1",
+        C::CheckCancelled => "4-2-1",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use guidang_package::layout::LayoutCode;
-
     #[test]
     fn layout_codes_are_package_structure_except_hidden_entries() {
         for c in [
-            LayoutCode::LocalMismatch,
-            LayoutCode::LeadingBytes,
-            LayoutCode::Gap,
-            LayoutCode::TrailingBytes,
-            LayoutCode::Comment,
-            LayoutCode::CdExtra,
-            LayoutCode::Overlap,
+            Code::ZipLocalMismatch,
+            Code::ZipLeadingBytes,
+            Code::ZipGap,
+            Code::ZipTrailingBytes,
+            Code::ZipComment,
+            Code::ZipCdExtra,
+            Code::ZipOverlap,
         ] {
-            assert_eq!(item_of_verify_code(c.code()), "1-5-1", "{c:?}");
+            assert_eq!(item_of_verify_code(c), "1-5-1", "{c:?}");
         }
-        assert_eq!(item_of_verify_code(LayoutCode::HiddenEntry.code()), "1-4-1");
+        assert_eq!(item_of_verify_code(Code::ZipHiddenEntry), "1-4-1");
+    }
+
+    #[test]
+    fn every_code_falls_under_a_known_item() {
+        for c in Code::ALL {
+            let no = item_of_verify_code(*c);
+            assert!(ITEMS.iter().any(|i| i.no == no), "{c}: {no}");
+        }
     }
 }

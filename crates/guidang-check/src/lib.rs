@@ -143,6 +143,10 @@ pub struct PackageCheck {
     /// Every finding: one `pass` row per item without problems, one row per
     /// problem otherwise.
     pub findings: Vec<Finding>,
+    /// Whether the package's bytes could not be read in full, from the
+    /// codes of its verification (decides 4-2-1 on a carrier; not stored).
+    #[serde(skip)]
+    pub read_failure: bool,
 }
 
 /// The check of a set of packages (a folder or a carrier).

@@ -22,6 +22,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
+use crate::codes::Code;
 use crate::reader::{decode_name, u16le, u32le, u64le, Entry, Index};
 
 const LFH_SIG: [u8; 4] = [0x50, 0x4b, 0x03, 0x04];
@@ -31,48 +32,11 @@ const EOCD_LEN: u64 = 22;
 /// Hidden local headers reported per gap, at most.
 const MAX_HIDDEN: usize = 16;
 
-/// Why the layout is not clean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LayoutCode {
-    /// A local header disagrees with the central directory, or is missing.
-    LocalMismatch,
-    /// Bytes before the first entry.
-    LeadingBytes,
-    /// Bytes that belong to no entry and no directory record.
-    Gap,
-    /// A local entry the central directory does not list.
-    HiddenEntry,
-    /// Bytes after the end record.
-    TrailingBytes,
-    /// A non-empty archive or entry comment.
-    Comment,
-    /// Bytes inside the central directory that are no record.
-    CdExtra,
-    /// An entry whose bytes overlap another entry or the directory.
-    Overlap,
-}
-
-impl LayoutCode {
-    /// The stable verification code.
-    pub fn code(self) -> &'static str {
-        match self {
-            LayoutCode::LocalMismatch => "zip.local_mismatch",
-            LayoutCode::LeadingBytes => "zip.leading_bytes",
-            LayoutCode::Gap => "zip.gap",
-            LayoutCode::HiddenEntry => "zip.hidden_entry",
-            LayoutCode::TrailingBytes => "zip.trailing_bytes",
-            LayoutCode::Comment => "zip.comment",
-            LayoutCode::CdExtra => "zip.cd_extra",
-            LayoutCode::Overlap => "zip.overlap",
-        }
-    }
-}
-
 /// One departure from a clean layout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayoutProblem {
-    /// What kind.
-    pub code: LayoutCode,
+    /// What kind (one of the `zip.*` layout codes).
+    pub code: Code,
     /// The entry concerned (a hidden entry's own decoded name), if any.
     pub entry: Option<String>,
     /// What is wrong, in Chinese, naming the offset.
@@ -242,7 +206,7 @@ fn hidden_in(f: &mut File, from: u64, to: u64) -> io::Result<Vec<(u64, String)>>
     Ok(found)
 }
 
-fn put(out: &mut Vec<LayoutProblem>, code: LayoutCode, entry: Option<String>, message: String) {
+fn put(out: &mut Vec<LayoutProblem>, code: Code, entry: Option<String>, message: String) {
     out.push(LayoutProblem {
         code,
         entry,
@@ -257,24 +221,24 @@ fn region(
     out: &mut Vec<LayoutProblem>,
     from: u64,
     to: u64,
-    code: LayoutCode,
+    code: Code,
 ) -> io::Result<()> {
     let hidden = hidden_in(f, from, to)?;
     let what = match code {
-        LayoutCode::LeadingBytes => format!("文件开头有 {} 字节不属于任何条目", to - from),
-        LayoutCode::TrailingBytes => format!("目录结尾记录之后有 {} 字节多余数据", to - from),
+        Code::ZipLeadingBytes => format!("文件开头有 {} 字节不属于任何条目", to - from),
+        Code::ZipTrailingBytes => format!("目录结尾记录之后有 {} 字节多余数据", to - from),
         _ => format!(
             "偏移 {from} 到 {to} 之间有 {} 字节不属于任何条目或目录",
             to - from
         ),
     };
-    if hidden.is_empty() || code != LayoutCode::Gap {
+    if hidden.is_empty() || code != Code::ZipGap {
         put(out, code, None, format!("{what}；包中不应有未登记的数据"));
     }
     for (at, name) in hidden {
         put(
             out,
-            LayoutCode::HiddenEntry,
+            Code::ZipHiddenEntry,
             Some(name.clone()),
             format!("偏移 {at} 处有中央目录未列出的隐藏条目“{name}”，流式解压工具会解出它"),
         );
@@ -286,9 +250,9 @@ fn region(
 /// leading bytes at the start of the file, a gap after it.
 fn unaccounted(f: &mut File, out: &mut Vec<LayoutProblem>, from: u64, to: u64) -> io::Result<()> {
     let code = if from == 0 {
-        LayoutCode::LeadingBytes
+        Code::ZipLeadingBytes
     } else {
-        LayoutCode::Gap
+        Code::ZipGap
     };
     region(f, out, from, to, code)
 }
@@ -304,7 +268,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
         if !diff.is_empty() {
             put(
                 &mut out,
-                LayoutCode::LocalMismatch,
+                Code::ZipLocalMismatch,
                 Some(e.name.clone()),
                 format!(
                     "本地文件头与中央目录不一致：{}；流式解压工具会读出与检测不同的内容",
@@ -315,7 +279,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
         if e.comment_len > 0 {
             put(
                 &mut out,
-                LayoutCode::Comment,
+                Code::ZipComment,
                 Some(e.name.clone()),
                 format!("条目带有 {} 字节的注释；本格式的包不含注释", e.comment_len),
             );
@@ -329,7 +293,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
         if s.start < cursor {
             put(
                 &mut out,
-                LayoutCode::Overlap,
+                Code::ZipOverlap,
                 Some(index.entries[s.entry].name.clone()),
                 format!(
                     "条目数据（偏移 {}）与{}重叠，包结构被篡改",
@@ -350,7 +314,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
     if index.cd_offset < cursor {
         put(
             &mut out,
-            LayoutCode::Overlap,
+            Code::ZipOverlap,
             last.map(|i| index.entries[i].name.clone()),
             format!(
                 "中央目录（偏移 {}）与条目数据重叠，包结构被篡改",
@@ -363,7 +327,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
     if index.cd_used < index.cd_size {
         put(
             &mut out,
-            LayoutCode::CdExtra,
+            Code::ZipCdExtra,
             None,
             format!(
                 "中央目录中偏移 {} 起有 {} 字节不是目录记录",
@@ -376,22 +340,22 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
     let mut cursor = index.cd_offset + index.cd_size;
     if let Some((at, size)) = index.zip64 {
         if at > cursor {
-            region(&mut f, &mut out, cursor, at, LayoutCode::Gap)?;
+            region(&mut f, &mut out, cursor, at, Code::ZipGap)?;
         }
         cursor = cursor.max(at + size);
         let locator = index.eocd_at.saturating_sub(EOCD64_LOCATOR_LEN);
         if locator > cursor {
-            region(&mut f, &mut out, cursor, locator, LayoutCode::Gap)?;
+            region(&mut f, &mut out, cursor, locator, Code::ZipGap)?;
         }
         cursor = cursor.max(index.eocd_at);
     }
     if index.eocd_at > cursor {
-        region(&mut f, &mut out, cursor, index.eocd_at, LayoutCode::Gap)?;
+        region(&mut f, &mut out, cursor, index.eocd_at, Code::ZipGap)?;
     }
     if index.comment_len > 0 {
         put(
             &mut out,
-            LayoutCode::Comment,
+            Code::ZipComment,
             None,
             format!(
                 "包带有 {} 字节的注释（偏移 {}）；本格式的包不含注释",
@@ -402,11 +366,11 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
     }
     let end = index.eocd_at + EOCD_LEN + index.comment_len as u64;
     if end < len {
-        region(&mut f, &mut out, end, len, LayoutCode::TrailingBytes)?;
+        region(&mut f, &mut out, end, len, Code::ZipTrailingBytes)?;
     } else if end > len {
         put(
             &mut out,
-            LayoutCode::Comment,
+            Code::ZipComment,
             None,
             "目录结尾记录声明的注释长度超出文件末尾".into(),
         );

@@ -11,12 +11,14 @@
 //! - [`reader`] reads a ZIP's central directory by hand and streams entries,
 //!   so that hostile archives (zip-slip names, duplicates, encryption,
 //!   unknown methods, bombs) become findings instead of crashes or writes.
+//! - [`codes`] are the stable codes of verification findings, one enum.
 //! - [`layout`] accounts for every byte of a ZIP: local headers against the
 //!   central directory, no leading, trailing, hidden or comment bytes.
 //! - [`verify`] checks structure, every digest and the signature, reporting
 //!   every problem with the entry it concerns.
 
 pub mod build;
+pub mod codes;
 pub mod layout;
 pub mod metadata;
 pub mod reader;
@@ -25,6 +27,7 @@ pub mod verify;
 pub mod xml;
 
 pub use build::{build_package, BuiltPackage, PackageInput, PackageMaterial};
+pub use codes::Code;
 pub use seal::{Seal, SealEntry, Signer};
 pub use verify::{
     verify_package, verify_package_probed, EntryProbe, Finding, Keyring, TrustedKey, VerifyReport,

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use guidang_core::{CancelFlag, DigestAlgo, Suite};
 use serde::Serialize;
 
-use crate::layout::{self, LayoutCode};
+use crate::codes::Code;
+use crate::layout;
 use crate::metadata::{parse_metadata, Metadata, MetadataError};
 use crate::reader::{self, read_index, read_small, sequential, stream_entry, Entry};
 use crate::seal::Seal;
@@ -34,7 +35,7 @@ pub const MAX_ENTRY: u64 = 64 << 30;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Finding {
     /// Stable code (`zip.name_unsafe`, `entry.digest`, `seal.signature`, …).
-    pub code: &'static str,
+    pub code: Code,
     /// The entry concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,
@@ -177,14 +178,14 @@ pub const MAX_LISTED: usize = 100;
 struct Acc {
     listed: Vec<Finding>,
     seen: HashSet<Finding>,
-    per_code: HashMap<&'static str, usize>,
-    more: BTreeMap<&'static str, usize>,
+    per_code: HashMap<Code, usize>,
+    more: BTreeMap<Code, usize>,
 }
 
 impl Acc {
     /// Adds a finding; the same finding twice (an entry read for its
     /// content and again in the sequential pass) is listed once.
-    fn add(&mut self, code: &'static str, entry: Option<&str>, message: impl Into<String>) {
+    fn add(&mut self, code: Code, entry: Option<&str>, message: impl Into<String>) {
         let f = Finding {
             code,
             entry: entry.map(str::to_string),
@@ -267,8 +268,8 @@ fn read_xml<T>(
     f: &File,
     entry: Option<&Entry>,
     duplicated: bool,
-    (name, missing_code, missing_message): (&str, &'static str, &str),
-    parse: impl Fn(&[u8]) -> Result<T, (&'static str, Vec<String>)>,
+    (name, missing_code, missing_message): (&str, Code, &str),
+    parse: impl Fn(&[u8]) -> Result<T, (Code, Vec<String>)>,
     acc: &mut Acc,
 ) -> Option<T> {
     let Some(e) = entry else {
@@ -278,7 +279,7 @@ fn read_xml<T>(
         return None;
     };
     let bytes = read_small(f, e, MAX_XML)
-        .map_err(|p| acc.add("entry.data", Some(name), p.to_string()))
+        .map_err(|p| acc.add(Code::EntryData, Some(name), p.to_string()))
         .ok()?;
     parse(&bytes)
         .map_err(|(code, errs)| {
@@ -302,7 +303,7 @@ fn run(
         Ok(f) => f,
         Err(e) => {
             return acc.add(
-                "package.unreadable",
+                Code::PackageUnreadable,
                 None,
                 format!("无法打开归档信息包：{}", Os(&e)),
             )
@@ -310,7 +311,13 @@ fn run(
     };
     let index = match read_index(&mut f) {
         Ok(i) => i,
-        Err(m) => return acc.add("zip.unreadable", None, format!("不是有效的 ZIP 文件：{m}")),
+        Err(m) => {
+            return acc.add(
+                Code::ZipUnreadable,
+                None,
+                format!("不是有效的 ZIP 文件：{m}"),
+            )
+        }
     };
     rep.size = index.len;
 
@@ -322,18 +329,18 @@ fn run(
         Ok(problems) => {
             for p in problems {
                 if let Some(e) = &p.entry {
-                    if matches!(p.code, LayoutCode::LocalMismatch | LayoutCode::Overlap) {
+                    if matches!(p.code, Code::ZipLocalMismatch | Code::ZipOverlap) {
                         if let Some(x) = index.entries.iter().find(|x| &x.name == e) {
                             lying.insert(x.name.as_str());
                         }
                     }
                 }
-                acc.add(p.code.code(), p.entry.as_deref(), p.message);
+                acc.add(p.code, p.entry.as_deref(), p.message);
             }
         }
         Err(e) => {
             return acc.add(
-                "package.unreadable",
+                Code::PackageUnreadable,
                 None,
                 format!("读取包时出错：{}", Os(&e)),
             )
@@ -348,7 +355,7 @@ fn run(
         *seen.entry(n).or_default() += 1;
         if seen[n] == 2 {
             acc.add(
-                "zip.duplicate",
+                Code::ZipDuplicate,
                 Some(n),
                 "同名条目出现多次，解压时会相互覆盖；无法确定哪一个是真实内容",
             );
@@ -357,12 +364,12 @@ fn run(
             continue;
         }
         if let Some(why) = e.name_problem() {
-            acc.add("zip.name_unsafe", Some(n), why);
+            acc.add(Code::ZipNameUnsafe, Some(n), why);
             continue;
         }
         if e.is_symlink() {
             acc.add(
-                "zip.symlink",
+                Code::ZipSymlink,
                 Some(n),
                 "条目是符号链接，解压时可能指向包外；归档信息包中不允许",
             );
@@ -370,7 +377,7 @@ fn run(
         }
         if e.is_dir() {
             acc.add(
-                "zip.directory_entry",
+                Code::ZipDirectoryEntry,
                 Some(n),
                 "包含目录条目；本格式的包中只应有文件条目",
             );
@@ -378,7 +385,7 @@ fn run(
         }
         if e.is_encrypted() {
             acc.add(
-                "zip.encrypted",
+                Code::ZipEncrypted,
                 Some(n),
                 "条目已加密；按规定归档文件须解密后归档",
             );
@@ -386,7 +393,7 @@ fn run(
         }
         if e.method != reader::STORED && e.method != reader::DEFLATED {
             acc.add(
-                "zip.method",
+                Code::ZipMethod,
                 Some(n),
                 format!(
                     "使用了非标准的压缩方法（{}），只接受存储（0）和 Deflate（8）",
@@ -399,7 +406,7 @@ fn run(
             && e.uncompressed_size / e.compressed_size.max(1) > MAX_RATIO;
         if ratio_bomb || e.uncompressed_size > MAX_ENTRY {
             acc.add(
-                "zip.bomb",
+                Code::ZipBomb,
                 Some(n),
                 format!(
                     "压缩比异常（{} 字节压缩为 {} 字节），疑似压缩炸弹，未解压",
@@ -426,13 +433,13 @@ fn run(
         dup.contains(&METADATA_ENTRY),
         (
             METADATA_ENTRY,
-            "package.metadata_missing",
+            Code::PackageMetadataMissing,
             "缺少元数据文件 元数据.xml",
         ),
         |b| {
             parse_metadata(b).map_err(|e| match e {
-                MetadataError::Unreadable(m) => ("metadata.unreadable", vec![m]),
-                MetadataError::Invalid(v) => ("metadata.invalid", v),
+                MetadataError::Unreadable(m) => (Code::MetadataUnreadable, vec![m]),
+                MetadataError::Invalid(v) => (Code::MetadataInvalid, v),
             })
         },
         acc,
@@ -443,10 +450,10 @@ fn run(
         dup.contains(&SEAL_ENTRY),
         (
             SEAL_ENTRY,
-            "seal.missing",
+            Code::SealMissing,
             "缺少固化信息 固化信息.xml，包未经固化",
         ),
-        |b| Seal::parse(b).map_err(|v| ("seal.invalid", v)),
+        |b| Seal::parse(b).map_err(|v| (Code::SealInvalid, v)),
         acc,
     );
     rep.efile_no = metadata.as_ref().map(|m| m.case.efile_no.clone());
@@ -464,16 +471,22 @@ fn run(
     let mut actual: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut seq = match f.try_clone().and_then(|g| sequential(g, Some(entry_algo))) {
         Ok(s) => s,
-        Err(e) => return acc.add("package.unreadable", None, format!("无法读取：{}", Os(&e))),
+        Err(e) => {
+            return acc.add(
+                Code::PackageUnreadable,
+                None,
+                format!("无法读取：{}", Os(&e)),
+            )
+        }
     };
     for e in order {
         if cancel.is_cancelled() {
-            return acc.add("check.cancelled", None, "检测已取消，结果不完整");
+            return acc.add(Code::CheckCancelled, None, "检测已取消，结果不完整");
         }
         if e.local_header_offset < seq.pos {
             if !lying.contains(e.name.as_str()) {
                 acc.add(
-                    "zip.overlap",
+                    Code::ZipOverlap,
                     Some(&e.name),
                     "条目数据与其他条目重叠，包结构被篡改",
                 );
@@ -500,13 +513,13 @@ fn run(
             }
             // A lying local header was reported by the layout check.
             Err(reader::DataProblem::LocalHeader(_)) if lying.contains(e.name.as_str()) => {}
-            Err(p) => acc.add("entry.data", Some(&e.name), p.to_string()),
+            Err(p) => acc.add(Code::EntryData, Some(&e.name), p.to_string()),
         }
     }
     match seq.finish() {
         Ok(d) => rep.package_digest = d,
         Err(e) => acc.add(
-            "package.unreadable",
+            Code::PackageUnreadable,
             None,
             format!("读取包时出错：{}", Os(&e)),
         ),
@@ -521,14 +534,14 @@ fn run(
                 // Present but unreadable, unsafe or duplicated: reported above.
                 None if index.entries.iter().any(|e| e.name == se.path) => {}
                 None => acc.add(
-                    "entry.missing",
+                    Code::EntryMissing,
                     Some(&se.path),
                     "固化信息中登记的文件在包中不存在",
                 ),
                 Some((size, digest)) => {
                     if *digest != se.digest {
                         acc.add(
-                            "entry.digest",
+                            Code::EntryDigest,
                             Some(&se.path),
                             format!(
                                 "内容与固化时不一致（{}摘要应为 {}，实为 {}），文件被修改或损坏",
@@ -539,7 +552,7 @@ fn run(
                         );
                     } else if *size != se.size {
                         acc.add(
-                            "entry.size",
+                            Code::EntrySize,
                             Some(&se.path),
                             format!("大小应为 {} 字节，实为 {size} 字节", se.size),
                         );
@@ -553,7 +566,7 @@ fn run(
                 && e.name_problem().is_none()
             {
                 acc.add(
-                    "entry.unsealed",
+                    Code::EntryUnsealed,
                     Some(&e.name),
                     "包中有固化信息未登记的文件（多余或被塞入的文件）",
                 );
@@ -562,7 +575,7 @@ fn run(
         // 5. Signature, fingerprint, trust.
         if !s.signature_valid() {
             acc.add(
-                "seal.signature",
+                Code::SealSignature,
                 Some(SEAL_ENTRY),
                 "固化签名无效：固化信息被修改，或签名与公钥不符",
             );
@@ -571,12 +584,16 @@ fn run(
             .map(|pk| guidang_crypto::fingerprint(s.suite, &pk) == s.fingerprint)
             .unwrap_or(false);
         if !fp_ok {
-            acc.add("seal.fingerprint", Some(SEAL_ENTRY), "公钥指纹与公钥不符");
+            acc.add(
+                Code::SealFingerprint,
+                Some(SEAL_ENTRY),
+                "公钥指纹与公钥不符",
+            );
         }
         let trusted = keyring.find(&s.fingerprint, &s.public_key).is_some();
         if !trusted {
             acc.add(
-                "seal.untrusted_key",
+                Code::SealUntrustedKey,
                 Some(SEAL_ENTRY),
                 format!(
                     "签名者“{}”（{}）的公钥不在受信任的密钥环中，公钥指纹 {}。请向移交方核实该指纹",
@@ -598,12 +615,12 @@ fn run(
         for mm in &m.materials {
             match actual.get(&mm.path) {
                 None if !index.entries.iter().any(|e| e.name == mm.path) => acc.add(
-                    "metadata.material_missing",
+                    Code::MetadataMaterialMissing,
                     Some(&mm.path),
                     "元数据中登记的材料在包中不存在",
                 ),
                 Some((size, digest)) if *digest != mm.digest || *size != mm.size => acc.add(
-                    "metadata.material_mismatch",
+                    Code::MetadataMaterialMismatch,
                     Some(&mm.path),
                     "元数据中登记的大小或摘要与包中文件不一致",
                 ),
@@ -613,7 +630,7 @@ fn run(
         if let Some(s) = &seal {
             if s.efile_no != m.case.efile_no {
                 acc.add(
-                    "seal.efile_no",
+                    Code::SealEfileNo,
                     Some(SEAL_ENTRY),
                     format!(
                         "固化信息中的电子文件号 {} 与元数据中的 {} 不一致",
@@ -628,7 +645,7 @@ fn run(
             .unwrap_or_default();
         if stem != m.case.efile_no {
             acc.add(
-                "package.name",
+                Code::PackageName,
                 None,
                 format!(
                     "包文件名“{stem}.zip”与元数据中的电子文件号 {} 不一致",

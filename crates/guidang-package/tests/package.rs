@@ -138,7 +138,7 @@ impl Golden {
 fn codes(r: &VerifyReport) -> Vec<(&'static str, Option<String>)> {
     r.findings
         .iter()
-        .map(|f| (f.code, f.entry.clone()))
+        .map(|f| (f.code.as_str(), f.entry.clone()))
         .collect()
 }
 
