@@ -16,6 +16,7 @@ pub mod engine;
 pub mod formats;
 pub mod items;
 pub mod report;
+mod rows;
 
 pub use engine::{check_packages, finding, push, AuditEvidence, CheckContext, Expected};
 pub use items::{Item, ITEMS};

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::{run_any, run_timed};
+use crate::bench::{run_any, run_timed};
 
 /// The bound, in KiB.
 const TARGET_KIB: u64 = 64 * 1024;
