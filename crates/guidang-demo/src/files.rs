@@ -149,11 +149,8 @@ pub fn signature_png(rng: &mut SplitMix64) -> Vec<u8> {
     out
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
+    quick_xml::escape::escape(s)
 }
 
 /// The review form of a case as XML (UTF-8, well-formed).

@@ -146,12 +146,7 @@ pub fn plan_carriers(costs: &[u64], usable: u64) -> Result<Vec<std::ops::Range<u
     Ok(plan)
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use guidang_package::xml::esc;
 
 /// `目录文件.xml` of one carrier: for each record 顺序号, 电子文件号, 责任者,
 /// 题名, 日期, 保管期限, 密级, 开放利用意见, 备注.

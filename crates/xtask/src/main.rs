@@ -29,10 +29,17 @@ use printer::test_printer;
 use test::test;
 use ui::ui;
 
+/// Runs a command that must succeed, and says how long it took (so a CI
+/// log shows the time of each phase).
 pub(crate) fn sh(cmd: &mut Command) {
     eprintln!("xtask: {cmd:?}");
+    let t = std::time::Instant::now();
     match cmd.status() {
-        Ok(s) if s.success() => {}
+        Ok(s) if s.success() => eprintln!(
+            "xtask: {:.0} s for {}",
+            t.elapsed().as_secs_f64(),
+            phase(cmd)
+        ),
         Ok(s) => {
             eprintln!("xtask: command failed with {s}");
             exit(s.code().unwrap_or(1));
@@ -42,6 +49,20 @@ pub(crate) fn sh(cmd: &mut Command) {
             exit(1);
         }
     }
+}
+
+/// A command's program and first arguments, for the timing lines.
+pub(crate) fn phase(cmd: &Command) -> String {
+    let program = std::path::Path::new(cmd.get_program())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let args: Vec<String> = cmd
+        .get_args()
+        .take(2)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    format!("{program} {}", args.join(" "))
 }
 
 pub(crate) fn cargo() -> Command {

@@ -92,6 +92,7 @@ pub(crate) fn test() {
         .env("GUIDANG_E2E", "1")
         .stdout(std::process::Stdio::piped());
     eprintln!("xtask: {cmd:?}");
+    let started = std::time::Instant::now();
     let mut child = cmd.spawn().unwrap_or_else(|e| {
         eprintln!("xtask: cannot run cargo test: {e}");
         exit(1)
@@ -107,6 +108,10 @@ pub(crate) fn test() {
         tally(&line, &mut sum);
     }
     let status = child.wait().expect("cargo test runs");
+    eprintln!(
+        "xtask: {:.0} s for cargo test --workspace",
+        started.elapsed().as_secs_f64()
+    );
     let printing_tested = printer.is_some();
     drop(printer);
     // One closing line over every test binary, for people and CI alike.
