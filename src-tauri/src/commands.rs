@@ -352,7 +352,8 @@ pub async fn inspect(
 pub async fn retention_due(
     state: State<'_, AppState>,
 ) -> Res<Vec<guidang_api::care::RetentionRow>> {
-    Ok(open(&state)?.retention_due(guidang_api::today())?)
+    let ar = open(&state)?;
+    Ok(ar.retention_due(ar.today())?)
 }
 
 #[tauri::command]

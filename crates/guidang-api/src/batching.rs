@@ -221,7 +221,7 @@ impl Archive {
             why.extend(refused);
             return Err(Error::BatchRefused(why));
         }
-        let today = crate::today().format("%Y%m%d").to_string();
+        let today = self.today().format("%Y%m%d").to_string();
         let prefix = format!("{}-{today}-", unit.region);
         let seq = batches::next_seq(self.cat.conn(), &prefix)?;
         if seq > 99 {

@@ -967,7 +967,7 @@ impl Archive {
         let overdue = match &last {
             None => true,
             Some(b) => chrono::DateTime::parse_from_rfc3339(&b.created_at)
-                .map(|t| (crate::today() - t.date_naive()).num_days() > days)
+                .map(|t| (self.today() - t.date_naive()).num_days() > days)
                 .unwrap_or(true),
         };
         Ok((last, days, overdue))
@@ -1261,7 +1261,7 @@ impl Archive {
     /// Records whose retention has ended by `as_of`, and whether each may be
     /// destroyed now.
     pub fn retention_due(&self, as_of: chrono::NaiveDate) -> Result<Vec<RetentionRow>> {
-        let today = crate::today();
+        let today = self.today();
         if self.unit()?.role == guidang_core::Role::Intake {
             return self.holdings_due(as_of, today);
         }
@@ -1373,7 +1373,7 @@ impl Archive {
         let end = deadline::retention_end(h.year, ret);
         let why_not = match end {
             None => Some("保管期限为永久，不能销毁".to_string()),
-            Some(end) => not_yet_ended(end, crate::today()),
+            Some(end) => not_yet_ended(end, self.today()),
         };
         if let Some(why) = why_not {
             return Err(Error::WrongStatus {
@@ -1467,7 +1467,7 @@ impl Archive {
         let unit = self.unit()?;
         let ret = Retention::from_code(&d.retention)
             .ok_or_else(|| Error::Transfer(format!("未知的保管期限 {}", d.retention)))?;
-        let today = crate::today();
+        let today = self.today();
         let end = deadline::retention_end(d.year, ret);
         let transferred_on = care::transferred_on(self.cat.conn(), d.id)?;
         let obstacle = match end {

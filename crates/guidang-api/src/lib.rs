@@ -172,6 +172,9 @@ pub struct Summary {
 pub struct Archive {
     dir: PathBuf,
     cat: Catalog,
+    /// What "today" is: the system's date in China Standard Time, or a
+    /// fixed date for appraisal drills and tests ([`Archive::set_today`]).
+    today: Option<NaiveDate>,
 }
 
 /// Days ahead that count as "due soon".
@@ -188,7 +191,19 @@ impl Archive {
         Ok(Archive {
             dir: dir.to_path_buf(),
             cat,
+            today: None,
         })
+    }
+
+    /// Fixes "today" (appraisal drills and tests: retention and
+    /// retained-copy periods run for years); `None` is the system's date.
+    pub fn set_today(&mut self, today: Option<NaiveDate>) {
+        self.today = today;
+    }
+
+    /// Today: the fixed date, else the system's date in China Standard Time.
+    pub fn today(&self) -> NaiveDate {
+        self.today.unwrap_or_else(today)
     }
 
     /// The data directory.
@@ -549,7 +564,7 @@ impl Archive {
             Err(Error::Catalog(guidang_catalog::CatalogError::NotInitialised)) => None,
             Err(e) => return Err(e),
         };
-        let due = self.due(today(), DUE_WINDOW_DAYS)?;
+        let due = self.due(self.today(), DUE_WINDOW_DAYS)?;
         let backup = self.backup_state()?;
         let initialised = unit.is_some();
         Ok(Summary {
@@ -601,7 +616,7 @@ impl Archive {
         let opts = guidang_demo::DemoOptions {
             cases: req.cases,
             seed: req.seed,
-            today: today(),
+            today: self.today(),
             region: unit.region.clone(),
             accepting_unit: format!(
                 "{}便民服务中心",
@@ -657,16 +672,8 @@ fn hex_encode(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Today in China Standard Time (or `GUIDANG_TODAY`, see below).
+/// Today in China Standard Time, by the system's clock.
 pub fn today() -> NaiveDate {
-    // GUIDANG_TODAY=YYYY-MM-DD: a fixed "today" for appraisal drills and
-    // tests (retention and retained-copy periods run for years).
-    if let Some(d) = std::env::var("GUIDANG_TODAY")
-        .ok()
-        .and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
-    {
-        return d;
-    }
     chrono::Utc::now()
         .with_timezone(&guidang_core::validate::cst())
         .date_naive()

@@ -100,7 +100,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                             ]))
                         })?
                     }
-                    None => guidang_api::today(),
+                    None => ar.today(),
                 };
                 let rows = ar.retention_due(as_of)?;
                 if json {

@@ -75,7 +75,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                 None => None,
             };
             if due {
-                let rows = ar.due(guidang_api::today(), guidang_api::DUE_WINDOW_DAYS)?;
+                let rows = ar.due(ar.today(), guidang_api::DUE_WINDOW_DAYS)?;
                 if json {
                     print_json(&rows);
                 } else {

@@ -24,6 +24,13 @@ pub(crate) fn run(cli: Cli) -> Result<Done, Error> {
         return care::restore(&dir, &cli.command);
     }
     let mut ar = Archive::open(&dir)?;
+    // GUIDANG_TODAY=YYYY-MM-DD: a fixed "today" for appraisal drills (the
+    // command line only; the core takes the date it is given).
+    ar.set_today(
+        std::env::var("GUIDANG_TODAY")
+            .ok()
+            .and_then(|v| chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok()),
+    );
     let cancel = CancelFlag::new();
     match cli.command {
         c @ (Command::Init { .. }
