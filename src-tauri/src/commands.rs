@@ -47,6 +47,13 @@ impl From<guidang_api::Error> for UiError {
 
 type Res<T> = Result<T, UiError>;
 
+/// A code sent by the UI, parsed into its enum; an unknown one is an error
+/// (never a silent default).
+fn parse<T>(code: &str, from_code: fn(&str) -> Option<T>, field: &str) -> Res<T> {
+    from_code(code)
+        .ok_or_else(|| guidang_api::Error::invalid(field, format!("未知的取值“{code}”")).into())
+}
+
 fn open(state: &AppState) -> Res<Archive> {
     Ok(Archive::open(&state.data_dir)?)
 }
@@ -167,16 +174,8 @@ pub async fn init_unit(
         fonds,
         unit_name,
         org,
-        role: if role == "intake" {
-            Role::Intake
-        } else {
-            Role::Hall
-        },
-        suite: if suite == "intl" {
-            Suite::Intl
-        } else {
-            Suite::Gm
-        },
+        role: parse(&role, Role::from_code, "本机用途")?,
+        suite: parse(&suite, Suite::from_code, "密码算法")?,
     })?;
     Ok(())
 }
@@ -251,7 +250,6 @@ pub struct CheckSummary {
 
 #[tauri::command]
 pub async fn check_all(app: AppHandle, state: State<'_, AppState>) -> Res<CheckSummary> {
-    let dir = state.data_dir.clone();
     run_job(app, &state, move |ar, p, c| {
         let batch = ar.check(
             &CheckTarget::All,
@@ -261,10 +259,7 @@ pub async fn check_all(app: AppHandle, state: State<'_, AppState>) -> Res<CheckS
             p,
             c,
         )?;
-        let report = dir.join("reports").join(format!(
-            "检测报告-{}.pdf",
-            batch.checked_at.replace([':', '+'], "")
-        ));
+        let report = ar.check_report_path(&batch);
         ar.write_check_report(&batch, "system", &report)?;
         Ok(CheckSummary { batch, report })
     })
@@ -292,16 +287,10 @@ pub async fn print_form(
     form: String,
     batch_no: String,
 ) -> Res<PathBuf> {
-    let (f, name) = match form.as_str() {
-        "catalog" => (Form::Catalog, "归档目录清单"),
-        "register" => (Form::Register, "移交与接收登记表"),
-        _ => (Form::TransferList, "移交清单"),
-    };
-    let out = state
-        .data_dir
-        .join("forms")
-        .join(format!("{name}-{batch_no}.pdf"));
-    open(&state)?.print_form(f, &batch_no, &out)?;
+    let f = Form::from_code(&form)?;
+    let ar = open(&state)?;
+    let out = ar.form_path(f, &batch_no);
+    ar.print_form(f, &batch_no, &out)?;
     Ok(out)
 }
 
@@ -438,8 +427,9 @@ pub async fn destructions(
 
 #[tauri::command]
 pub async fn print_destruction_register(state: State<'_, AppState>) -> Res<PathBuf> {
-    let out = state.data_dir.join("forms").join("电子档案销毁清册.pdf");
-    open(&state)?.print_destruction_register(&out)?;
+    let ar = open(&state)?;
+    let out = ar.destruction_register_path();
+    ar.print_destruction_register(&out)?;
     Ok(out)
 }
 

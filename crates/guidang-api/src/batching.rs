@@ -27,6 +27,31 @@ pub enum Form {
     Register,
 }
 
+impl Form {
+    /// The form named by its stable code (`transfer_list`, `catalog`,
+    /// `register`), as front ends send it; an unknown name is an error.
+    pub fn from_code(code: &str) -> Result<Form> {
+        match code {
+            "transfer_list" | "transfer-list" => Ok(Form::TransferList),
+            "catalog" => Ok(Form::Catalog),
+            "register" => Ok(Form::Register),
+            other => Err(crate::Error::invalid(
+                "表单",
+                format!("未知的表单“{other}”，应为 transfer_list（移交清单）、catalog（归档目录清单）或 register（移交与接收登记表）"),
+            )),
+        }
+    }
+
+    /// The form's Chinese title, as in file names.
+    pub fn title(self) -> &'static str {
+        match self {
+            Form::TransferList => "移交清单",
+            Form::Catalog => "归档目录清单",
+            Form::Register => "移交与接收登记表",
+        }
+    }
+}
+
 /// Which cases go into a batch.
 #[derive(Debug, Clone)]
 pub enum BatchSelection {
@@ -61,20 +86,16 @@ pub struct BatchCreated {
 
 fn check_open(opinion: &str, reason: Option<&str>) -> Result<OpenOpinion> {
     let o = OpenOpinion::from_code(opinion).ok_or_else(|| {
-        Error::Invalid(guidang_core::ValidationErrors(vec![
-            guidang_core::FieldError {
-                field: "开放利用意见（--opinion）".into(),
-                message: format!("“{opinion}”无效，可选值：开放、控制使用、不开放"),
-            },
-        ]))
+        Error::invalid(
+            "开放利用意见（--opinion）",
+            format!("“{opinion}”无效，可选值：开放、控制使用、不开放"),
+        )
     })?;
     if o != OpenOpinion::Open && reason.is_none_or(|r| r.trim().is_empty()) {
-        return Err(Error::Invalid(guidang_core::ValidationErrors(vec![
-            guidang_core::FieldError {
-                field: "理由（--reason）".into(),
-                message: format!("开放利用意见为“{opinion}”时必须说明理由"),
-            },
-        ])));
+        return Err(Error::invalid(
+            "理由（--reason）",
+            format!("开放利用意见为“{opinion}”时必须说明理由"),
+        ));
     }
     Ok(o)
 }
@@ -91,12 +112,10 @@ impl Archive {
         let reason = reason.filter(|_| o != OpenOpinion::Open);
         self.cat.transaction(|tx| -> Result<()> {
             if !batches::set_item_open(tx, item_code, o.code(), reason)? {
-                return Err(Error::Invalid(guidang_core::ValidationErrors(vec![
-                    guidang_core::FieldError {
-                        field: "事项编码".into(),
-                        message: format!("本单位事项清单中没有事项 {item_code}"),
-                    },
-                ])));
+                return Err(Error::invalid(
+                    "事项编码",
+                    format!("本单位事项清单中没有事项 {item_code}"),
+                ));
             }
             audit::append(
                 tx,
@@ -335,6 +354,14 @@ impl Archive {
     }
 
     /// Prints a form of a batch to `out` (atomically).
+    /// Where a printed form of a batch is kept in the data directory:
+    /// `forms/{表单}-{批次编号}.pdf`.
+    pub fn form_path(&self, form: Form, batch_no: &str) -> std::path::PathBuf {
+        self.dir
+            .join("forms")
+            .join(format!("{}-{batch_no}.pdf", form.title()))
+    }
+
     pub fn print_form(&self, form: Form, batch_no: &str, out: &std::path::Path) -> Result<()> {
         let (m, sig) = self.batch_manifest(batch_no)?;
         let pdf = match form {

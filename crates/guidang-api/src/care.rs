@@ -622,12 +622,10 @@ fn authorise_replacement(data_dir: &Path, operator: Option<(&str, &str)>) -> Res
         return Ok(());
     }
     let (name, pin) = operator.ok_or_else(|| {
-        Error::Invalid(guidang_core::ValidationErrors(vec![
-            guidang_core::FieldError {
-                field: "操作员（--operator）".into(),
-                message: "用备份替换现有数据须由操作员输入 PIN".into(),
-            },
-        ]))
+        Error::invalid(
+            "操作员（--operator）",
+            "用备份替换现有数据须由操作员输入 PIN",
+        )
     })?;
     let verifier = guidang_catalog::operators::pin_verifier(cat.conn(), name)?;
     crate::pin::check(&verifier, pin)
@@ -976,12 +974,7 @@ impl Archive {
     /// Sets the backup reminder interval in days.
     pub fn set_backup_interval(&mut self, days: i64) -> Result<()> {
         if !(1..=3650).contains(&days) {
-            return Err(Error::Invalid(guidang_core::ValidationErrors(vec![
-                guidang_core::FieldError {
-                    field: "备份提醒间隔（天）".into(),
-                    message: "应为 1 至 3650 天".into(),
-                },
-            ])));
+            return Err(Error::invalid("备份提醒间隔（天）", "应为 1 至 3650 天"));
         }
         self.cat.transaction(|tx| -> Result<()> {
             settings::set(tx, INTERVAL_SETTING, &days.to_string())?;
@@ -1554,6 +1547,12 @@ impl Archive {
     }
 
     /// Prints the destruction register (销毁清册) to `out`.
+    /// Where the printed destruction register is kept in the data
+    /// directory.
+    pub fn destruction_register_path(&self) -> PathBuf {
+        self.dir.join("forms").join("电子档案销毁清册.pdf")
+    }
+
     pub fn print_destruction_register(&self, out: &Path) -> Result<()> {
         let unit = self.unit()?;
         let rows = self.destructions()?;

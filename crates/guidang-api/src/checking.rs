@@ -349,6 +349,15 @@ impl Archive {
     }
 
     /// Writes the PDF check report of a batch (atomically).
+    /// Where the report of a check is kept in the data directory:
+    /// `reports/检测报告-{检测时间}.pdf`.
+    pub fn check_report_path(&self, batch: &BatchCheck) -> PathBuf {
+        self.dir.join("reports").join(format!(
+            "检测报告-{}.pdf",
+            batch.checked_at.replace([':', '+'], "")
+        ))
+    }
+
     pub fn write_check_report(
         &self,
         batch: &BatchCheck,

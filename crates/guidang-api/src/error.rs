@@ -180,6 +180,14 @@ impl From<guidang_crypto::CryptoError> for Error {
 }
 
 impl Error {
+    /// Invalid input: one field and what is wrong with it.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Error {
+        Error::Invalid(ValidationErrors(vec![guidang_core::FieldError {
+            field: field.into(),
+            message: message.into(),
+        }]))
+    }
+
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {

@@ -736,12 +736,10 @@ impl Archive {
     ) -> Result<()> {
         self.require_role(Role::Intake, "不能退回；退回在接收方进行")?;
         if reason.trim().is_empty() {
-            return Err(Error::Invalid(guidang_core::ValidationErrors(vec![
-                guidang_core::FieldError {
-                    field: "退回原因（--reason）".into(),
-                    message: "请写明退回原因，移交方要据此更正".into(),
-                },
-            ])));
+            return Err(Error::invalid(
+                "退回原因（--reason）",
+                "请写明退回原因，移交方要据此更正",
+            ));
         }
         let r = self.current_receipt(batch_no)?;
         let now = guidang_catalog::now_string();

@@ -589,12 +589,10 @@ impl Archive {
         cancel: &CancelFlag,
     ) -> Result<DemoResult> {
         if req.cases == 0 || req.cases > 100_000 {
-            return Err(Error::Invalid(guidang_core::ValidationErrors(vec![
-                guidang_core::FieldError {
-                    field: "办件数量（--cases）".into(),
-                    message: format!("应为1至100000，当前为{}", req.cases),
-                },
-            ])));
+            return Err(Error::invalid(
+                "办件数量（--cases）",
+                format!("应为1至100000，当前为{}", req.cases),
+            ));
         }
         let unit = match self.unit() {
             Ok(u) => u,
