@@ -1,0 +1,378 @@
+//! Acceptance: packages copied into holdings with verify-after-copy,
+//! registered in one transaction, and only then the signed receipt, return
+//! slip and return file handed out (a rerun delivers them).
+
+use super::*;
+use crate::{Archive, Error, Result};
+use guidang_catalog::audit;
+use guidang_catalog::intake::{self, HoldingMaterial};
+use guidang_core::{CancelFlag, DigestAlgo, Progress, Role};
+use guidang_transfer::manifest::MANIFEST_FILE;
+use guidang_transfer::returns::{
+    AcceptedPackage, ReturnDecision, ReturnEnvelope, ReturnedPackage, RETURN_FILE, RETURN_FORMAT,
+};
+use guidang_transfer::{Manifest, ManifestPackage, ManifestUnit};
+use std::path::{Path, PathBuf};
+
+impl Archive {
+    /// Accepts every package of the open batch that is not returned (a
+    /// failing package not decided on is returned with its suggested
+    /// reason), stores the accepted ones, writes the receipt, return slip
+    /// and signed return file, and marks the batch received.
+    pub fn intake_accept(
+        &mut self,
+        operator: &str,
+        pin: &str,
+        return_file: Option<&Path>,
+        batch_no: Option<&str>,
+        progress: &dyn Progress,
+        cancel: &CancelFlag,
+    ) -> Result<AcceptReport> {
+        self.require_role(Role::Intake, "不能接收入库；接收在接收方进行")?;
+        let unit = self.unit()?;
+        // An acceptance stopped after its commit is finished, not redone.
+        if let Some(b) = batch_no
+            .map(str::to_string)
+            .or_else(|| self.pending_accept())
+        {
+            if let Some(done) = self.finish_accept(&b, return_file)? {
+                return Ok(done);
+            }
+        }
+        let r = match self.current_receipt(batch_no) {
+            Ok(r) => r,
+            // A rerun of a finished acceptance: the same result, delivered.
+            Err(e) => {
+                let last = match batch_no {
+                    Some(b) => Some(b.to_string()),
+                    None => intake::receipts(self.cat.conn())?
+                        .into_iter()
+                        .filter(|x| x.status == "received")
+                        .max_by(|a, b| a.received_at.cmp(&b.received_at))
+                        .map(|x| x.batch_no),
+                };
+                match last {
+                    Some(b) => return self.finish_accept(&b, return_file)?.ok_or(e),
+                    None => return Err(e),
+                }
+            }
+        };
+        if let Some(done) = intake::receipts_of_digest(self.cat.conn(), &r.batch_digest)?
+            .into_iter()
+            .find(|x| x.status == "received")
+        {
+            return Err(Error::Transfer(format!(
+                "批次 {} 已于 {} 接收过，不能重复接收",
+                done.batch_no,
+                done.received_at.unwrap_or_default()
+            )));
+        }
+        let signer = self.unlock(operator, pin)?;
+        let items = intake::receipt_items(self.cat.conn(), r.id)?;
+        let media: Vec<PathBuf> = serde_json::from_str(&r.media).unwrap_or_default();
+        // The transferring unit as in the manifest opened (re-read only if it
+        // is still the same batch).
+        let transferring = media
+            .first()
+            .and_then(|m| {
+                guidang_transfer::carrier::read_capped(
+                    m,
+                    MANIFEST_FILE,
+                    guidang_transfer::carrier::MAX_MANIFEST,
+                )
+                .ok()
+            })
+            .filter(|b| {
+                DigestAlgo::from_name(&r.digest_algo).is_some_and(|a| a.hex(b) == r.batch_digest)
+            })
+            .and_then(|b| Manifest::from_bytes(&b).ok())
+            .map(|m| m.unit)
+            .unwrap_or(ManifestUnit {
+                region: String::new(),
+                fonds: String::new(),
+                name: r.unit_name.clone(),
+            });
+        let algo = DigestAlgo::from_name(&r.digest_algo)
+            .ok_or_else(|| Error::Transfer(format!("未知的摘要算法 {}", r.digest_algo)))?;
+        let storage = self
+            .dir
+            .join("holdings")
+            .join(format!("{}-{}", transferring.region, transferring.fonds));
+        let mut accepted = Vec::new();
+        let mut returned = Vec::new();
+        for i in &items {
+            let mp: ManifestPackage = serde_json::from_str(&i.manifest)
+                .map_err(|e| Error::Transfer(format!("接收记录损坏：{e}")))?;
+            let take = match i.decision.as_str() {
+                "return" => false,
+                "accept" => i.path.is_some(),
+                _ => i.verdict != "fail" && i.path.is_some(),
+            };
+            if take {
+                accepted.push((i, mp));
+            } else {
+                returned.push(ReturnedPackage {
+                    seq: i.seq,
+                    efile_no: i.efile_no.clone(),
+                    case_no: i.case_no.clone(),
+                    case_name: i.case_name.clone(),
+                    digest: i.digest.clone(),
+                    reason: i
+                        .reason
+                        .clone()
+                        .or_else(|| i.suggested.clone())
+                        .unwrap_or_else(|| "接收方决定退回".into()),
+                });
+            }
+        }
+        // Store accepted packages (verify after copy); register afterwards.
+        let total = accepted.len() as u64;
+        let mut stored = Vec::new();
+        for (n, (i, mp)) in accepted.iter().enumerate() {
+            progress.report(n as u64, total, &i.efile_no);
+            let src = PathBuf::from(i.path.as_deref().expect("accepted packages were found"));
+            let to = storage
+                .join(mp.year.to_string())
+                .join(format!("{}.zip", i.efile_no));
+            guidang_transfer::write::copy_verified(
+                &guidang_transfer::write::Source {
+                    rel: i.efile_no.clone(),
+                    src,
+                    size: i.size,
+                    digest: i.digest.clone(),
+                },
+                &to,
+                algo,
+                cancel,
+            )?;
+            let materials = package_materials(&to)?;
+            stored.push((to, materials));
+        }
+        progress.report(total, total, "已入库");
+        let now = guidang_catalog::now_string();
+        let decision = ReturnDecision {
+            format: RETURN_FORMAT.into(),
+            batch_no: r.batch_no.clone(),
+            batch_digest: r.batch_digest.clone(),
+            digest_algo: r.digest_algo.clone(),
+            transferring_unit: transferring.clone(),
+            receiving_unit: ManifestUnit {
+                region: unit.region.clone(),
+                fonds: unit.fonds.clone(),
+                name: unit.unit_name.clone(),
+            },
+            archivist: operator.into(),
+            decided_at: now.clone(),
+            accepted: accepted
+                .iter()
+                .map(|(i, _)| AcceptedPackage {
+                    efile_no: i.efile_no.clone(),
+                    case_no: i.case_no.clone(),
+                    digest: i.digest.clone(),
+                })
+                .collect(),
+            returned: returned.clone(),
+        };
+        let envelope = ReturnEnvelope::sign(&decision, unit.suite, &signer)?;
+        let pdf_err = |e: guidang_pdf::PdfError| Error::Check(e.to_string());
+        let sizes: Vec<u64> = accepted.iter().map(|(i, _)| i.size).collect();
+        let receipt_pdf =
+            guidang_transfer::forms::receipt_pdf(&decision, &envelope, &sizes).map_err(pdf_err)?;
+        let slip_pdf =
+            guidang_transfer::forms::return_slip_pdf(&decision, &envelope).map_err(pdf_err)?;
+        // The signed files are made now but kept in the data directory's
+        // pending folder until the decision is committed; only then are
+        // they put in place and handed out (see `finish_accept`).
+        let pending = self.dir.join("receipts").join(&r.batch_no).join(PENDING);
+        let write = |p: &Path, b: &[u8]| {
+            guidang_collect::store::write_atomic(p, b).map_err(|source| Error::DataDir {
+                path: p.to_path_buf(),
+                source,
+            })
+        };
+        write(&pending.join(RECEIPT_PDF), &receipt_pdf)?;
+        write(&pending.join(SLIP_PDF), &slip_pdf)?;
+        write(&pending.join(RETURN_FILE), &envelope.to_bytes())?;
+        self.cat.transaction(|tx| -> Result<()> {
+            for ((i, mp), (to, materials)) in accepted.iter().zip(&stored) {
+                intake::insert_holding(
+                    tx,
+                    r.id,
+                    &intake::Holding {
+                        efile_no: i.efile_no.clone(),
+                        batch_no: r.batch_no.clone(),
+                        path: guidang_core::fsutil::rel_path(to, &self.dir),
+                        size: i.size,
+                        digest_algo: r.digest_algo.clone(),
+                        digest: i.digest.clone(),
+                        accepted_at: now.clone(),
+                        accepted_by: operator.into(),
+                        case_no: mp.case_no.clone(),
+                        case_name: mp.case_name.clone(),
+                        item_code: mp.item_code.clone(),
+                        item_name: mp.item_name.clone(),
+                        year: mp.year,
+                        retention: mp.retention.clone(),
+                        applicant: mp.applicant.clone(),
+                        completed_on: mp.completed_on.clone(),
+                        open_opinion: mp.open_opinion.clone(),
+                        destroyed_at: None,
+                    },
+                    materials,
+                )?;
+                intake::decide(tx, r.id, &i.efile_no, "accept", None, operator, &now)?;
+                audit::append(
+                    tx,
+                    operator,
+                    "intake_accept",
+                    &i.efile_no,
+                    &serde_json::json!({"batch": r.batch_no, "digest": i.digest}),
+                )?;
+            }
+            for p in &returned {
+                intake::decide(tx, r.id, &p.efile_no, "return", Some(&p.reason), operator, &now)?;
+            }
+            intake::mark_received(
+                tx,
+                r.id,
+                &now,
+                operator,
+                accepted.len() as u32,
+                returned.len() as u32,
+            )?;
+            audit::append(
+                tx,
+                operator,
+                "intake_receive",
+                &r.batch_no,
+                &serde_json::json!({"digest": r.batch_digest, "accepted": accepted.len(), "returned": returned.len(), "return_file_fingerprint": envelope.fingerprint}),
+            )?;
+            Ok(())
+        })?;
+        self.finish_accept(&r.batch_no, return_file)?
+            .map(|done| AcceptReport {
+                already_done: false,
+                ..done
+            })
+            .ok_or_else(|| Error::Transfer("接收结果已登记，但找不到待交付的退回文件".into()))
+    }
+
+    /// Puts the signed files of a committed acceptance in place: the
+    /// receipt, the return slip and the return file move from the pending
+    /// folder into `receipts/{批次编号}/`, and the return file is written
+    /// to `return_file` or the first medium. Also finishes an acceptance
+    /// whose run was stopped after its commit (`intake accept` run again),
+    /// and drops the pending files of one stopped before its commit (the
+    /// rerun makes them anew). `None` when there is nothing to finish.
+    fn finish_accept(
+        &mut self,
+        batch_no: &str,
+        return_file: Option<&Path>,
+    ) -> Result<Option<AcceptReport>> {
+        let out = self.dir.join("receipts").join(batch_no);
+        let pending = out.join(PENDING);
+        let io = |p: &Path| {
+            let path = p.to_path_buf();
+            move |source| Error::DataDir { path, source }
+        };
+        let received = intake::receipts(self.cat.conn())?
+            .into_iter()
+            .find(|x| x.batch_no == batch_no && x.status == "received");
+        let Some(r) = received else {
+            // Signed files of a run that never committed describe nothing.
+            if pending.is_dir() {
+                std::fs::remove_dir_all(&pending).map_err(io(&pending))?;
+            }
+            return Ok(None);
+        };
+        // Committed: deliver what a killed run left pending, or, when all
+        // was delivered already, make sure it still is.
+        let delivering = pending.is_dir();
+        let bytes = std::fs::read(pending.join(RETURN_FILE))
+            .or_else(|_| std::fs::read(out.join(RETURN_FILE)))
+            .map_err(io(&pending.join(RETURN_FILE)))?;
+        let (_, decision) = ReturnEnvelope::open(&bytes).map_err(Error::Transfer)?;
+        if delivering {
+            for name in [RECEIPT_PDF, SLIP_PDF, RETURN_FILE] {
+                let from = pending.join(name);
+                if from.exists() {
+                    std::fs::rename(&from, out.join(name)).map_err(io(&from))?;
+                }
+            }
+            guidang_core::fsutil::sync_dir(&out).map_err(io(&out))?;
+        }
+        let media: Vec<PathBuf> = serde_json::from_str(&r.media).unwrap_or_default();
+        let return_path = match return_file {
+            Some(p) => p.to_path_buf(),
+            None => media
+                .first()
+                .map(|m| m.join(RETURN_FILE))
+                .unwrap_or_else(|| out.join(RETURN_FILE)),
+        };
+        let delivered = std::fs::read(&return_path).is_ok_and(|b| b == bytes);
+        if return_path != out.join(RETURN_FILE) && !delivered {
+            guidang_collect::store::write_atomic(&return_path, &bytes).map_err(|source| {
+                Error::Transfer(format!(
+                    "接收结果已登记，但无法把退回文件写到 {}：{}。退回文件已保存在 {}，可复制给移交方，或用 --return-file 指定其他位置后重新运行",
+                    return_path.display(),
+                    guidang_core::oserror::describe(&source),
+                    out.join(RETURN_FILE).display()
+                ))
+            })?;
+        }
+        if delivering {
+            std::fs::remove_dir_all(&pending).map_err(io(&pending))?;
+        }
+        let t = &decision.transferring_unit;
+        Ok(Some(AcceptReport {
+            batch_no: r.batch_no.clone(),
+            accepted: decision
+                .accepted
+                .iter()
+                .map(|a| a.efile_no.clone())
+                .collect(),
+            returned: decision.returned.clone(),
+            receipt_pdf: out.join(RECEIPT_PDF),
+            return_slip_pdf: out.join(SLIP_PDF),
+            return_file: return_path,
+            storage: self
+                .dir
+                .join("holdings")
+                .join(format!("{}-{}", t.region, t.fonds)),
+            already_done: true,
+            received_at: r.received_at.clone(),
+        }))
+    }
+}
+
+/// The materials of a stored package, from its `元数据.xml`.
+pub(super) fn package_materials(path: &Path) -> Result<Vec<HoldingMaterial>> {
+    let bad =
+        |why: String| Error::Transfer(format!("无法读取入库包 {} 的元数据：{why}", path.display()));
+    let mut f = std::fs::File::open(path).map_err(|source| Error::DataDir {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let index = guidang_package::reader::read_index(&mut f).map_err(bad)?;
+    let e = index
+        .entries
+        .iter()
+        .find(|e| e.name == "元数据.xml")
+        .ok_or_else(|| bad("包内没有 元数据.xml".into()))?;
+    let xml =
+        guidang_package::reader::read_small(&f, e, 16 << 20).map_err(|p| bad(format!("{p:?}")))?;
+    let md = guidang_package::metadata::parse_metadata(&xml).map_err(|p| bad(format!("{p:?}")))?;
+    Ok(md
+        .materials
+        .into_iter()
+        .map(|m| HoldingMaterial {
+            seq: m.seq,
+            category: m.category,
+            name: m.original_name,
+            entry: m.path,
+            format: m.format,
+            size: m.size,
+            digest: m.digest,
+        })
+        .collect())
+}
