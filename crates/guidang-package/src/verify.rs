@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::codes::Code;
 use crate::layout;
 use crate::metadata::{parse_metadata, Metadata, MetadataError};
-use crate::reader::{self, read_index, read_small, sequential, stream_entry, Entry};
+use crate::reader::{self, read_index, read_small, sequential, stream_entry, Entry, Index};
 use crate::seal::Seal;
 use crate::{METADATA_ENTRY, SEAL_ENTRY};
 
@@ -290,6 +290,10 @@ fn read_xml<T>(
         .ok()
 }
 
+/// The phases of a verification, bagit-style, each reporting into `acc`:
+/// open → layout → structure → metadata and seal → one sequential pass →
+/// fixity against the seal → the seal's signature and trust → metadata
+/// against content and names.
 fn run(
     path: &Path,
     keyring: &Keyring,
@@ -299,55 +303,100 @@ fn run(
     rep: &mut VerifyReport,
     acc: &mut Acc,
 ) {
+    let Some((f, index)) = open(path, acc) else {
+        return;
+    };
+    rep.size = index.len;
+    let Some(lying) = check_layout(&f, &index, acc) else {
+        return;
+    };
+    let (readable, dup) = check_structure(&index, acc);
+    let (metadata, seal) = read_metadata_and_seal(&f, &readable, &dup, acc);
+    rep.efile_no = metadata.as_ref().map(|m| m.case.efile_no.clone());
+    // The seal names the suite; without a readable seal, the caller's.
+    let entry_algo = seal.as_ref().map(|s| s.digest_algo()).unwrap_or(algo);
+    rep.digest_algo = entry_algo.name().into();
+    let pass = Pass {
+        readable: &readable,
+        lying: &lying,
+        algo: entry_algo,
+        cancel,
+        probe,
+    };
+    let actual = sequential_pass(&f, &pass, rep, acc);
+    let names: HashSet<&str> = index.entries.iter().map(|e| e.name.as_str()).collect();
+    if let Some(s) = &seal {
+        check_fixity(s, &index, &names, &actual, entry_algo, acc);
+        rep.signer = Some(check_seal(s, keyring, acc));
+    }
+    if let Some(m) = &metadata {
+        check_metadata(m, seal.as_ref(), path, &names, &actual, acc);
+    }
+    rep.metadata = metadata;
+}
+
+/// The digest and size of each entry read, by name.
+type Actual = BTreeMap<String, (u64, String)>;
+
+/// Opens the file and reads its central directory.
+fn open(path: &Path, acc: &mut Acc) -> Option<(File, Index)> {
     let mut f = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            return acc.add(
+            acc.add(
                 Code::PackageUnreadable,
                 None,
                 format!("无法打开归档信息包：{}", Os(&e)),
-            )
+            );
+            return None;
         }
     };
     let index = match read_index(&mut f) {
         Ok(i) => i,
         Err(m) => {
-            return acc.add(
+            acc.add(
                 Code::ZipUnreadable,
                 None,
                 format!("不是有效的 ZIP 文件：{m}"),
-            )
+            );
+            return None;
         }
     };
-    rep.size = index.len;
+    Some((f, index))
+}
 
-    // 0. Layout: local headers against the directory, every byte accounted
-    // for. Entries whose local header lies or that overlap others are
-    // reported here once; the sequential pass below stays quiet about them.
-    let mut lying: HashSet<&str> = HashSet::new();
-    match layout::layout(&f, &index) {
+/// Local headers against the directory, every byte accounted for. Returns
+/// the entries whose local header lies or that overlap others: reported
+/// here once, the sequential pass stays quiet about them.
+fn check_layout(f: &File, index: &Index, acc: &mut Acc) -> Option<HashSet<String>> {
+    let mut lying: HashSet<String> = HashSet::new();
+    match layout::layout(f, index) {
         Ok(problems) => {
             for p in problems {
                 if let Some(e) = &p.entry {
                     if matches!(p.code, Code::ZipLocalMismatch | Code::ZipOverlap) {
-                        if let Some(x) = index.entries.iter().find(|x| &x.name == e) {
-                            lying.insert(x.name.as_str());
-                        }
+                        lying.insert(e.clone());
                     }
                 }
                 acc.add(p.code, p.entry.as_deref(), p.message);
             }
         }
         Err(e) => {
-            return acc.add(
+            acc.add(
                 Code::PackageUnreadable,
                 None,
                 format!("读取包时出错：{}", Os(&e)),
-            )
+            );
+            return None;
         }
     }
+    Some(lying)
+}
 
-    // 1. Structure: every entry's name, type, method, encryption, ratio.
+/// Every entry's name, type, method, encryption and ratio: the entries
+/// that may be read, and the duplicated names (none of whose copies is
+/// read: which one is genuine is undecidable).
+fn check_structure<'a>(index: &'a Index, acc: &mut Acc) -> (Vec<&'a Entry>, HashSet<&'a str>) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut readable: Vec<&Entry> = Vec::new();
     for e in &index.entries {
@@ -418,17 +467,25 @@ fn run(
         readable.push(e);
     }
     // Duplicates are not read at all: which copy is genuine is undecidable.
-    let dup: Vec<&str> = seen
+    let dup: HashSet<&str> = seen
         .iter()
         .filter(|(_, c)| **c > 1)
         .map(|(n, _)| *n)
         .collect();
     readable.retain(|e| !dup.contains(&e.name.as_str()));
+    (readable, dup)
+}
 
-    // 2. The metadata and the seal (small, read first).
+/// The metadata and the seal, small, read before the sequential pass.
+fn read_metadata_and_seal(
+    f: &File,
+    readable: &[&Entry],
+    dup: &HashSet<&str>,
+    acc: &mut Acc,
+) -> (Option<Metadata>, Option<Seal>) {
     let find = |name: &str| readable.iter().copied().find(|e| e.name == name);
     let metadata = read_xml(
-        &f,
+        f,
         find(METADATA_ENTRY),
         dup.contains(&METADATA_ENTRY),
         (
@@ -445,7 +502,7 @@ fn run(
         acc,
     );
     let seal = read_xml(
-        &f,
+        f,
         find(SEAL_ENTRY),
         dup.contains(&SEAL_ENTRY),
         (
@@ -456,12 +513,28 @@ fn run(
         |b| Seal::parse(b).map_err(|v| (Code::SealInvalid, v)),
         acc,
     );
-    rep.efile_no = metadata.as_ref().map(|m| m.case.efile_no.clone());
-    // The seal names the suite; without a readable seal, the caller's.
-    let entry_algo = seal.as_ref().map(|s| s.digest_algo()).unwrap_or(algo);
-    rep.digest_algo = entry_algo.name().into();
+    (metadata, seal)
+}
 
-    // 3. One sequential pass: whole-file digest and every entry's digest.
+/// What the sequential pass reads and how.
+struct Pass<'a> {
+    readable: &'a [&'a Entry],
+    lying: &'a HashSet<String>,
+    algo: DigestAlgo,
+    cancel: &'a CancelFlag,
+    probe: bool,
+}
+
+/// One sequential pass over the file: the whole-file digest and every
+/// entry's digest (and probes) together, each byte read once.
+fn sequential_pass(f: &File, pass: &Pass, rep: &mut VerifyReport, acc: &mut Acc) -> Actual {
+    let (readable, lying, entry_algo, cancel, probe) = (
+        pass.readable,
+        pass.lying,
+        pass.algo,
+        pass.cancel,
+        pass.probe,
+    );
     let mut order: Vec<&Entry> = readable
         .iter()
         .copied()
@@ -472,16 +545,18 @@ fn run(
     let mut seq = match f.try_clone().and_then(|g| sequential(g, Some(entry_algo))) {
         Ok(s) => s,
         Err(e) => {
-            return acc.add(
+            acc.add(
                 Code::PackageUnreadable,
                 None,
                 format!("无法读取：{}", Os(&e)),
-            )
+            );
+            return actual;
         }
     };
     for e in order {
         if cancel.is_cancelled() {
-            return acc.add(Code::CheckCancelled, None, "检测已取消，结果不完整");
+            acc.add(Code::CheckCancelled, None, "检测已取消，结果不完整");
+            return actual;
         }
         if e.local_header_offset < seq.pos {
             if !lying.contains(e.name.as_str()) {
@@ -524,135 +599,151 @@ fn run(
             format!("读取包时出错：{}", Os(&e)),
         ),
     }
+    actual
+}
 
-    // 4. Completeness and fixity against the seal.
-    if let Some(s) = &seal {
-        let mut sealed = HashSet::new();
-        for se in &s.entries {
-            sealed.insert(se.path.as_str());
-            match actual.get(&se.path) {
-                // Present but unreadable, unsafe or duplicated: reported above.
-                None if index.entries.iter().any(|e| e.name == se.path) => {}
-                None => acc.add(
-                    Code::EntryMissing,
-                    Some(&se.path),
-                    "固化信息中登记的文件在包中不存在",
-                ),
-                Some((size, digest)) => {
-                    if *digest != se.digest {
-                        acc.add(
-                            Code::EntryDigest,
-                            Some(&se.path),
-                            format!(
-                                "内容与固化时不一致（{}摘要应为 {}，实为 {}），文件被修改或损坏",
-                                entry_algo.name(),
-                                se.digest,
-                                digest
-                            ),
-                        );
-                    } else if *size != se.size {
-                        acc.add(
-                            Code::EntrySize,
-                            Some(&se.path),
-                            format!("大小应为 {} 字节，实为 {size} 字节", se.size),
-                        );
-                    }
+/// Completeness and fixity against the seal: every sealed entry present
+/// with its digest and size, nothing unsealed.
+fn check_fixity(
+    s: &Seal,
+    index: &Index,
+    names: &HashSet<&str>,
+    actual: &Actual,
+    entry_algo: DigestAlgo,
+    acc: &mut Acc,
+) {
+    let mut sealed = HashSet::new();
+    for se in &s.entries {
+        sealed.insert(se.path.as_str());
+        match actual.get(&se.path) {
+            // Present but unreadable, unsafe or duplicated: reported above.
+            None if names.contains(se.path.as_str()) => {}
+            None => acc.add(
+                Code::EntryMissing,
+                Some(&se.path),
+                "固化信息中登记的文件在包中不存在",
+            ),
+            Some((size, digest)) => {
+                if *digest != se.digest {
+                    acc.add(
+                        Code::EntryDigest,
+                        Some(&se.path),
+                        format!(
+                            "内容与固化时不一致（{}摘要应为 {}，实为 {}），文件被修改或损坏",
+                            entry_algo.name(),
+                            se.digest,
+                            digest
+                        ),
+                    );
+                } else if *size != se.size {
+                    acc.add(
+                        Code::EntrySize,
+                        Some(&se.path),
+                        format!("大小应为 {} 字节，实为 {size} 字节", se.size),
+                    );
                 }
             }
         }
-        for e in &index.entries {
-            if e.name != SEAL_ENTRY
-                && !sealed.contains(e.name.as_str())
-                && e.name_problem().is_none()
-            {
-                acc.add(
-                    Code::EntryUnsealed,
-                    Some(&e.name),
-                    "包中有固化信息未登记的文件（多余或被塞入的文件）",
-                );
-            }
-        }
-        // 5. Signature, fingerprint, trust.
-        if !s.signature_valid() {
-            acc.add(
-                Code::SealSignature,
-                Some(SEAL_ENTRY),
-                "固化签名无效：固化信息被修改，或签名与公钥不符",
-            );
-        }
-        let fp_ok = hex::decode(&s.public_key)
-            .map(|pk| guidang_crypto::fingerprint(s.suite, &pk) == s.fingerprint)
-            .unwrap_or(false);
-        if !fp_ok {
-            acc.add(
-                Code::SealFingerprint,
-                Some(SEAL_ENTRY),
-                "公钥指纹与公钥不符",
-            );
-        }
-        let trusted = keyring.find(&s.fingerprint, &s.public_key).is_some();
-        if !trusted {
-            acc.add(
-                Code::SealUntrustedKey,
-                Some(SEAL_ENTRY),
-                format!(
-                    "签名者“{}”（{}）的公钥不在受信任的密钥环中，公钥指纹 {}。请向移交方核实该指纹",
-                    s.signer, s.unit, s.fingerprint
-                ),
-            );
-        }
-        rep.signer = Some(SignerInfo {
-            operator: s.signer.clone(),
-            unit: s.unit.clone(),
-            fingerprint: s.fingerprint.clone(),
-            sealed_at: s.sealed_at.clone(),
-            trusted,
-        });
     }
+    for e in &index.entries {
+        if e.name != SEAL_ENTRY && !sealed.contains(e.name.as_str()) && e.name_problem().is_none() {
+            acc.add(
+                Code::EntryUnsealed,
+                Some(&e.name),
+                "包中有固化信息未登记的文件（多余或被塞入的文件）",
+            );
+        }
+    }
+}
 
-    // 6. Metadata against content and names.
-    if let Some(m) = &metadata {
-        for mm in &m.materials {
-            match actual.get(&mm.path) {
-                None if !index.entries.iter().any(|e| e.name == mm.path) => acc.add(
-                    Code::MetadataMaterialMissing,
-                    Some(&mm.path),
-                    "元数据中登记的材料在包中不存在",
-                ),
-                Some((size, digest)) if *digest != mm.digest || *size != mm.size => acc.add(
-                    Code::MetadataMaterialMismatch,
-                    Some(&mm.path),
-                    "元数据中登记的大小或摘要与包中文件不一致",
-                ),
-                _ => {}
-            }
+/// The seal's signature, its fingerprint, and whether its key is trusted.
+fn check_seal(s: &Seal, keyring: &Keyring, acc: &mut Acc) -> SignerInfo {
+    if !s.signature_valid() {
+        acc.add(
+            Code::SealSignature,
+            Some(SEAL_ENTRY),
+            "固化签名无效：固化信息被修改，或签名与公钥不符",
+        );
+    }
+    let fp_ok = hex::decode(&s.public_key)
+        .map(|pk| guidang_crypto::fingerprint(s.suite, &pk) == s.fingerprint)
+        .unwrap_or(false);
+    if !fp_ok {
+        acc.add(
+            Code::SealFingerprint,
+            Some(SEAL_ENTRY),
+            "公钥指纹与公钥不符",
+        );
+    }
+    let trusted = keyring.find(&s.fingerprint, &s.public_key).is_some();
+    if !trusted {
+        acc.add(
+            Code::SealUntrustedKey,
+            Some(SEAL_ENTRY),
+            format!(
+                "签名者“{}”（{}）的公钥不在受信任的密钥环中，公钥指纹 {}。请向移交方核实该指纹",
+                s.signer, s.unit, s.fingerprint
+            ),
+        );
+    }
+    SignerInfo {
+        operator: s.signer.clone(),
+        unit: s.unit.clone(),
+        fingerprint: s.fingerprint.clone(),
+        sealed_at: s.sealed_at.clone(),
+        trusted,
+    }
+}
+
+/// The metadata against the content and the names: materials present with
+/// their digests, one 电子文件号 in seal, metadata and file name.
+fn check_metadata(
+    m: &Metadata,
+    seal: Option<&Seal>,
+    path: &Path,
+    names: &HashSet<&str>,
+    actual: &Actual,
+    acc: &mut Acc,
+) {
+    for mm in &m.materials {
+        match actual.get(&mm.path) {
+            None if !names.contains(mm.path.as_str()) => acc.add(
+                Code::MetadataMaterialMissing,
+                Some(&mm.path),
+                "元数据中登记的材料在包中不存在",
+            ),
+            Some((size, digest)) if *digest != mm.digest || *size != mm.size => acc.add(
+                Code::MetadataMaterialMismatch,
+                Some(&mm.path),
+                "元数据中登记的大小或摘要与包中文件不一致",
+            ),
+            _ => {}
         }
-        if let Some(s) = &seal {
-            if s.efile_no != m.case.efile_no {
-                acc.add(
-                    Code::SealEfileNo,
-                    Some(SEAL_ENTRY),
-                    format!(
-                        "固化信息中的电子文件号 {} 与元数据中的 {} 不一致",
-                        s.efile_no, m.case.efile_no
-                    ),
-                );
-            }
-        }
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if stem != m.case.efile_no {
+    }
+    if let Some(s) = &seal {
+        if s.efile_no != m.case.efile_no {
             acc.add(
-                Code::PackageName,
-                None,
+                Code::SealEfileNo,
+                Some(SEAL_ENTRY),
                 format!(
-                    "包文件名“{stem}.zip”与元数据中的电子文件号 {} 不一致",
-                    m.case.efile_no
+                    "固化信息中的电子文件号 {} 与元数据中的 {} 不一致",
+                    s.efile_no, m.case.efile_no
                 ),
             );
         }
     }
-    rep.metadata = metadata;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if stem != m.case.efile_no {
+        acc.add(
+            Code::PackageName,
+            None,
+            format!(
+                "包文件名“{stem}.zip”与元数据中的电子文件号 {} 不一致",
+                m.case.efile_no
+            ),
+        );
+    }
 }
