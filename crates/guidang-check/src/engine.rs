@@ -10,7 +10,8 @@ use guidang_core::{
     electronic_file_no, validate::validate_case, CancelFlag, CaseInput, DigestAlgo, MaterialInput,
     Progress, Retention,
 };
-use guidang_package::{verify_package_probed, Keyring, METADATA_ENTRY};
+use guidang_package::metadata::Metadata;
+use guidang_package::{verify_package_probed, Keyring, VerifyReport, METADATA_ENTRY};
 
 use crate::antivirus::{Antivirus, ScanResult};
 use crate::formats::{check_format, executable_problem};
@@ -98,215 +99,245 @@ fn check_one(
         .as_ref()
         .map(|m| m.case.efile_no.clone())
         .unwrap_or(stem);
-    let mut key = Key {
+    let key = Key {
         efile_no: efile_no.clone(),
-        series: None,
-        piece_no: None,
+        series: rep.metadata.as_ref().map(|m| {
+            (
+                m.case.item_code.clone(),
+                m.case.year,
+                m.case.retention.clone(),
+            )
+        }),
+        piece_no: rep.metadata.as_ref().map(|m| m.case.piece_no),
     };
-
-    if !unreadable {
+    if unreadable {
+        for it in ITEMS {
+            r.not_checked(it.no, "包无法读取，未能检查此项");
+        }
+    } else {
         match &rep.metadata {
-            Some(m) => {
-                let c = &m.case;
-                key.series = Some((c.item_code.clone(), c.year, c.retention.clone()));
-                key.piece_no = Some(c.piece_no);
-                // 1-2-1: the same validation as at collection, on what the package says.
-                let input = CaseInput {
-                    case_no: s(&c.case_no),
-                    case_name: s(&c.case_name),
-                    case_kind: s(&c.case_kind),
-                    item_code: s(&c.item_code),
-                    item_name: s(&c.item_name),
-                    item_type: s(&c.item_type),
-                    applicant_name: s(&c.applicant_name),
-                    applicant_type: s(&c.applicant_type),
-                    applicant_id_type: s(&c.applicant_id_type),
-                    applicant_id_no: s(&c.applicant_id_no),
-                    accepting_unit: s(&c.accepting_unit),
-                    accepted_at: s(&c.accepted_at),
-                    completed_at: s(&c.completed_at),
-                    result: s(&c.result),
-                    result_license_no: c.result_license_no.clone(),
-                    retention: s(&c.retention),
-                    secrecy: s(&c.secrecy),
-                    materials: m
-                        .materials
-                        .iter()
-                        .map(|x| MaterialInput {
-                            category: s(&x.category),
-                            file: s(&x.path),
-                            title: s(&x.title),
-                        })
-                        .collect(),
-                };
-                if let Err(errs) = validate_case(&input, None, ctx.now) {
-                    for e in errs.0 {
-                        r.fail(
-                            "1-2-1",
-                            format!("{}：{}", e.field, e.message),
-                            Some(METADATA_ENTRY),
-                        );
-                    }
-                }
-                match Retention::from_code(&c.retention) {
-                    Some(ret) => {
-                        let expected = electronic_file_no(
-                            &c.region,
-                            &c.fonds,
-                            &c.item_code,
-                            c.year,
-                            ret,
-                            c.piece_no,
-                        );
-                        if expected != c.efile_no {
-                            r.fail(
-                                "1-2-1",
-                                format!(
-                                    "电子文件号 {} 与其组成要素不符（应为 {expected}）",
-                                    c.efile_no
-                                ),
-                                Some(METADATA_ENTRY),
-                            );
-                        }
-                    }
-                    None => r.fail(
-                        "1-2-1",
-                        format!("保管期限“{}”不在代码范围内", c.retention),
-                        Some(METADATA_ENTRY),
-                    ),
-                }
-                if let Ok(t) = DateTime::parse_from_rfc3339(&c.completed_at) {
-                    if chrono::Datelike::year(&t) != c.year {
-                        r.fail(
-                            "1-2-1",
-                            format!("年度 {} 与办结时间 {} 不符", c.year, c.completed_at),
-                            Some(METADATA_ENTRY),
-                        );
-                    }
-                }
-                // 1-3-1: recorded format against the content.
-                for mm in &m.materials {
-                    // An empty file is reported under 2-3-1 and 3-2-1; its format is moot.
-                    if let Some(p) = rep.probes.iter().find(|p| p.name == mm.path && p.size > 0) {
-                        let (fmt, _) = check_format(p);
-                        if fmt != mm.format {
-                            r.fail(
-                                "1-3-1",
-                                format!(
-                                    "元数据记录的格式为“{}”，内容实为{}",
-                                    mm.format,
-                                    guidang_core::sniff::label(fmt)
-                                ),
-                                Some(&mm.path),
-                            );
-                        }
-                    }
-                }
-                // 2-2-2: 件内顺序号 1..n, no gaps or duplicates.
-                let mut seqs: Vec<u32> = m.materials.iter().map(|x| x.seq).collect();
-                seqs.sort_unstable();
-                for (i, sq) in seqs.iter().enumerate() {
-                    if i > 0 && seqs[i - 1] == *sq {
-                        r.fail(
-                            "2-2-2",
-                            format!("件内顺序号 {sq} 重复"),
-                            Some(METADATA_ENTRY),
-                        );
-                    }
-                }
-                let mut want = 1;
-                for sq in seqs
-                    .iter()
-                    .copied()
-                    .collect::<std::collections::BTreeSet<_>>()
-                {
-                    if sq != want {
-                        r.fail(
-                            "2-2-2",
-                            format!("件内顺序号不连续：缺少 {want}"),
-                            Some(METADATA_ENTRY),
-                        );
-                    }
-                    want = sq + 1;
-                }
-                // 2-4-1: scope.
-                if !m.materials.iter().any(|x| x.category == "结果性") {
-                    r.fail(
-                        "2-4-1",
-                        "没有结果性材料；按归档范围，每个办件应有办理结果材料（如决定书、证照）",
-                        None,
-                    );
-                }
-                // 3-3-1: environment.
-                match &m.environment {
-                    Some(e) if !e.software.trim().is_empty() && !e.platform.trim().is_empty() => {}
-                    _ => r.fail(
-                        "3-3-1",
-                        "元数据中没有记录形成文件的软硬件环境（<运行环境>）",
-                        Some(METADATA_ENTRY),
-                    ),
-                }
-            }
+            Some(m) => metadata_items(m, &rep, ctx, &mut r),
             None => {
                 for no in ["1-2-1", "1-3-1", "2-2-2", "2-4-1", "3-3-1"] {
                     r.not_checked(no, "元数据无法读取，未能检查此项");
                 }
             }
         }
-        // 2-3-1, 3-2-1, 4-1-2 on every material's bytes.
-        for p in rep.probes.iter().filter(|p| p.name != METADATA_ENTRY) {
-            if p.size == 0 {
-                r.fail("2-3-1", "空文件（0 字节），内容缺失", Some(&p.name));
-            }
-            let (_, problems) = check_format(p);
-            for (fail, why) in problems {
-                if fail {
-                    r.fail("3-2-1", why, Some(&p.name))
-                } else {
-                    r.warn("3-2-1", why, Some(&p.name))
-                }
-            }
-            if let Some((fail, why)) = executable_problem(p) {
-                if fail {
-                    r.fail("4-1-2", why, Some(&p.name))
-                } else {
-                    r.warn("4-1-2", why, Some(&p.name))
-                }
-            }
-        }
-        // 4-1-1: virus scan of the package file.
-        match scan {
-            ScanResult::Clean => {}
-            ScanResult::Infected(names) => r.fail(
-                "4-1-1",
-                format!("发现病毒：{}；请隔离该包并通知移交方", names.join("、")),
-                None,
-            ),
-            ScanResult::Error(e) => r.warn("4-1-1", format!("病毒检查未能完成：{e}"), None),
-            ScanResult::NoScanner => r.warn(
-                "4-1-1",
-                "未安装杀毒软件（ClamAV），未进行病毒检查；请安装 clamav 后重新检测",
-                None,
-            ),
-        }
-    } else {
-        for it in ITEMS {
-            r.not_checked(it.no, "包无法读取，未能检查此项");
+        content_items(&rep, &mut r);
+        virus_item(scan, &mut r);
+    }
+    expected_items(ctx, &rep, &efile_no, &mut r);
+    audit_item(ctx, rep.package_digest.as_deref(), &efile_no, &mut r);
+    r.not_checked("4-2-1", "检查单个包时不适用；检查整个载体或文件夹时检查");
+
+    let findings = r.finish();
+    let verdict = overall(findings.iter().map(|f| f.verdict));
+    let check = PackageCheck {
+        package: path.to_path_buf(),
+        efile_no,
+        stage: ctx.stage,
+        package_digest: rep.package_digest.clone(),
+        digest_algo: rep.digest_algo.clone(),
+        size: rep.size,
+        verdict,
+        opinion: opinion(&findings),
+        findings,
+        read_failure,
+    };
+    (check, key)
+}
+
+/// 1-2-1, 1-3-1, 2-2-2, 2-4-1, 3-3-1: what the metadata says, checked as at
+/// collection and against the content.
+fn metadata_items(m: &Metadata, rep: &VerifyReport, ctx: &CheckContext, r: &mut Rows) {
+    let c = &m.case;
+    // 1-2-1: the same validation as at collection, on what the package says.
+    let input = CaseInput {
+        case_no: s(&c.case_no),
+        case_name: s(&c.case_name),
+        case_kind: s(&c.case_kind),
+        item_code: s(&c.item_code),
+        item_name: s(&c.item_name),
+        item_type: s(&c.item_type),
+        applicant_name: s(&c.applicant_name),
+        applicant_type: s(&c.applicant_type),
+        applicant_id_type: s(&c.applicant_id_type),
+        applicant_id_no: s(&c.applicant_id_no),
+        accepting_unit: s(&c.accepting_unit),
+        accepted_at: s(&c.accepted_at),
+        completed_at: s(&c.completed_at),
+        result: s(&c.result),
+        result_license_no: c.result_license_no.clone(),
+        retention: s(&c.retention),
+        secrecy: s(&c.secrecy),
+        materials: m
+            .materials
+            .iter()
+            .map(|x| MaterialInput {
+                category: s(&x.category),
+                file: s(&x.path),
+                title: s(&x.title),
+            })
+            .collect(),
+    };
+    if let Err(errs) = validate_case(&input, None, ctx.now) {
+        for e in errs.0 {
+            r.fail(
+                "1-2-1",
+                format!("{}：{}", e.field, e.message),
+                Some(METADATA_ENTRY),
+            );
         }
     }
+    match Retention::from_code(&c.retention) {
+        Some(ret) => {
+            let expected =
+                electronic_file_no(&c.region, &c.fonds, &c.item_code, c.year, ret, c.piece_no);
+            if expected != c.efile_no {
+                r.fail(
+                    "1-2-1",
+                    format!(
+                        "电子文件号 {} 与其组成要素不符（应为 {expected}）",
+                        c.efile_no
+                    ),
+                    Some(METADATA_ENTRY),
+                );
+            }
+        }
+        None => r.fail(
+            "1-2-1",
+            format!("保管期限“{}”不在代码范围内", c.retention),
+            Some(METADATA_ENTRY),
+        ),
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(&c.completed_at) {
+        if chrono::Datelike::year(&t) != c.year {
+            r.fail(
+                "1-2-1",
+                format!("年度 {} 与办结时间 {} 不符", c.year, c.completed_at),
+                Some(METADATA_ENTRY),
+            );
+        }
+    }
+    // 1-3-1: recorded format against the content.
+    for mm in &m.materials {
+        // An empty file is reported under 2-3-1 and 3-2-1; its format is moot.
+        if let Some(p) = rep.probes.iter().find(|p| p.name == mm.path && p.size > 0) {
+            let (fmt, _) = check_format(p);
+            if fmt != mm.format {
+                r.fail(
+                    "1-3-1",
+                    format!(
+                        "元数据记录的格式为“{}”，内容实为{}",
+                        mm.format,
+                        guidang_core::sniff::label(fmt)
+                    ),
+                    Some(&mm.path),
+                );
+            }
+        }
+    }
+    // 2-2-2: 件内顺序号 1..n, no gaps or duplicates.
+    let mut seqs: Vec<u32> = m.materials.iter().map(|x| x.seq).collect();
+    seqs.sort_unstable();
+    for (i, sq) in seqs.iter().enumerate() {
+        if i > 0 && seqs[i - 1] == *sq {
+            r.fail(
+                "2-2-2",
+                format!("件内顺序号 {sq} 重复"),
+                Some(METADATA_ENTRY),
+            );
+        }
+    }
+    let mut want = 1;
+    for sq in seqs
+        .iter()
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        if sq != want {
+            r.fail(
+                "2-2-2",
+                format!("件内顺序号不连续：缺少 {want}"),
+                Some(METADATA_ENTRY),
+            );
+        }
+        want = sq + 1;
+    }
+    // 2-4-1: scope.
+    if !m.materials.iter().any(|x| x.category == "结果性") {
+        r.fail(
+            "2-4-1",
+            "没有结果性材料；按归档范围，每个办件应有办理结果材料（如决定书、证照）",
+            None,
+        );
+    }
+    // 3-3-1: environment.
+    match &m.environment {
+        Some(e) if !e.software.trim().is_empty() && !e.platform.trim().is_empty() => {}
+        _ => r.fail(
+            "3-3-1",
+            "元数据中没有记录形成文件的软硬件环境（<运行环境>）",
+            Some(METADATA_ENTRY),
+        ),
+    }
+}
 
-    // 1-5-2 and 2-1-1 against the registration or manifest.
-    let digest = rep.package_digest.clone();
+/// 2-3-1, 3-2-1, 4-1-2 on every material's bytes.
+fn content_items(rep: &VerifyReport, r: &mut Rows) {
+    for p in rep.probes.iter().filter(|p| p.name != METADATA_ENTRY) {
+        if p.size == 0 {
+            r.fail("2-3-1", "空文件（0 字节），内容缺失", Some(&p.name));
+        }
+        let (_, problems) = check_format(p);
+        for (fail, why) in problems {
+            if fail {
+                r.fail("3-2-1", why, Some(&p.name))
+            } else {
+                r.warn("3-2-1", why, Some(&p.name))
+            }
+        }
+        if let Some((fail, why)) = executable_problem(p) {
+            if fail {
+                r.fail("4-1-2", why, Some(&p.name))
+            } else {
+                r.warn("4-1-2", why, Some(&p.name))
+            }
+        }
+    }
+}
+
+/// 4-1-1: the virus scan of the package file.
+fn virus_item(scan: &ScanResult, r: &mut Rows) {
+    match scan {
+        ScanResult::Clean => {}
+        ScanResult::Infected(names) => r.fail(
+            "4-1-1",
+            format!("发现病毒：{}；请隔离该包并通知移交方", names.join("、")),
+            None,
+        ),
+        ScanResult::Error(e) => r.warn("4-1-1", format!("病毒检查未能完成：{e}"), None),
+        ScanResult::NoScanner => r.warn(
+            "4-1-1",
+            "未安装杀毒软件（ClamAV），未进行病毒检查；请安装 clamav 后重新检测",
+            None,
+        ),
+    }
+}
+
+/// 1-5-2 and 2-1-1 against the registration or the transfer list.
+fn expected_items(ctx: &CheckContext, rep: &VerifyReport, efile_no: &str, r: &mut Rows) {
+    let digest = rep.package_digest.as_deref();
     match &ctx.expected {
-        Some((source, map)) => match map.get(&efile_no) {
+        Some((source, map)) => match map.get(efile_no) {
             Some(e) => {
-                if digest.as_deref() != Some(e.digest.as_str()) {
+                if digest != Some(e.digest.as_str()) {
                     r.fail(
                         "1-5-2",
                         format!(
                             "包摘要与{source}不符（{source}：{}，实际：{}），包已被替换或改动",
                             e.digest,
-                            digest.as_deref().unwrap_or("无法计算")
+                            digest.unwrap_or("无法计算")
                         ),
                         None,
                     );
@@ -349,19 +380,22 @@ fn check_one(
             r.not_checked("1-5-2", "没有登记或移交清单可供比对");
         }
     }
-    // 4-3-1: the audit chain and the sealing record.
+}
+
+/// 4-3-1: the audit chain and the sealing record of the package.
+fn audit_item(ctx: &CheckContext, digest: Option<&str>, efile_no: &str, r: &mut Rows) {
     match &ctx.audit {
         Some(a) => {
             for p in &a.chain_problems {
                 r.fail("4-3-1", format!("审计日志链断裂：{p}"), None);
             }
-            match a.sealed.get(&efile_no) {
+            match a.sealed.get(efile_no) {
                 None => r.fail(
                     "4-3-1",
                     "审计日志中没有该包的固化记录，包不是经本系统固化的",
                     None,
                 ),
-                Some(d) if digest.as_deref() != Some(d.as_str()) => r.fail(
+                Some(d) if digest != Some(d.as_str()) => r.fail(
                     "4-3-1",
                     "审计日志记录的包摘要与实际不符，包在固化后被替换",
                     None,
@@ -374,23 +408,6 @@ fn check_one(
             "接收方没有移交方的审计日志，由移交清单的签名链证明移交过程",
         ),
     }
-    r.not_checked("4-2-1", "检查单个包时不适用；检查整个载体或文件夹时检查");
-
-    let findings = r.finish();
-    let verdict = overall(findings.iter().map(|f| f.verdict));
-    let check = PackageCheck {
-        package: path.to_path_buf(),
-        efile_no,
-        stage: ctx.stage,
-        package_digest: digest,
-        digest_algo: rep.digest_algo.clone(),
-        size: rep.size,
-        verdict,
-        opinion: opinion(&findings),
-        findings,
-        read_failure,
-    };
-    (check, key)
 }
 
 /// Files in a carrier or folder that are part of a transfer besides the
