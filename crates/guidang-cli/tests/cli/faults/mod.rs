@@ -30,7 +30,13 @@ use std::hash::{Hash, Hasher};
 use std::os::unix::process::ExitStatusExt;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::util::*;
 
 const HALL_PIN: &str = "246810";
 const ARC_PIN: &str = "135790";

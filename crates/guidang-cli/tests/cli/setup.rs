@@ -1,0 +1,177 @@
+//! Setting up: demo data, init, operators, the audit log, catalog versions.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::util::*;
+
+#[test]
+fn demo_200_cases_then_cases_json_lists_200_valid_cases() {
+    let d = Dir::new();
+    let o = d.run(&["demo", "--cases", "200", "--seed", "7"]);
+    assert_code(&o, 0, "收集：新收集 200");
+    let cases = json(&d.run(&["cases", "--json"]));
+    let cases = cases.as_array().unwrap();
+    assert_eq!(cases.len(), 200);
+    let mut efs = std::collections::HashSet::new();
+    for c in cases {
+        for f in [
+            "case_no",
+            "efile_no",
+            "case_name",
+            "item_code",
+            "item_name",
+            "applicant_name",
+            "completed_at",
+            "status",
+            "retention",
+        ] {
+            assert!(
+                c[f].as_str().is_some_and(|s| !s.is_empty()),
+                "{f} missing in {c}"
+            );
+        }
+        assert_eq!(c["status"], "collected");
+        assert!(c["materials"].as_u64().unwrap() >= 3);
+        assert!(c["bytes"].as_u64().unwrap() > 50_000);
+        let ef = c["efile_no"].as_str().unwrap();
+        assert!(ef.starts_with("430124-0001-"), "{ef}");
+        assert!(efs.insert(ef.to_string()), "duplicate 电子文件号 {ef}");
+    }
+    // The materials are real files: every PDF parses with poppler.
+    let any = cases[0]["case_no"].as_str().unwrap();
+    let detail = json(&d.run(&["case", any, "--json"]));
+    let pdf = detail["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["format"] == "pdf")
+        .unwrap();
+    let blob = d
+        .data
+        .join("store/sm3")
+        .join(&pdf["digest"].as_str().unwrap()[..2])
+        .join(pdf["digest"].as_str().unwrap());
+    let info = Command::new("pdfinfo")
+        .arg(&blob)
+        .output()
+        .expect("pdfinfo (poppler-utils) is installed by .ci/run");
+    assert_ok(&info);
+    assert!(String::from_utf8_lossy(&info.stdout).contains("Pages:"));
+    // The audit chain covers init and every case.
+    assert_code(&d.run(&["audit", "verify"]), 0, "201 条记录");
+    // Running the same demo again is idempotent.
+    assert_code(
+        &d.run(&["demo", "--cases", "200", "--seed", "7"]),
+        0,
+        "未变化 200",
+    );
+}
+
+#[test]
+fn audit_verify_detects_an_edited_row() {
+    let d = Dir::new();
+    d.init();
+    assert_ok(&d.run_stdin(
+        &["operator", "add", "--name", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    assert_code(&d.run(&["audit", "verify"]), 0, "审计日志完整：2 条记录");
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = '李四' WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let o = d.run(&["audit", "verify"]);
+    assert_code(&o, 1, "第 2 条：第 2 条记录的内容与其哈希不符");
+    let j: Value = serde_json::from_slice(&d.run(&["audit", "verify", "--json"]).stdout).unwrap();
+    assert_eq!(j["problems"][0]["seq"], 2);
+}
+
+#[test]
+fn init_validates_and_refuses_twice() {
+    let d = Dir::new();
+    let o = d.run(&[
+        "init", "--region", "4301", "--fonds", "00-1", "--unit", "镇",
+    ]);
+    assert_code(&o, 2, "行政区划码（--region）");
+    assert!(text(&o).contains("全宗号（--fonds）"));
+    assert!(text(&o).contains("错误[invalid_input]"));
+    d.init();
+    let u = json(&d.run(&["status", "--json"]));
+    assert_eq!(u["unit"]["suite"], "gm");
+    assert_eq!(u["unit"]["role"], "hall");
+    let o = d.run(&[
+        "init",
+        "--region",
+        "430124",
+        "--fonds",
+        "0002",
+        "--unit",
+        "另一个单位",
+    ]);
+    assert_code(&o, 2, "不能重复初始化");
+    assert_eq!(json(&d.run(&["status", "--json"]))["unit"]["fonds"], "0001");
+}
+
+#[test]
+fn commands_before_init_say_how_to_init() {
+    let d = Dir::new();
+    let o = d.run(&["collect", "."]);
+    assert_code(&o, 2, "guidang init --region");
+    assert!(text(&o).contains("错误[not_initialised]"));
+}
+
+#[test]
+fn operators_pin_rules_and_show_json() {
+    let d = Dir::new();
+    d.init();
+    assert_code(
+        &d.run_stdin(
+            &["operator", "add", "--name", "张三", "--pin-stdin"],
+            "123\n",
+        ),
+        2,
+        "至少需要6位",
+    );
+    assert_code(
+        &d.run(&["operator", "show", "张三"]),
+        2,
+        "没有名为“张三”的操作员",
+    );
+    assert_ok(&d.run_stdin(
+        &["operator", "add", "--name", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    assert_code(
+        &d.run_stdin(
+            &["operator", "add", "--name", "张三", "--pin-stdin"],
+            "135790\n",
+        ),
+        2,
+        "已存在",
+    );
+    let j = json(&d.run(&["operator", "show", "张三", "--json"]));
+    assert_eq!(j["name"], "张三");
+    assert_eq!(j["active"], true);
+    // The PIN is not stored anywhere in the catalog.
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    let v: String = conn
+        .query_row("SELECT pin_verifier FROM operators", [], |r| r.get(0))
+        .unwrap();
+    assert!(v.starts_with("$argon2id$") && !v.contains("246810"));
+}
+
+#[test]
+fn newer_catalog_is_refused_with_exit_2() {
+    let d = Dir::new();
+    d.init();
+    let conn = rusqlite::Connection::open(d.catalog()).unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    let o = d.run(&["cases"]);
+    assert_code(&o, 2, "请升级归档通后再打开");
+    assert!(text(&o).contains("catalog_too_new"));
+}
