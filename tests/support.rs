@@ -27,7 +27,7 @@ pub fn binary(name: &str) -> Option<PathBuf> {
 /// Whether end-to-end tests must run (set by `cargo xtask test`); when not
 /// set, a missing prerequisite skips the test with a message instead.
 pub fn required() -> bool {
-    std::env::var("GUIDANG_E2E").is_ok_and(|v| v == "1")
+    guidang_testkit::full_suite()
 }
 
 /// An Xvfb server on a free display, killed on drop.

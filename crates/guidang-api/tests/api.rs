@@ -304,34 +304,17 @@ fn cancelled_write_keeps_what_was_verified_and_a_rerun_completes() {
     interrupted_then_resumed(&mut ar, &no, &medium);
 }
 
-/// A size-limited tmpfs (needs root). Unmounted on drop.
-struct Tmpfs(std::path::PathBuf);
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
-    }
-}
-
 #[test]
 fn medium_filling_up_mid_write_is_a_clear_error_and_a_rerun_resumes() {
     let d = tempfile::tempdir().unwrap();
     let (mut ar, no) = batched_hall(&d.path().join("data"), 6);
     let medium = d.path().join("U盘");
     std::fs::create_dir_all(&medium).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=32M", "tmpfs"])
-        .arg(&medium)
-        .output();
-    let _guard = match mounted {
-        Ok(o) if o.status.success() => Tmpfs(medium.clone()),
-        other => {
-            if std::env::var("GUIDANG_E2E").is_ok_and(|v| v == "1") {
-                panic!("cannot mount a tmpfs (run as root): {other:?}");
-            }
-            eprintln!("skipped: cannot mount a tmpfs; run `cargo xtask test` as root");
-            return;
-        }
+    let Some(_guard) = guidang_testkit::prerequisite(
+        "a size-limited tmpfs (mount, as root)",
+        guidang_testkit::Tmpfs::mount(&medium, "32M"),
+    ) else {
+        return;
     };
     // After the first package, something else takes all the free space (a
     // second program, or a medium that reported more space than it has).

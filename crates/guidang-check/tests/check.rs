@@ -4,7 +4,6 @@
 //! with a test signature of our own (no downloaded database).
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use guidang_check::antivirus::Antivirus;
@@ -44,13 +43,7 @@ fn case_meta() -> CaseMeta {
 
 fn write_zip(p: &Path, items: &[(String, Vec<u8>)]) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    let mut z = zip::ZipWriter::new(std::fs::File::create(p).unwrap());
-    for (n, d) in items {
-        z.start_file(n.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        z.write_all(d).unwrap();
-    }
-    z.finish().unwrap();
+    guidang_testkit::zip_repack(p, items);
 }
 
 impl Corpus {
@@ -255,17 +248,7 @@ impl Corpus {
     }
 }
 
-fn entries(p: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(p).unwrap()).unwrap();
-    (0..z.len())
-        .map(|i| {
-            let mut f = z.by_index(i).unwrap();
-            let mut v = Vec::new();
-            std::io::Read::read_to_end(&mut f, &mut v).unwrap();
-            (f.name().unwrap().to_string(), v)
-        })
-        .collect()
-}
+use guidang_testkit::zip_entries as entries;
 
 fn edit_metadata(items: &mut [(String, Vec<u8>)], f: impl Fn(String) -> String) {
     let m = items.iter_mut().find(|(n, _)| n == "元数据.xml").unwrap();

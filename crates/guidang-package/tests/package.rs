@@ -148,29 +148,7 @@ fn has(r: &VerifyReport, code: &str, entry: Option<&str>) -> bool {
         .any(|f| f.code == code && f.entry.as_deref() == entry)
 }
 
-/// Reads every entry (name, data) of a package with the zip crate.
-fn entries(p: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(p).unwrap()).unwrap();
-    (0..z.len())
-        .map(|i| {
-            let mut f = z.by_index(i).unwrap();
-            let mut v = Vec::new();
-            std::io::Read::read_to_end(&mut f, &mut v).unwrap();
-            (f.name().unwrap().to_string(), v)
-        })
-        .collect()
-}
-
-/// Writes a new ZIP from (name, data) pairs, as a tamperer would.
-fn repack(out: &Path, items: &[(String, Vec<u8>)]) {
-    let mut z = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
-    for (n, d) in items {
-        z.start_file(n.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        z.write_all(d).unwrap();
-    }
-    z.finish().unwrap();
-}
+use guidang_testkit::{zip_entries as entries, zip_repack as repack};
 
 fn efile_path(g: &Golden, sub: &str) -> PathBuf {
     let d = g.dir.join(sub);

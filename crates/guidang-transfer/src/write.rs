@@ -850,16 +850,16 @@ mod tests {
     /// the folder underneath and stop before the carrier manifest.
     #[test]
     fn a_medium_pulled_between_files_is_noticed_and_nothing_looks_done() {
-        let is_root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        if !is_root {
-            assert!(
-                std::env::var("GUIDANG_E2E").is_err(),
-                "the pulled-medium test needs root (mount) under the full suite"
-            );
-            eprintln!("skipped: mounting a medium needs root");
+        if guidang_testkit::prerequisite(
+            "mounting a medium (root)",
+            if guidang_testkit::is_root() {
+                Ok(())
+            } else {
+                Err("not root".to_string())
+            },
+        )
+        .is_none()
+        {
             return;
         }
         let d = tempfile::tempdir().unwrap();

@@ -256,7 +256,10 @@ fn a_package_file_without_its_row_is_set_aside_as_unregistered_not_superseded() 
 #[test]
 fn a_full_data_disk_says_so_in_chinese_and_loses_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "48M") else {
+    let Some(disk) = guidang_testkit::prerequisite(
+        "a size-limited tmpfs (mount, as root)",
+        Tmpfs::mount(&tmp.path().join("disk"), "48M"),
+    ) else {
         return;
     };
     let d = Dir {

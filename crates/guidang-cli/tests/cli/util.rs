@@ -265,11 +265,7 @@ pub(crate) fn walk_zip(root: &Path, efile_no: &str) -> PathBuf {
     panic!("{efile_no}.zip not on {}", root.display())
 }
 
-/// Whether tests that need root and loop devices must run (under
-/// `cargo xtask test`, which sets GUIDANG_E2E=1) or may be skipped.
-pub(crate) fn media_tests_required() -> bool {
-    std::env::var("GUIDANG_E2E").is_ok_and(|v| v == "1")
-}
+pub(crate) use guidang_testkit::full_suite as media_tests_required;
 
 /// A real exFAT file system in an image on a loop device, mounted through
 /// Debian's exfat-fuse; unmounted and detached on drop.
@@ -424,72 +420,7 @@ pub(crate) fn edit_json(path: &Path, f: impl FnOnce(&mut Value)) {
     std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
 }
 
-/// A size-limited tmpfs (needs root, as mounting does), unmounted on drop.
-pub(crate) struct Tmpfs(pub(crate) PathBuf);
-
-impl Tmpfs {
-    /// Mounts one at `at`, or says why not: under the full suite (CI) a
-    /// missing prerequisite fails the test instead of skipping it.
-    pub(crate) fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        if !root {
-            assert!(
-                !media_tests_required(),
-                "disk-full tests mount a tmpfs and need root under the full suite"
-            );
-            eprintln!("skipped: mounting a tmpfs needs root");
-            return None;
-        }
-        std::fs::create_dir_all(at).unwrap();
-        let st = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .unwrap();
-        assert!(st.success(), "mount tmpfs at {}", at.display());
-        Some(Tmpfs(at.to_path_buf()))
-    }
-
-    /// Fills the file system up to `leave` bytes with one file.
-    pub(crate) fn fill(&self, leave: u64) -> PathBuf {
-        let o = Command::new("df")
-            .args(["-B1", "--output=avail"])
-            .arg(&self.0)
-            .output()
-            .unwrap();
-        let avail: u64 = String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .last()
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        let filler = self.0.join("填充.bin");
-        let f = std::fs::File::create(&filler).unwrap();
-        f.set_len(0).unwrap();
-        let mut w = std::io::BufWriter::new(f);
-        let chunk = vec![0x5a; 1 << 16];
-        let mut left = avail.saturating_sub(leave);
-        while left > 0 {
-            let n = left.min(chunk.len() as u64) as usize;
-            if w.write_all(&chunk[..n]).is_err() {
-                break;
-            }
-            left -= n as u64;
-        }
-        let _ = w.flush();
-        filler
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
+pub(crate) use guidang_testkit::Tmpfs;
 
 /// No English text of a library or the OS in what a clerk reads.
 pub(crate) fn assert_no_english(out: &str) {
