@@ -38,5 +38,34 @@ pub(crate) fn ui() {
             .args(["install", "--no-audit", "--no-fund"])
             .current_dir(ui));
     }
-    sh(Command::new("npm").args(["run", "build"]).current_dir(ui));
+    // Built once per change of its sources: CI, the tests and the .deb
+    // build all ask for it.
+    let built = modified(&ui.join("dist/index.html"));
+    if built.is_none() || built < newest(ui) {
+        sh(Command::new("npm").args(["run", "build"]).current_dir(ui));
+    } else {
+        eprintln!("xtask: ui/dist is up to date");
+    }
+}
+
+/// The newest modification time of the front end's sources (not
+/// `node_modules`, not `dist`).
+fn newest(ui: &std::path::Path) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    let mut stack = vec![ui.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            let name = e.file_name();
+            if name == "node_modules" || name == "dist" {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(t) = e.metadata().and_then(|m| m.modified()) {
+                newest = newest.max(Some(t));
+            }
+        }
+    }
+    newest
 }
