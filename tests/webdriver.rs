@@ -1,8 +1,8 @@
-//! A small W3C WebDriver client over plain HTTP/1.1 (std only), enough to
+//! A small W3C WebDriver client over HTTP (ureq, a maintained client; no
+//! TLS, the driver is on loopback), enough to
 //! drive the real app through tauri-driver and WebKitWebDriver: sessions,
 //! finding elements, clicking, typing, reading text, running scripts.
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -137,43 +137,35 @@ fn request(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
     }
 }
 
+/// One WebDriver call over HTTP (ureq, no TLS: the driver is on
+/// loopback). `None` when there is no answer yet (the driver still
+/// starting); a reply that is not JSON fails the test, naming the call.
 fn try_request(port: u16, method: &str, path: &str, body: Option<&Value>) -> Option<Value> {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(120))).ok();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).ok()?;
-    s.write_all(body.as_bytes()).ok()?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).ok()?;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let headers = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let mut payload = raw[split + 4..].to_vec();
-    if headers.contains("transfer-encoding: chunked") {
-        payload = dechunk(&payload);
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(120)))
+        // WebDriver errors come as JSON with a 4xx/5xx status: read them.
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let sent = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        ("DELETE", _) => agent.delete(&url).call(),
+        (_, Some(b)) => agent
+            .post(&url)
+            .header("Content-Type", "application/json; charset=utf-8")
+            .send(b.to_string()),
+        (_, None) => agent.post(&url).send_empty(),
+    };
+    let mut reply = sent.ok()?;
+    let text = reply.body_mut().read_to_string().ok()?;
+    if text.trim().is_empty() {
+        return None;
     }
     Some(
-        serde_json::from_slice(&payload)
-            .unwrap_or_else(|e| panic!("bad reply to {method} {path}: {e}: {headers}")),
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("bad reply to {method} {path}: {e}: {text}")),
     )
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
-        if n == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
-        b = &b[eol + 2 + n + 2..];
-    }
 }
 
 /// A WebDriver session on the app's window.

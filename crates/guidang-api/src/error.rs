@@ -89,6 +89,14 @@ pub enum Error {
     /// A transfer cannot proceed (plan, carrier choice…).
     #[error("无法移交：{0}")]
     Transfer(String),
+    /// The intake side cannot proceed (no open batch, a repeated
+    /// acceptance, a damaged receipt…); the message says it all.
+    #[error("{0}")]
+    Intake(String),
+    /// Appraisal or destruction cannot proceed (an unknown retention code,
+    /// a register entry missing…); the message says it all.
+    #[error("{0}")]
+    Retention(String),
     /// The operation belongs to the other role.
     #[error("本机是{role}，{what}")]
     WrongRole {
@@ -229,6 +237,8 @@ impl Error {
             Error::BatchRefused(_) => "batch_refused",
             Error::NoSuchBatch(_) => "no_such_batch",
             Error::Transfer(_) => "transfer_refused",
+            Error::Intake(_) => "intake_refused",
+            Error::Retention(_) => "retention_refused",
             Error::WrongRole { .. } => "wrong_role",
             Error::UntrustedSender { .. } => "sender_untrusted",
             Error::SenderKeyChanged { .. } => "sender_key_changed",

@@ -104,7 +104,7 @@ impl Archive {
             [h] => *h,
             [] => return Err(Error::NoSuchCase(key.into())),
             _ => {
-                return Err(Error::Transfer(format!(
+                return Err(Error::Retention(format!(
                     "有 {} 个入库包的办件编号都是 {key}：请用电子文件号指明要销毁哪一个",
                     matching.len()
                 )))
@@ -119,10 +119,10 @@ impl Archive {
             return care::destructions(self.cat.conn())?
                 .into_iter()
                 .find(|x| x.efile_no == h.efile_no && &x.destroyed_at == at)
-                .ok_or_else(|| Error::Transfer("销毁清册中没有该入库包".into()));
+                .ok_or_else(|| Error::Retention("销毁清册中没有该入库包".into()));
         }
         let ret = Retention::from_code(&h.retention)
-            .ok_or_else(|| Error::Transfer(format!("未知的保管期限 {}", h.retention)))?;
+            .ok_or_else(|| Error::Retention(format!("未知的保管期限 {}", h.retention)))?;
         let end = deadline::retention_end(h.year, ret);
         let why_not = match end {
             None => Some("保管期限为永久，不能销毁".to_string()),
@@ -219,7 +219,7 @@ impl Archive {
             .ok_or_else(|| Error::NoSuchCase(case_no.into()))?;
         let unit = self.unit()?;
         let ret = Retention::from_code(&d.retention)
-            .ok_or_else(|| Error::Transfer(format!("未知的保管期限 {}", d.retention)))?;
+            .ok_or_else(|| Error::Retention(format!("未知的保管期限 {}", d.retention)))?;
         let today = self.today();
         let end = deadline::retention_end(d.year, ret);
         let transferred_on = care::transferred_on(self.cat.conn(), d.id)?;
@@ -233,7 +233,7 @@ impl Archive {
             return care::destructions(self.cat.conn())?
                 .into_iter()
                 .find(|x| x.case_no == case_no)
-                .ok_or_else(|| Error::Transfer("销毁清册中没有该办件".into()));
+                .ok_or_else(|| Error::Retention("销毁清册中没有该办件".into()));
         }
         if let Some(why) = obstacle {
             return Err(Error::WrongStatus {

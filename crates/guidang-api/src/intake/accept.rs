@@ -61,7 +61,7 @@ impl Archive {
             .into_iter()
             .find(|x| x.status == "received")
         {
-            return Err(Error::Transfer(format!(
+            return Err(Error::Intake(format!(
                 "批次 {} 已于 {} 接收过，不能重复接收",
                 done.batch_no,
                 done.received_at.unwrap_or_default()
@@ -93,7 +93,7 @@ impl Archive {
                 name: r.unit_name.clone(),
             });
         let algo = DigestAlgo::from_name(&r.digest_algo)
-            .ok_or_else(|| Error::Transfer(format!("未知的摘要算法 {}", r.digest_algo)))?;
+            .ok_or_else(|| Error::Intake(format!("未知的摘要算法 {}", r.digest_algo)))?;
         let storage = self
             .dir
             .join("holdings")
@@ -102,7 +102,7 @@ impl Archive {
         let mut returned = Vec::new();
         for i in &items {
             let mp: ManifestPackage = serde_json::from_str(&i.manifest)
-                .map_err(|e| Error::Transfer(format!("接收记录损坏：{e}")))?;
+                .map_err(|e| Error::Intake(format!("接收记录损坏：{e}")))?;
             let take = match i.decision.as_str() {
                 "return" => false,
                 "accept" => i.path.is_some(),
@@ -254,7 +254,7 @@ impl Archive {
                 already_done: false,
                 ..done
             })
-            .ok_or_else(|| Error::Transfer("接收结果已登记，但找不到待交付的退回文件".into()))
+            .ok_or_else(|| Error::Intake("接收结果已登记，但找不到待交付的退回文件".into()))
     }
 
     /// Puts the signed files of a committed acceptance in place: the
@@ -312,7 +312,7 @@ impl Archive {
         let delivered = std::fs::read(&return_path).is_ok_and(|b| b == bytes);
         if return_path != out.join(RETURN_FILE) && !delivered {
             guidang_collect::store::write_atomic(&return_path, &bytes).map_err(|source| {
-                Error::Transfer(format!(
+                Error::Intake(format!(
                     "接收结果已登记，但无法把退回文件写到 {}：{}。退回文件已保存在 {}，可复制给移交方，或用 --return-file 指定其他位置后重新运行",
                     return_path.display(),
                     guidang_core::oserror::describe(&source),
@@ -348,7 +348,7 @@ impl Archive {
 /// The materials of a stored package, from its `元数据.xml`.
 pub(super) fn package_materials(path: &Path) -> Result<Vec<HoldingMaterial>> {
     let bad =
-        |why: String| Error::Transfer(format!("无法读取入库包 {} 的元数据：{why}", path.display()));
+        |why: String| Error::Intake(format!("无法读取入库包 {} 的元数据：{why}", path.display()));
     let mut f = std::fs::File::open(path).map_err(|source| Error::DataDir {
         path: path.to_path_buf(),
         source,

@@ -267,7 +267,7 @@ impl Archive {
             .into_iter()
             .find(|r| r.status == "open" && batch_no.is_none_or(|b| b == r.batch_no))
             .ok_or_else(|| {
-                Error::Transfer(match batch_no {
+                Error::Intake(match batch_no {
                     Some(b) => {
                         format!("没有待处理的批次 {b}：请先用 guidang intake open 打开其载体")
                     }
@@ -303,7 +303,7 @@ impl Archive {
                 actor,
                 &now,
             )? {
-                return Err(Error::Transfer(format!(
+                return Err(Error::Intake(format!(
                     "批次 {} 中没有电子文件号为 {efile_no} 的包",
                     r.batch_no
                 )));

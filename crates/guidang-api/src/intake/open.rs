@@ -28,7 +28,7 @@ impl Archive {
             "不能接收载体；接收请在接收方（--role intake）的数据目录中进行",
         )?;
         if req.media.is_empty() {
-            return Err(Error::Transfer("请给出载体（移动介质的根目录）".into()));
+            return Err(Error::Intake("请给出载体（移动介质的根目录）".into()));
         }
         use guidang_transfer::carrier::{read_capped, PathProblem, MAX_MANIFEST, MAX_SMALL};
         let mut manifests = Vec::new();
@@ -39,13 +39,13 @@ impl Archive {
             match read_capped(p, MANIFEST_FILE, MAX_MANIFEST) {
                 Ok(b) => manifests.push(b),
                 Err(PathProblem::Missing) => {
-                    return Err(Error::Transfer(format!(
+                    return Err(Error::Intake(format!(
                     "{} 上没有 {MANIFEST_FILE}：不是移交载体，或选错了文件夹（应选载体的根目录）",
                     p.display()
                 )))
                 }
                 Err(e) => {
-                    return Err(Error::Transfer(format!(
+                    return Err(Error::Intake(format!(
                         "{} 上的 {MANIFEST_FILE}{e}：不能作为移交载体打开，请移交方重新写入",
                         p.display()
                     )))
@@ -62,7 +62,7 @@ impl Archive {
             .filter(|d| *d != batch_digest)
             .collect();
         if !other.is_empty() {
-            return Err(Error::Transfer(
+            return Err(Error::Intake(
                 "这些载体上的批次清单不同，属于不同的批次（或已被改动）：请一次只打开同一批次的载体".into(),
             ));
         }
@@ -70,7 +70,7 @@ impl Archive {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or_else(|| {
-                Error::Transfer(format!(
+                Error::Intake(format!(
                     "载体上缺少或无法读取批次清单的签名 {SIGNATURE_FILE}：无法确认移交方，不能接收。请移交方重新写入载体"
                 ))
             })?;

@@ -40,7 +40,7 @@ impl Archive {
                 return Err(Error::NotFound(file.to_path_buf()))
             }
             Err(e) => {
-                return Err(Error::Transfer(format!(
+                return Err(Error::Intake(format!(
                     "退回文件 {} {e}：请向接收方索取原退回文件",
                     file.display()
                 )))
