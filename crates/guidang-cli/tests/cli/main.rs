@@ -11,6 +11,7 @@ mod batch;
 mod care;
 mod check;
 mod collect;
+mod contract;
 mod faults;
 mod hostile;
 mod intake;
