@@ -10,9 +10,10 @@ use guidang_api::batching::{BatchSelection, Form};
 use guidang_api::checking::CheckTarget;
 use guidang_api::core::{CancelFlag, CaseStatus, Role, Suite};
 use guidang_api::packaging::Selection;
-use guidang_api::{Archive, CaseFilter, CaseRow, DemoRequest, InitOptions, Summary};
-use serde::Serialize;
+use guidang_api::{Archive, CaseFilter, DemoRequest, InitOptions};
 use tauri::{AppHandle, Emitter, State};
+
+use crate::dto::{self, all, JobProgress, UiError};
 
 /// Shared state: where the data lives and the cancel flag of the running job.
 pub struct AppState {
@@ -29,22 +30,6 @@ impl AppState {
     }
 }
 
-/// What the UI receives on failure.
-#[derive(Debug, Serialize)]
-pub struct UiError {
-    code: String,
-    message: String,
-}
-
-impl From<guidang_api::Error> for UiError {
-    fn from(e: guidang_api::Error) -> Self {
-        UiError {
-            code: e.code().to_string(),
-            message: e.to_string(),
-        }
-    }
-}
-
 type Res<T> = Result<T, UiError>;
 
 /// A code sent by the UI, parsed into its enum; an unknown one is an error
@@ -56,14 +41,6 @@ fn parse<T>(code: &str, from_code: fn(&str) -> Option<T>, field: &str) -> Res<T>
 
 fn open(state: &AppState) -> Res<Archive> {
     Ok(Archive::open(&state.data_dir)?)
-}
-
-/// Progress event payload.
-#[derive(Clone, Serialize)]
-struct JobProgress {
-    done: u64,
-    total: u64,
-    message: String,
 }
 
 /// Runs `f` on an opened catalog on a blocking thread (see [`run_on_dir`]).
@@ -125,15 +102,8 @@ where
 }
 
 #[tauri::command]
-pub async fn summary(state: State<'_, AppState>) -> Res<Summary> {
-    Ok(open(&state)?.summary()?)
-}
-
-/// One page of cases and the number matching.
-#[derive(Serialize)]
-pub struct CasePage {
-    rows: Vec<CaseRow>,
-    total: u64,
+pub async fn summary(state: State<'_, AppState>) -> Res<dto::Summary> {
+    Ok(open(&state)?.summary()?.into())
 }
 
 #[tauri::command]
@@ -143,17 +113,21 @@ pub async fn list_cases(
     status: Option<String>,
     limit: Option<u32>,
     offset: Option<u32>,
-) -> Res<CasePage> {
+) -> Res<dto::CasePage> {
+    let status = match status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(parse(s, CaseStatus::from_code, "状态")?),
+        None => None,
+    };
     let filter = CaseFilter {
-        status: status.as_deref().and_then(CaseStatus::from_code),
+        status,
         text: search.filter(|s| !s.trim().is_empty()),
         limit: Some(limit.unwrap_or(50).min(500)),
         offset,
     };
     let ar = open(&state)?;
-    Ok(CasePage {
+    Ok(dto::CasePage {
         total: ar.count_cases(&filter)?,
-        rows: ar.cases(&filter)?,
+        rows: all(ar.cases(&filter)?),
     })
 }
 
@@ -187,8 +161,8 @@ pub async fn add_operator(state: State<'_, AppState>, name: String, pin: String)
 }
 
 #[tauri::command]
-pub async fn operators(state: State<'_, AppState>) -> Res<Vec<guidang_api::Operator>> {
-    Ok(open(&state)?.operators()?)
+pub async fn operators(state: State<'_, AppState>) -> Res<Vec<dto::Operator>> {
+    Ok(all(open(&state)?.operators()?))
 }
 
 /// Generates and collects demo data.
@@ -197,29 +171,23 @@ pub async fn load_demo(
     app: AppHandle,
     state: State<'_, AppState>,
     cases: u32,
-) -> Res<guidang_api::DemoResult> {
+) -> Res<dto::DemoLoaded> {
     run_job(app, &state, move |ar, p, c| {
-        ar.demo(
-            &DemoRequest {
-                cases,
-                seed: 1,
-                out: None,
-                no_collect: false,
-                large_file: None,
-            },
-            p,
-            c,
-        )
+        Ok(ar
+            .demo(
+                &DemoRequest {
+                    cases,
+                    seed: 1,
+                    out: None,
+                    no_collect: false,
+                    large_file: None,
+                },
+                p,
+                c,
+            )?
+            .into())
     })
     .await
-}
-
-/// Counts of a packaging run.
-#[derive(Serialize)]
-pub struct PackageSummary {
-    sealed: usize,
-    failed: usize,
-    total: usize,
 }
 
 #[tauri::command]
@@ -228,28 +196,15 @@ pub async fn package_all(
     state: State<'_, AppState>,
     operator: String,
     pin: String,
-) -> Res<PackageSummary> {
+) -> Res<dto::PackageSummary> {
     run_job(app, &state, move |ar, p, c| {
-        let r = ar.package(&Selection::All, &operator, &pin, p, c)?;
-        Ok(PackageSummary {
-            sealed: r.sealed(),
-            failed: r.failed(),
-            total: r.packages.len(),
-        })
+        Ok(ar.package(&Selection::All, &operator, &pin, p, c)?.into())
     })
     .await
 }
 
-/// A check run and where its report is.
-#[derive(Serialize)]
-pub struct CheckSummary {
-    #[serde(flatten)]
-    batch: guidang_check::BatchCheck,
-    report: PathBuf,
-}
-
 #[tauri::command]
-pub async fn check_all(app: AppHandle, state: State<'_, AppState>) -> Res<CheckSummary> {
+pub async fn check_all(app: AppHandle, state: State<'_, AppState>) -> Res<dto::CheckSummary> {
     run_job(app, &state, move |ar, p, c| {
         let batch = ar.check(
             &CheckTarget::All,
@@ -261,7 +216,7 @@ pub async fn check_all(app: AppHandle, state: State<'_, AppState>) -> Res<CheckS
         )?;
         let report = ar.check_report_path(&batch);
         ar.write_check_report(&batch, "system", &report)?;
-        Ok(CheckSummary { batch, report })
+        Ok(dto::CheckSummary::new(batch, &report))
     })
     .await
 }
@@ -271,13 +226,15 @@ pub async fn create_batch(
     state: State<'_, AppState>,
     operator: String,
     pin: String,
-) -> Res<guidang_api::batching::BatchCreated> {
-    Ok(open(&state)?.create_batch(&BatchSelection::AllReady, &operator, &pin, None)?)
+) -> Res<dto::BatchCreated> {
+    Ok(open(&state)?
+        .create_batch(&BatchSelection::AllReady, &operator, &pin, None)?
+        .into())
 }
 
 #[tauri::command]
-pub async fn batches(state: State<'_, AppState>) -> Res<Vec<guidang_api::catalog_types::BatchRow>> {
-    Ok(open(&state)?.batches()?)
+pub async fn batches(state: State<'_, AppState>) -> Res<Vec<dto::Batch>> {
+    Ok(all(open(&state)?.batches()?))
 }
 
 /// Writes a form of a batch as a PDF in the data directory; returns its path.
@@ -300,19 +257,21 @@ pub async fn write_batch(
     state: State<'_, AppState>,
     batch_no: String,
     dest: PathBuf,
-) -> Res<guidang_api::transferring::TransferWritten> {
+) -> Res<dto::CarrierWritten> {
     run_job(app, &state, move |ar, p, c| {
-        ar.write_batch(
-            &guidang_api::transferring::WriteRequest {
-                batch_no,
-                dest,
-                carrier_size: None,
-                carrier: None,
-                actor: "system".into(),
-            },
-            p,
-            c,
-        )
+        Ok(ar
+            .write_batch(
+                &guidang_api::transferring::WriteRequest {
+                    batch_no,
+                    dest,
+                    carrier_size: None,
+                    carrier: None,
+                    actor: "system".into(),
+                },
+                p,
+                c,
+            )?
+            .into())
     })
     .await
 }
@@ -322,32 +281,30 @@ pub async fn backup(
     app: AppHandle,
     state: State<'_, AppState>,
     to: PathBuf,
-) -> Res<guidang_api::care::BackupReport> {
-    run_job(app, &state, move |ar, p, c| ar.backup(&to, "system", p, c)).await
-}
-
-#[tauri::command]
-pub async fn inspect(
-    app: AppHandle,
-    state: State<'_, AppState>,
-) -> Res<guidang_api::care::InspectionReport> {
+) -> Res<dto::BackupDone> {
     run_job(app, &state, move |ar, p, c| {
-        ar.inspect(None, "system", p, c)
+        Ok(ar.backup(&to, "system", p, c)?.into())
     })
     .await
 }
 
 #[tauri::command]
-pub async fn retention_due(
-    state: State<'_, AppState>,
-) -> Res<Vec<guidang_api::care::RetentionRow>> {
-    let ar = open(&state)?;
-    Ok(ar.retention_due(ar.today())?)
+pub async fn inspect(app: AppHandle, state: State<'_, AppState>) -> Res<dto::Inspection> {
+    run_job(app, &state, move |ar, p, c| {
+        Ok(ar.inspect(None, "system", p, c)?.into())
+    })
+    .await
 }
 
 #[tauri::command]
-pub async fn unit_settings(state: State<'_, AppState>) -> Res<guidang_api::core::UnitSettings> {
-    Ok(open(&state)?.unit()?)
+pub async fn retention_due(state: State<'_, AppState>) -> Res<Vec<dto::DueRow>> {
+    let ar = open(&state)?;
+    Ok(all(ar.retention_due(ar.today())?))
+}
+
+#[tauri::command]
+pub async fn unit_settings(state: State<'_, AppState>) -> Res<dto::Unit> {
+    Ok(open(&state)?.unit()?.into())
 }
 
 #[tauri::command]
@@ -355,23 +312,18 @@ pub async fn rename_unit(
     state: State<'_, AppState>,
     unit_name: String,
     org: Option<String>,
-) -> Res<guidang_api::core::UnitSettings> {
-    Ok(open(&state)?.rename_unit(&unit_name, org.as_deref(), "system")?)
-}
-
-/// The scanner's output folder and its newest files.
-#[derive(Serialize)]
-pub struct ScannerFiles {
-    folder: Option<PathBuf>,
-    files: Vec<guidang_api::scanner::ScannedFile>,
+) -> Res<dto::Unit> {
+    Ok(open(&state)?
+        .rename_unit(&unit_name, org.as_deref(), "system")?
+        .into())
 }
 
 #[tauri::command]
-pub async fn scanner_files(state: State<'_, AppState>) -> Res<ScannerFiles> {
+pub async fn scanner_files(state: State<'_, AppState>) -> Res<dto::ScannerFiles> {
     let ar = open(&state)?;
-    Ok(ScannerFiles {
-        folder: ar.scanner_folder()?,
-        files: ar.scanner_files()?,
+    Ok(dto::ScannerFiles {
+        folder: ar.scanner_folder()?.as_deref().map(dto::path_text),
+        files: all(ar.scanner_files()?),
     })
 }
 
@@ -381,8 +333,8 @@ pub async fn set_scanner_folder(state: State<'_, AppState>, folder: Option<PathB
 }
 
 #[tauri::command]
-pub async fn backup_generations(from: PathBuf) -> Res<Vec<guidang_api::care::GenerationInfo>> {
-    Ok(guidang_api::care::backup_generations(&from)?)
+pub async fn backup_generations(from: PathBuf) -> Res<Vec<dto::Generation>> {
+    Ok(all(guidang_api::care::backup_generations(&from)?))
 }
 
 /// Restores a backup in place of the working data directory (kept beside it
@@ -396,10 +348,13 @@ pub async fn restore_backup(
     generation: Option<String>,
     operator: Option<String>,
     pin: Option<String>,
-) -> Res<guidang_api::care::ReplaceReport> {
+) -> Res<dto::Restored> {
     run_on_dir(app, &state, move |dir, p, c| {
         let who = operator.as_deref().zip(pin.as_deref());
-        guidang_api::care::restore_replacing(&from, dir, generation.as_deref(), who, p, c)
+        Ok(
+            guidang_api::care::restore_replacing(&from, dir, generation.as_deref(), who, p, c)?
+                .into(),
+        )
     })
     .await
 }
@@ -414,15 +369,15 @@ pub async fn destroy_case(
     approval_doc: String,
     operator: String,
     pin: String,
-) -> Res<guidang_api::catalog_types::Destruction> {
-    Ok(open(&state)?.destroy(&case_no, &approved_by, &approval_doc, &operator, &pin)?)
+) -> Res<dto::Destruction> {
+    Ok(open(&state)?
+        .destroy(&case_no, &approved_by, &approval_doc, &operator, &pin)?
+        .into())
 }
 
 #[tauri::command]
-pub async fn destructions(
-    state: State<'_, AppState>,
-) -> Res<Vec<guidang_api::catalog_types::Destruction>> {
-    Ok(open(&state)?.destructions()?)
+pub async fn destructions(state: State<'_, AppState>) -> Res<Vec<dto::Destruction>> {
+    Ok(all(open(&state)?.destructions()?))
 }
 
 #[tauri::command]
@@ -437,13 +392,13 @@ pub async fn print_destruction_register(state: State<'_, AppState>) -> Res<PathB
 pub async fn audit_log(
     state: State<'_, AppState>,
     limit: Option<i64>,
-) -> Res<Vec<guidang_api::catalog_types::AuditEntry>> {
-    Ok(open(&state)?.audit_log(limit.unwrap_or(500))?)
+) -> Res<Vec<dto::AuditEntry>> {
+    Ok(all(open(&state)?.audit_log(limit.unwrap_or(500))?))
 }
 
 #[tauri::command]
-pub async fn audit_verify(state: State<'_, AppState>) -> Res<guidang_api::AuditReport> {
-    Ok(open(&state)?.audit_verify()?)
+pub async fn audit_verify(state: State<'_, AppState>) -> Res<dto::AuditCheck> {
+    Ok(open(&state)?.audit_verify()?.into())
 }
 
 #[tauri::command]
@@ -461,17 +416,19 @@ pub async fn intake_open(
     state: State<'_, AppState>,
     media: Vec<PathBuf>,
     trust: Option<String>,
-) -> Res<guidang_api::intake::IntakeReport> {
+) -> Res<dto::IntakeOpened> {
     run_job(app, &state, move |ar, p, c| {
-        ar.intake_open(
-            &guidang_api::intake::OpenRequest {
-                media,
-                trust,
-                actor: "system".into(),
-            },
-            p,
-            c,
-        )
+        Ok(ar
+            .intake_open(
+                &guidang_api::intake::OpenRequest {
+                    media,
+                    trust,
+                    actor: "system".into(),
+                },
+                p,
+                c,
+            )?
+            .into())
     })
     .await
 }
@@ -492,9 +449,9 @@ pub async fn intake_accept(
     state: State<'_, AppState>,
     operator: String,
     pin: String,
-) -> Res<guidang_api::intake::AcceptReport> {
+) -> Res<dto::Accepted> {
     run_job(app, &state, move |ar, p, c| {
-        ar.intake_accept(&operator, &pin, None, None, p, c)
+        Ok(ar.intake_accept(&operator, &pin, None, None, p, c)?.into())
     })
     .await
 }
@@ -506,9 +463,12 @@ pub async fn collect(
     state: State<'_, AppState>,
     paths: Vec<PathBuf>,
     replace: bool,
-) -> Res<guidang_api::CollectReportView> {
+) -> Res<dto::Collected> {
     run_job(app, &state, move |ar, p, c| {
-        Ok(ar.collect(&paths, replace, "system", p, c)?.into())
+        Ok(
+            guidang_api::CollectReportView::from(ar.collect(&paths, replace, "system", p, c)?)
+                .into(),
+        )
     })
     .await
 }
@@ -520,11 +480,10 @@ pub async fn collect_form(
     state: State<'_, AppState>,
     meta: serde_json::Value,
     files: Vec<(String, PathBuf)>,
-) -> Res<guidang_api::CollectReportView> {
+) -> Res<dto::Collected> {
     run_job(app, &state, move |ar, p, c| {
-        Ok(ar
-            .collect_form(&meta, &files, false, "system", p, c)?
-            .into())
+        let r = ar.collect_form(&meta, &files, false, "system", p, c)?;
+        Ok(guidang_api::CollectReportView::from(r).into())
     })
     .await
 }
@@ -547,22 +506,15 @@ pub async fn import_returns(
     state: State<'_, AppState>,
     file: PathBuf,
     trust: Option<String>,
-) -> Res<guidang_api::intake::ReturnsImported> {
+) -> Res<dto::ReturnsImported> {
     let trust = trust.filter(|t| !t.trim().is_empty());
-    Ok(open(&state)?.import_returns(&file, "system", trust.as_deref())?)
-}
-
-/// A returned case and why.
-#[derive(Serialize)]
-pub struct ReturnedCase {
-    case_no: String,
-    efile_no: String,
-    case_name: String,
-    reason: Option<String>,
+    Ok(open(&state)?
+        .import_returns(&file, "system", trust.as_deref())?
+        .into())
 }
 
 #[tauri::command]
-pub async fn returned_cases(state: State<'_, AppState>) -> Res<Vec<ReturnedCase>> {
+pub async fn returned_cases(state: State<'_, AppState>) -> Res<Vec<dto::ReturnedCase>> {
     let ar = open(&state)?;
     let rows = ar.cases(&CaseFilter {
         status: Some(CaseStatus::Returned),
@@ -571,7 +523,7 @@ pub async fn returned_cases(state: State<'_, AppState>) -> Res<Vec<ReturnedCase>
     rows.into_iter()
         .map(|r| {
             let d = ar.case_detail(&r.case_no)?;
-            Ok(ReturnedCase {
+            Ok(dto::ReturnedCase {
                 case_no: r.case_no,
                 efile_no: r.efile_no,
                 case_name: r.case_name,
@@ -606,8 +558,8 @@ pub async fn open_file(path: PathBuf) -> Res<()> {
 
 /// Sends a generated PDF straight to the system's default printer.
 #[tauri::command]
-pub async fn print_file(path: PathBuf) -> Res<guidang_api::printing::PrintJob> {
-    Ok(guidang_api::printing::send_to_printer(&path, None)?)
+pub async fn print_file(path: PathBuf) -> Res<dto::PrintJob> {
+    Ok(guidang_api::printing::send_to_printer(&path, None)?.into())
 }
 
 /// Saves a copy of a file where the user picks (另存为); `None` when the

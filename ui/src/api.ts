@@ -3,17 +3,11 @@
 import { ref, type Ref } from "vue";
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { JobProgress, UiError } from "./bindings";
 
-export interface UiError {
-  code: string;
-  message: string;
-}
-
-export interface Progress {
-  done: number;
-  total: number;
-  message: string;
-}
+export type { UiError };
+/** A long job's progress (the `job-progress` event). */
+export type Progress = JobProgress;
 
 export function errorText(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) return String((e as UiError).message);

@@ -35,7 +35,7 @@ use guidang_catalog::audit;
 use guidang_catalog::intake::{self, HoldingMaterial, Receipt, ReceiptItem};
 use guidang_check::{Finding, Verdict};
 use guidang_core::Role;
-use guidang_transfer::returns::ReturnedPackage;
+pub use guidang_transfer::returns::ReturnedPackage;
 use guidang_transfer::ManifestUnit;
 use serde::Serialize;
 
