@@ -137,7 +137,7 @@ impl Archive {
     ) -> Result<()> {
         let o = check_open(opinion, reason)?;
         let reason = reason.filter(|_| o != OpenOpinion::Open);
-        let d = cases::detail(self.cat.conn(), case_no)?
+        let d = cases::detail(self.cat.db(), case_no)?
             .ok_or_else(|| Error::NoSuchCase(case_no.into()))?;
         let status = CaseStatus::from_code(&d.status).unwrap_or(CaseStatus::Collected);
         if matches!(
@@ -166,8 +166,8 @@ impl Archive {
     /// The latest archiving check of the case's registered package (checks
     /// of other copies of it do not count).
     fn registered_check(&self, d: &cases::CaseDetail) -> Result<Option<checks::CheckRecord>> {
-        Ok(match packages::get(self.cat.conn(), &d.case_no)? {
-            Some(p) => checks::latest_of_digest(self.cat.conn(), &d.efile_no, "gd", &p.digest)?,
+        Ok(match packages::get(self.cat.db(), &d.case_no)? {
+            Some(p) => checks::latest_of_digest(self.cat.db(), &d.efile_no, "gd", &p.digest)?,
             None => None,
         })
     }
@@ -190,7 +190,7 @@ impl Archive {
             )),
             CaseStatus::InBatch | CaseStatus::Transferred | CaseStatus::Accepted => Some(format!(
                 "已在批次 {} 中（状态：{}）",
-                batches::batch_of_case(self.cat.conn(), d.id)?.unwrap_or_default(),
+                batches::batch_of_case(self.cat.db(), d.id)?.unwrap_or_default(),
                 status.label()
             )),
             CaseStatus::Returned => Some("已被退回，请更正后重新收集、组包、检测".into()),
@@ -211,20 +211,20 @@ impl Archive {
         let unit = self.unit()?;
         let signer = self.unlock(operator, pin)?;
         if let Some(c) = corrects {
-            if batches::get(self.cat.conn(), c)?.is_none() {
+            if batches::get(self.cat.db(), c)?.is_none() {
                 return Err(Error::NoSuchBatch(c.into()));
             }
         }
         let case_nos = match sel {
             BatchSelection::AllReady => {
-                cases::case_nos_with_status(self.cat.conn(), CaseStatus::Checked)?
+                cases::case_nos_with_status(self.cat.db(), CaseStatus::Checked)?
             }
             BatchSelection::Cases(v) => v.clone(),
         };
         let mut details = Vec::new();
         let mut refused = Vec::new();
         for no in &case_nos {
-            match cases::detail(self.cat.conn(), no)? {
+            match cases::detail(self.cat.db(), no)? {
                 None => refused.push(format!("{no}：没有这个办件")),
                 Some(d) => match self.not_ready(&d)? {
                     Some(why) => refused.push(format!("{no}：{why}")),
@@ -242,7 +242,7 @@ impl Archive {
         }
         let today = self.today().format("%Y%m%d").to_string();
         let prefix = format!("{}-{today}-", unit.region);
-        let seq = batches::next_seq(self.cat.conn(), &prefix)?;
+        let seq = batches::next_seq(self.cat.db(), &prefix)?;
         if seq > 99 {
             return Err(Error::BatchRefused(vec![
                 "今天的批次已满 99 个，请明天再组批".into(),
@@ -251,14 +251,14 @@ impl Archive {
         let batch_no = format!("{prefix}{seq:02}");
         let mut pkgs = Vec::new();
         for (i, d) in details.iter().enumerate() {
-            let p = packages::get(self.cat.conn(), &d.case_no)?.ok_or_else(|| {
+            let p = packages::get(self.cat.db(), &d.case_no)?.ok_or_else(|| {
                 Error::Catalog(guidang_catalog::CatalogError::Corrupt(format!(
                     "办件 {} 没有归档信息包登记",
                     d.case_no
                 )))
             })?;
-            let ms = cases::materials(self.cat.conn(), &d.case_no)?;
-            let (open, reason) = batches::open_opinion(self.cat.conn(), &d.case_no)?;
+            let ms = cases::materials(self.cat.db(), &d.case_no)?;
+            let (open, reason) = batches::open_opinion(self.cat.db(), &d.case_no)?;
             let check = self
                 .registered_check(d)?
                 .map(|c| c.opinion)
@@ -378,13 +378,13 @@ impl Archive {
 
     /// Registered batches, newest first.
     pub fn batches(&self) -> Result<Vec<batches::BatchRow>> {
-        Ok(batches::list(self.cat.conn())?)
+        Ok(batches::list(self.cat.db())?)
     }
 
     /// A batch's manifest and signature as written, checked against the
     /// registration (a manifest changed on disk is reported, not trusted).
     pub fn batch_manifest(&self, batch_no: &str) -> Result<(Manifest, BatchSignature)> {
-        let b = batches::get(self.cat.conn(), batch_no)?
+        let b = batches::get(self.cat.db(), batch_no)?
             .ok_or_else(|| Error::NoSuchBatch(batch_no.into()))?;
         let dir = self.dir.join(&b.path);
         let read = |name: &str| {

@@ -162,8 +162,8 @@ impl Archive {
         }
         let (expected, audit) = if stage == Stage::Gd {
             let mut map = HashMap::new();
-            for p in packages::list(self.cat.conn())? {
-                let ms = cases::materials(self.cat.conn(), &p.case_no)?;
+            for p in packages::list(self.cat.db())? {
+                let ms = cases::materials(self.cat.db(), &p.case_no)?;
                 map.insert(
                     p.efile_no.clone(),
                     Expected {
@@ -174,9 +174,9 @@ impl Archive {
                     },
                 );
             }
-            let chain = audit::verify(self.cat.conn())?;
+            let chain = audit::verify(self.cat.db())?;
             let mut sealed = HashMap::new();
-            for e in audit::with_action(self.cat.conn(), "seal")? {
+            for e in audit::with_action(self.cat.db(), "seal")? {
                 let d: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
                 if let (Some(ef), Some(dg)) = (d["efile_no"].as_str(), d["digest"].as_str()) {
                     sealed.insert(ef.to_string(), dg.to_string());
@@ -235,10 +235,10 @@ impl Archive {
         let paths: Vec<PathBuf> = match target {
             CheckTarget::Paths(p) => p.clone(),
             CheckTarget::All => {
-                let sealed = cases::case_nos_with_status(self.cat.conn(), CaseStatus::Sealed)?;
+                let sealed = cases::case_nos_with_status(self.cat.db(), CaseStatus::Sealed)?;
                 let mut v = Vec::new();
                 for no in sealed {
-                    if let Some(p) = packages::get(self.cat.conn(), &no)? {
+                    if let Some(p) = packages::get(self.cat.db(), &no)? {
                         v.push(self.dir.join(p.path));
                     }
                 }
@@ -325,7 +325,7 @@ impl Archive {
                 // A case passes archiving only if the package checked is
                 // the one registered; a check of any other file (a copy
                 // elsewhere, a damaged one) never changes the case.
-                let registered = packages::registration(tx, &p.efile_no)?;
+                let registered = packages::registration(tx.db(), &p.efile_no)?;
                 let is_registered = registered
                     .as_ref()
                     .is_some_and(|(_, _, digest)| p.package_digest.as_deref() == Some(digest));
@@ -382,6 +382,6 @@ impl Archive {
         efile_no: &str,
         stage: Stage,
     ) -> Result<Option<checks::CheckRecord>> {
-        Ok(checks::latest(self.cat.conn(), efile_no, stage.code())?)
+        Ok(checks::latest(self.cat.db(), efile_no, stage.code())?)
     }
 }

@@ -280,7 +280,7 @@ impl Archive {
 
     /// The unit settings.
     pub fn unit(&self) -> Result<UnitSettings> {
-        Ok(settings::unit(self.cat.conn())?)
+        Ok(settings::unit(self.cat.db())?)
     }
 
     pub(crate) fn store(&self) -> Result<Store> {
@@ -321,17 +321,17 @@ impl Archive {
 
     /// One operator.
     pub fn operator(&self, name: &str) -> Result<Operator> {
-        Ok(operators::get(self.cat.conn(), name)?)
+        Ok(operators::get(self.cat.db(), name)?)
     }
 
     /// All operators.
     pub fn operators(&self) -> Result<Vec<Operator>> {
-        Ok(operators::list(self.cat.conn())?)
+        Ok(operators::list(self.cat.db())?)
     }
 
     /// Checks an operator's PIN.
     pub fn verify_pin(&self, name: &str, pin: &str) -> Result<()> {
-        let v = operators::pin_verifier(self.cat.conn(), name)?;
+        let v = operators::pin_verifier(self.cat.db(), name)?;
         pin::check(&v, pin)
     }
 
@@ -340,7 +340,7 @@ impl Archive {
     pub fn unlock(&self, name: &str, pin: &str) -> Result<guidang_package::Signer> {
         let unit = self.unit()?;
         let stored =
-            operators::key(self.cat.conn(), name)?.ok_or_else(|| Error::NoKey(name.into()))?;
+            operators::key(self.cat.db(), name)?.ok_or_else(|| Error::NoKey(name.into()))?;
         let sealed: guidang_crypto::SealedKey = serde_json::from_slice(&stored.sealed_secret)
             .map_err(|e| {
                 Error::Catalog(guidang_catalog::CatalogError::Corrupt(format!(
@@ -355,7 +355,7 @@ impl Archive {
     pub fn keyring(&self) -> Result<guidang_package::Keyring> {
         let unit = self.unit()?;
         Ok(guidang_package::Keyring {
-            keys: operators::keys(self.cat.conn())?
+            keys: operators::keys(self.cat.db())?
                 .into_iter()
                 .map(|k| guidang_package::TrustedKey {
                     operator: k.operator,
@@ -488,28 +488,28 @@ impl Archive {
 
     /// Lists cases.
     pub fn cases(&self, f: &CaseFilter) -> Result<Vec<CaseRow>> {
-        Ok(cases::list(self.cat.conn(), f)?)
+        Ok(cases::list(self.cat.db(), f)?)
     }
 
     /// Benchmark helper: grows the catalog to `copies + 1` times its cases.
     #[doc(hidden)]
     pub fn replicate_cases_for_benchmark(&mut self, copies: u32) -> Result<u64> {
-        Ok(cases::replicate_for_benchmark(self.cat.conn_mut(), copies)?)
+        Ok(cases::replicate_for_benchmark(&mut self.cat, copies)?)
     }
 
     /// How many cases match a filter (for paging).
     pub fn count_cases(&self, f: &CaseFilter) -> Result<u64> {
-        Ok(cases::count(self.cat.conn(), f)?)
+        Ok(cases::count(self.cat.db(), f)?)
     }
 
     /// Every field of one case (with the return reason while returned).
     pub fn case_detail(&self, case_no: &str) -> Result<cases::CaseDetail> {
-        cases::detail(self.cat.conn(), case_no)?.ok_or_else(|| Error::NoSuchCase(case_no.into()))
+        cases::detail(self.cat.db(), case_no)?.ok_or_else(|| Error::NoSuchCase(case_no.into()))
     }
 
     /// The materials of a case.
     pub fn materials(&self, case_no: &str) -> Result<Vec<MaterialRow>> {
-        Ok(cases::materials(self.cat.conn(), case_no)?)
+        Ok(cases::materials(self.cat.db(), case_no)?)
     }
 
     /// Cases whose archiving or transfer deadline is overdue or within
@@ -570,10 +570,10 @@ impl Archive {
         Ok(Summary {
             unit,
             data_dir: self.dir.clone(),
-            counts: cases::counts_by_status(self.cat.conn())?,
+            counts: cases::counts_by_status(self.cat.db())?,
             overdue: due.iter().filter(|d| d.days_left < 0).count(),
             due_soon: due.iter().filter(|d| d.days_left >= 0).count(),
-            failed_checks: guidang_catalog::checks::failed_sealed(self.cat.conn())?,
+            failed_checks: guidang_catalog::checks::failed_sealed(self.cat.db())?,
             last_backup: backup.0.map(|b| b.created_at),
             backup_interval_days: backup.1,
             backup_overdue: initialised && backup.2,
@@ -657,12 +657,12 @@ impl Archive {
 
     /// Re-computes the audit chain.
     pub fn audit_verify(&self) -> Result<AuditReport> {
-        Ok(audit::verify(self.cat.conn())?)
+        Ok(audit::verify(self.cat.db())?)
     }
 
     /// The most recent audit entries.
     pub fn audit_log(&self, limit: i64) -> Result<Vec<audit::Entry>> {
-        Ok(audit::recent(self.cat.conn(), limit)?)
+        Ok(audit::recent(self.cat.db(), limit)?)
     }
 }
 

@@ -126,7 +126,7 @@ impl Archive {
     fn package_input(&self, d: &cases::CaseDetail, suite: Suite) -> Result<PackageInput> {
         let unit = self.unit()?;
         let store = self.store()?;
-        let materials = cases::materials(self.cat.conn(), &d.case_no)?
+        let materials = cases::materials(self.cat.db(), &d.case_no)?
             .into_iter()
             .map(|m| PackageMaterial {
                 blob: store.blob_path(&m.digest),
@@ -190,13 +190,13 @@ impl Archive {
         let unit = self.unit()?;
         let signer = self.unlock(operator, pin)?;
         let case_nos = match sel {
-            Selection::All => cases::case_nos_with_status(self.cat.conn(), CaseStatus::Collected)?,
+            Selection::All => cases::case_nos_with_status(self.cat.db(), CaseStatus::Collected)?,
             Selection::Cases(v) => v.clone(),
         };
         let mut results: Vec<Option<PackageOutcome>> = vec![None; case_nos.len()];
         let mut jobs: Vec<(usize, cases::CaseDetail, PackageInput)> = Vec::new();
         for (i, no) in case_nos.iter().enumerate() {
-            let d = match cases::detail(self.cat.conn(), no)? {
+            let d = match cases::detail(self.cat.db(), no)? {
                 Some(d) => d,
                 None => {
                     results[i] = Some(failed(&Error::NoSuchCase(no.clone())));
@@ -206,7 +206,7 @@ impl Archive {
             let status = CaseStatus::from_code(&d.status)
                 .ok_or_else(|| CatalogError::Corrupt(format!("未知状态 {}", d.status)))?;
             if status != CaseStatus::Collected {
-                results[i] = Some(match packages::get(self.cat.conn(), no)? {
+                results[i] = Some(match packages::get(self.cat.db(), no)? {
                     Some(p) if status != CaseStatus::Returned => PackageOutcome::AlreadySealed { efile_no: p.efile_no },
                     _ => failed(&Error::WrongStatus {
                         case_no: no.clone(),
@@ -308,7 +308,7 @@ impl Archive {
             // file without its registration (a run killed between placing
             // it and committing its row) was never a package of the case:
             // it is set aside as unregistered, and the audit entry says so.
-            let registered = packages::get(self.cat.conn(), &d.case_no)?
+            let registered = packages::get(self.cat.db(), &d.case_no)?
                 .filter(|p| p.path == rel)
                 .is_some_and(|p| {
                     DigestAlgo::from_name(&p.digest_algo).is_some_and(|a| {
@@ -400,7 +400,7 @@ impl Archive {
 
     /// Registered packages.
     pub fn packages(&self) -> Result<Vec<packages::PackageRow>> {
-        Ok(packages::list(self.cat.conn())?)
+        Ok(packages::list(self.cat.db())?)
     }
 
     /// Writes the unit's keyring (every operator's public key) to `path`.

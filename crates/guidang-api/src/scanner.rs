@@ -35,7 +35,7 @@ pub struct ScannedFile {
 impl Archive {
     /// The scanner's output folder, when one is set.
     pub fn scanner_folder(&self) -> Result<Option<PathBuf>> {
-        Ok(settings::get(self.cat.conn(), SETTING)?.map(PathBuf::from))
+        Ok(settings::get(self.cat.db(), SETTING)?.map(PathBuf::from))
     }
 
     /// Sets (or with `None` clears) the scanner's output folder. It must be

@@ -178,8 +178,7 @@ impl Archive {
         let mut bad = [0usize; 4];
         let mut last = String::new();
         for p in &m.packages {
-            if let Some(c) =
-                checks::latest_of_digest(self.cat.conn(), &p.efile_no, "gd", &p.digest)?
+            if let Some(c) = checks::latest_of_digest(self.cat.db(), &p.efile_no, "gd", &p.digest)?
             {
                 last = last.max(c.checked_at.get(..10).unwrap_or_default().to_string());
                 for (i, (_, prefix)) in props.iter().enumerate() {
@@ -277,7 +276,7 @@ impl Archive {
             put(&format!("shared/{CATALOG_LIST_FILE}"), &cl)?,
             CATALOG_LIST_FILE,
         ));
-        let b = batches::get(self.cat.conn(), &m.batch_no)?
+        let b = batches::get(self.cat.db(), &m.batch_no)?
             .ok_or_else(|| Error::NoSuchBatch(m.batch_no.clone()))?;
         for name in [MANIFEST_FILE, SIGNATURE_FILE] {
             let p = self.dir.join(&b.path).join(name);
@@ -293,7 +292,7 @@ impl Archive {
             });
         }
         // Packages, from the store.
-        let registered: HashMap<String, packages::PackageRow> = packages::list(self.cat.conn())?
+        let registered: HashMap<String, packages::PackageRow> = packages::list(self.cat.db())?
             .into_iter()
             .map(|p| (p.efile_no.clone(), p))
             .collect();
@@ -458,7 +457,7 @@ impl Archive {
 
     /// Whether any carrier of the batch was started or finished.
     fn media_started(&self, batch_no: &str) -> Result<bool> {
-        if !batches::carriers(self.cat.conn(), batch_no)?.is_empty() {
+        if !batches::carriers(self.cat.db(), batch_no)?.is_empty() {
             return Ok(true);
         }
         Ok(std::fs::read_dir(self.media_dir(batch_no))
@@ -502,7 +501,7 @@ impl Archive {
         let n = plan.carriers.len() as u32;
         let algo = DigestAlgo::from_name(&plan.digest_algo)
             .ok_or_else(|| Error::Transfer(format!("未知的摘要算法 {}", plan.digest_algo)))?;
-        let done: BTreeSet<u32> = batches::carriers(self.cat.conn(), &m.batch_no)?
+        let done: BTreeSet<u32> = batches::carriers(self.cat.db(), &m.batch_no)?
             .iter()
             .map(|c| c.carrier_no)
             .collect();
@@ -564,7 +563,7 @@ impl Archive {
             written_by: req.actor.clone(),
             copies: 1,
         };
-        let ids = batches::case_ids(self.cat.conn(), &m.batch_no)?;
+        let ids = batches::case_ids(self.cat.db(), &m.batch_no)?;
         let batch_status = self.cat.transaction(|tx| -> Result<String> {
             batches::record_carrier(tx, &m.batch_no, &row)?;
             audit::append(
@@ -574,12 +573,12 @@ impl Archive {
                 &m.batch_no,
                 &serde_json::json!({"carrier": k, "carriers": n, "digest": row.digest, "algo": row.digest_algo, "files": row.files, "bytes": row.bytes, "written": report.written, "medium": req.dest.display().to_string()}),
             )?;
-            let all = batches::carriers(tx, &m.batch_no)?.len() as u32 == n;
-            let b = batches::get(tx, &m.batch_no)?.ok_or_else(|| Error::NoSuchBatch(m.batch_no.clone()))?;
+            let all = batches::carriers(tx.db(), &m.batch_no)?.len() as u32 == n;
+            let b = batches::get(tx.db(), &m.batch_no)?.ok_or_else(|| Error::NoSuchBatch(m.batch_no.clone()))?;
             if all && b.status == "created" {
                 batches::set_status(tx, &m.batch_no, "written")?;
                 for id in &ids {
-                    if cases::status_of(tx, *id)? == Some(CaseStatus::InBatch) {
+                    if cases::status_of(tx.db(), *id)? == Some(CaseStatus::InBatch) {
                         cases::set_status(tx, *id, CaseStatus::Transferred)?;
                     }
                 }
@@ -612,7 +611,7 @@ impl Archive {
 
     /// Carriers written for a batch.
     pub fn batch_carriers(&self, batch_no: &str) -> Result<Vec<batches::CarrierRow>> {
-        Ok(batches::carriers(self.cat.conn(), batch_no)?)
+        Ok(batches::carriers(self.cat.db(), batch_no)?)
     }
 
     /// The hand-over register of a batch, as staged for its carriers.

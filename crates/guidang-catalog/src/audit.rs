@@ -14,7 +14,7 @@ use guidang_core::DigestAlgo;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::{settings, Result};
+use crate::{settings, Db, Result, Tx};
 
 /// Hash of the (virtual) entry before the first.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -79,7 +79,7 @@ fn entry_hash(algo: DigestAlgo, e: &Entry) -> String {
 }
 
 fn algo(conn: &Connection) -> Result<DigestAlgo> {
-    Ok(settings::get(conn, "unit.suite")?
+    Ok(settings::get(Db { conn }, "unit.suite")?
         .and_then(|s| guidang_core::Suite::from_code(&s))
         .map(|s| s.digest())
         .unwrap_or(DigestAlgo::Sha256))
@@ -87,12 +87,13 @@ fn algo(conn: &Connection) -> Result<DigestAlgo> {
 
 /// Appends an entry. Call inside the transaction that makes the change.
 pub fn append(
-    conn: &Connection,
+    tx: &Tx<'_>,
     actor: &str,
     action: &str,
     subject: &str,
     detail: &serde_json::Value,
 ) -> Result<Entry> {
+    let conn: &Connection = tx.tx;
     let algo = algo(conn)?;
     let last: Option<(i64, String)> = conn
         .query_row(
@@ -129,7 +130,7 @@ pub fn append(
             e.hash
         ],
     )?;
-    settings::set(conn, "audit.head", &format!("{}:{}", e.seq, e.hash))?;
+    settings::set(tx, "audit.head", &format!("{}:{}", e.seq, e.hash))?;
     Ok(e)
 }
 
@@ -154,7 +155,8 @@ pub struct Report {
 }
 
 /// Re-computes the whole chain and compares it with the stored head.
-pub fn verify(conn: &Connection) -> Result<Report> {
+pub fn verify(db: Db<'_>) -> Result<Report> {
+    let conn = db.conn;
     let mut st = conn.prepare(&format!("{SELECT} ORDER BY seq"))?;
     let rows = st.query_map([], entry_row)?;
     let mut problems = Vec::new();
@@ -193,7 +195,7 @@ pub fn verify(conn: &Connection) -> Result<Report> {
         expected_seq = e.seq + 1;
         prev = e.hash;
     }
-    let head = settings::get(conn, "audit.head")?;
+    let head = settings::get(db, "audit.head")?;
     let actual = (entries > 0).then(|| format!("{}:{}", expected_seq - 1, prev));
     if head != actual {
         problems.push(Problem {
@@ -213,14 +215,16 @@ pub fn verify(conn: &Connection) -> Result<Report> {
 }
 
 /// Every entry with this action, oldest first.
-pub fn with_action(conn: &Connection, action: &str) -> Result<Vec<Entry>> {
+pub fn with_action(db: Db<'_>, action: &str) -> Result<Vec<Entry>> {
+    let conn = db.conn;
     let mut st = conn.prepare(&format!("{SELECT} WHERE action = ?1 ORDER BY seq"))?;
     let rows = st.query_map([action], entry_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The most recent `limit` entries, newest first.
-pub fn recent(conn: &Connection, limit: i64) -> Result<Vec<Entry>> {
+pub fn recent(db: Db<'_>, limit: i64) -> Result<Vec<Entry>> {
+    let conn = db.conn;
     let mut st = conn.prepare(&format!("{SELECT} ORDER BY seq DESC LIMIT ?1"))?;
     let rows = st.query_map([limit], entry_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::Result;
+use crate::{Db, Result, Tx};
 
 /// A batch as registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,7 +35,8 @@ pub struct BatchRow {
 }
 
 /// The next two-digit sequence number for batches starting with `prefix`.
-pub fn next_seq(conn: &Connection, prefix: &str) -> Result<u32> {
+pub fn next_seq(db: Db<'_>, prefix: &str) -> Result<u32> {
+    let conn = db.conn;
     let n: i64 = conn.query_row(
         "SELECT COUNT(*) FROM batches WHERE batch_no LIKE ?1 || '%'",
         [prefix],
@@ -45,7 +46,8 @@ pub fn next_seq(conn: &Connection, prefix: &str) -> Result<u32> {
 }
 
 /// Registers a batch and its items (case ids in order).
-pub fn insert(conn: &Connection, b: &BatchRow, items: &[(i64, String)]) -> Result<()> {
+pub fn insert(tx: &Tx<'_>, b: &BatchRow, items: &[(i64, String)]) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO batches(batch_no, created_at, created_by, digest_algo, digest, fingerprint, corrects, packages, bytes, path, status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -80,21 +82,24 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BatchRow> {
 const SELECT: &str = "SELECT batch_no, created_at, created_by, digest_algo, digest, fingerprint, corrects, packages, bytes, path, status FROM batches";
 
 /// One batch.
-pub fn get(conn: &Connection, batch_no: &str) -> Result<Option<BatchRow>> {
+pub fn get(db: Db<'_>, batch_no: &str) -> Result<Option<BatchRow>> {
+    let conn = db.conn;
     Ok(conn
         .query_row(&format!("{SELECT} WHERE batch_no = ?1"), [batch_no], row)
         .optional()?)
 }
 
 /// Every batch, newest first.
-pub fn list(conn: &Connection) -> Result<Vec<BatchRow>> {
+pub fn list(db: Db<'_>) -> Result<Vec<BatchRow>> {
+    let conn = db.conn;
     let mut st = conn.prepare(&format!("{SELECT} ORDER BY id DESC"))?;
     let rows = st.query_map([], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The batch a case is in (latest), if any.
-pub fn batch_of_case(conn: &Connection, case_id: i64) -> Result<Option<String>> {
+pub fn batch_of_case(db: Db<'_>, case_id: i64) -> Result<Option<String>> {
+    let conn = db.conn;
     Ok(conn
         .query_row(
             "SELECT b.batch_no FROM batch_items i JOIN batches b ON b.id = i.batch_id WHERE i.case_id = ?1 ORDER BY b.id DESC LIMIT 1",
@@ -106,11 +111,12 @@ pub fn batch_of_case(conn: &Connection, case_id: i64) -> Result<Option<String>> 
 
 /// Sets an item's default opinion on opening for use.
 pub fn set_item_open(
-    conn: &Connection,
+    tx: &Tx<'_>,
     item_code: &str,
     opinion: &str,
     reason: Option<&str>,
 ) -> Result<bool> {
+    let conn: &Connection = tx.tx;
     Ok(conn.execute(
         "UPDATE items SET open_opinion = ?2, open_reason = ?3 WHERE code = ?1",
         params![item_code, opinion, reason],
@@ -119,11 +125,12 @@ pub fn set_item_open(
 
 /// Sets (or with `None`, clears) a case's own opinion on opening for use.
 pub fn set_case_open(
-    conn: &Connection,
+    tx: &Tx<'_>,
     case_no: &str,
     opinion: Option<&str>,
     reason: Option<&str>,
 ) -> Result<bool> {
+    let conn: &Connection = tx.tx;
     Ok(conn.execute(
         "UPDATE cases SET open_opinion = ?2, open_reason = ?3 WHERE case_no = ?1",
         params![case_no, opinion, reason],
@@ -131,7 +138,8 @@ pub fn set_case_open(
 }
 
 /// A case's effective opinion: its own, else its item's default.
-pub fn open_opinion(conn: &Connection, case_no: &str) -> Result<(String, Option<String>)> {
+pub fn open_opinion(db: Db<'_>, case_no: &str) -> Result<(String, Option<String>)> {
+    let conn = db.conn;
     Ok(conn.query_row(
         "SELECT COALESCE(c.open_opinion, i.open_opinion), CASE WHEN c.open_opinion IS NULL THEN i.open_reason ELSE c.open_reason END
          FROM cases c JOIN items i ON i.code = c.item_code WHERE c.case_no = ?1",
@@ -166,7 +174,8 @@ pub struct CarrierRow {
 }
 
 /// Records a carrier written and verified (again, for a further copy).
-pub fn record_carrier(conn: &Connection, batch_no: &str, c: &CarrierRow) -> Result<()> {
+pub fn record_carrier(tx: &Tx<'_>, batch_no: &str, c: &CarrierRow) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO batch_carriers(batch_id, carrier_no, carriers, digest_algo, digest, files, bytes, first_written_at, last_written_at, written_by, copies)
          SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 1 FROM batches WHERE batch_no = ?1
@@ -177,7 +186,8 @@ pub fn record_carrier(conn: &Connection, batch_no: &str, c: &CarrierRow) -> Resu
 }
 
 /// Carriers written for a batch, by number.
-pub fn carriers(conn: &Connection, batch_no: &str) -> Result<Vec<CarrierRow>> {
+pub fn carriers(db: Db<'_>, batch_no: &str) -> Result<Vec<CarrierRow>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT c.carrier_no, c.carriers, c.digest_algo, c.digest, c.files, c.bytes, c.first_written_at, c.last_written_at, c.written_by, c.copies
          FROM batch_carriers c JOIN batches b ON b.id = c.batch_id WHERE b.batch_no = ?1 ORDER BY c.carrier_no",
@@ -202,7 +212,8 @@ pub fn carriers(conn: &Connection, batch_no: &str) -> Result<Vec<CarrierRow>> {
 }
 
 /// Moves a batch's status on (`created` → `written` → `transferred`).
-pub fn set_status(conn: &Connection, batch_no: &str, status: &str) -> Result<()> {
+pub fn set_status(tx: &Tx<'_>, batch_no: &str, status: &str) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "UPDATE batches SET status = ?2 WHERE batch_no = ?1",
         params![batch_no, status],
@@ -211,7 +222,8 @@ pub fn set_status(conn: &Connection, batch_no: &str, status: &str) -> Result<()>
 }
 
 /// Case ids of a batch, in order.
-pub fn case_ids(conn: &Connection, batch_no: &str) -> Result<Vec<i64>> {
+pub fn case_ids(db: Db<'_>, batch_no: &str) -> Result<Vec<i64>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT i.case_id FROM batch_items i JOIN batches b ON b.id = i.batch_id WHERE b.batch_no = ?1 ORDER BY i.seq",
     )?;

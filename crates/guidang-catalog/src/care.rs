@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::Result;
+use crate::{Db, Result, Tx};
 
 /// A backup generation as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,7 +31,8 @@ pub struct BackupRow {
 }
 
 /// Records a verified backup.
-pub fn record_backup(conn: &Connection, b: &BackupRow) -> Result<()> {
+pub fn record_backup(tx: &Tx<'_>, b: &BackupRow) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO backups(generation, created_at, dest, files, bytes, copied, copied_bytes, manifest_digest, fingerprint)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -41,7 +42,8 @@ pub fn record_backup(conn: &Connection, b: &BackupRow) -> Result<()> {
 }
 
 /// The latest backup, if any.
-pub fn last_backup(conn: &Connection) -> Result<Option<BackupRow>> {
+pub fn last_backup(db: Db<'_>) -> Result<Option<BackupRow>> {
+    let conn = db.conn;
     Ok(conn
         .query_row(
             "SELECT generation, created_at, dest, files, bytes, copied, copied_bytes, manifest_digest, fingerprint FROM backups ORDER BY id DESC LIMIT 1",
@@ -83,7 +85,8 @@ pub struct InspectionRow {
 }
 
 /// Records a routine inspection.
-pub fn record_inspection(conn: &Connection, i: &InspectionRow) -> Result<()> {
+pub fn record_inspection(tx: &Tx<'_>, i: &InspectionRow) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO inspections(inspected_at, inspected_by, verdict, checked, damaged, repaired, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![i.inspected_at, i.inspected_by, i.verdict, i.checked, i.damaged, i.repaired, i.report],
@@ -103,7 +106,8 @@ pub struct BlobRef {
 }
 
 /// Every material blob of a case that is not destroyed (each once).
-pub fn live_blobs(conn: &Connection) -> Result<Vec<BlobRef>> {
+pub fn live_blobs(db: Db<'_>) -> Result<Vec<BlobRef>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT DISTINCT m.digest, m.digest_algo, m.size FROM materials m JOIN cases c ON c.id = m.case_id
          WHERE c.status <> 'destroyed' ORDER BY m.digest",
@@ -122,7 +126,8 @@ pub fn live_blobs(conn: &Connection) -> Result<Vec<BlobRef>> {
 
 /// Whether a blob is still used by a case that is not destroyed (other than
 /// `except_case`).
-pub fn blob_used_elsewhere(conn: &Connection, digest: &str, except_case: i64) -> Result<bool> {
+pub fn blob_used_elsewhere(db: Db<'_>, digest: &str, except_case: i64) -> Result<bool> {
+    let conn = db.conn;
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM materials m JOIN cases c ON c.id = m.case_id
           WHERE m.digest = ?1 AND c.id <> ?2 AND c.status <> 'destroyed')",
@@ -133,7 +138,8 @@ pub fn blob_used_elsewhere(conn: &Connection, digest: &str, except_case: i64) ->
 
 /// When a case was last handed over: the first write of the carriers of
 /// the latest written batch holding it.
-pub fn transferred_on(conn: &Connection, case_id: i64) -> Result<Option<String>> {
+pub fn transferred_on(db: Db<'_>, case_id: i64) -> Result<Option<String>> {
+    let conn = db.conn;
     Ok(conn.query_row(
         "SELECT MAX(first) FROM (SELECT MIN(bc.first_written_at) AS first FROM batch_items bi
            JOIN batch_carriers bc ON bc.batch_id = bi.batch_id WHERE bi.case_id = ?1 GROUP BY bi.batch_id)",
@@ -176,7 +182,8 @@ pub struct Destruction {
 }
 
 /// Appends to the destruction register.
-pub fn record_destruction(conn: &Connection, case_id: i64, d: &Destruction) -> Result<()> {
+pub fn record_destruction(tx: &Tx<'_>, case_id: i64, d: &Destruction) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO destructions(case_id, case_no, efile_no, case_name, item_name, year, retention, retention_end, package_digest, package_size, digest_algo, approved_by, approval_doc, destroyed_at, destroyed_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -187,7 +194,8 @@ pub fn record_destruction(conn: &Connection, case_id: i64, d: &Destruction) -> R
 
 /// The destruction register, in order: the hall's records and the intake
 /// side's holdings (a data directory has one role, so one of the two).
-pub fn destructions(conn: &Connection) -> Result<Vec<Destruction>> {
+pub fn destructions(db: Db<'_>) -> Result<Vec<Destruction>> {
+    let conn = db.conn;
     let cols = "case_no, efile_no, case_name, item_name, year, retention, retention_end, package_digest, package_size, digest_algo, approved_by, approval_doc, destroyed_at, destroyed_by";
     let mut st = conn.prepare(&format!(
         "SELECT {cols} FROM (SELECT 0 AS k, id, {cols} FROM destructions
@@ -218,7 +226,8 @@ pub fn destructions(conn: &Connection) -> Result<Vec<Destruction>> {
 }
 
 /// `PRAGMA integrity_check`: the problems found (empty when sound).
-pub fn integrity_check(conn: &Connection) -> Result<Vec<String>> {
+pub fn integrity_check(db: Db<'_>) -> Result<Vec<String>> {
+    let conn = db.conn;
     let mut st = conn.prepare("PRAGMA integrity_check")?;
     let rows = st
         .query_map([], |r| r.get::<_, String>(0))?

@@ -4,7 +4,7 @@ use guidang_core::{deadline, CaseRecord, CaseStatus, Retention};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::{CatalogError, Result};
+use crate::{Catalog, CatalogError, Db, Result, Tx};
 
 /// A material ready to be registered (its content is already in the store).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,7 +43,8 @@ pub struct Existing {
 }
 
 /// Looks a case up by 办件编号.
-pub fn find(conn: &Connection, case_no: &str) -> Result<Option<Existing>> {
+pub fn find(db: Db<'_>, case_no: &str) -> Result<Option<Existing>> {
+    let conn = db.conn;
     conn.query_row(
         "SELECT id, fingerprint, status, efile_no FROM cases WHERE case_no = ?1",
         [case_no],
@@ -63,12 +64,8 @@ pub fn find(conn: &Connection, case_no: &str) -> Result<Option<Existing>> {
 }
 
 /// The next free 件号 for an item, year and retention.
-pub fn next_piece_no(
-    conn: &Connection,
-    item_code: &str,
-    year: i32,
-    retention: Retention,
-) -> Result<u32> {
+pub fn next_piece_no(db: Db<'_>, item_code: &str, year: i32, retention: Retention) -> Result<u32> {
+    let conn = db.conn;
     let max: Option<u32> = conn.query_row(
         "SELECT MAX(piece_no) FROM cases WHERE item_code = ?1 AND year = ?2 AND retention = ?3",
         params![item_code, year, retention.code()],
@@ -120,7 +117,8 @@ fn ts(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
 }
 
 /// Inserts a new case with its materials; returns its id.
-pub fn insert(conn: &Connection, c: &NewCase<'_>) -> Result<i64> {
+pub fn insert(tx: &Tx<'_>, c: &NewCase<'_>) -> Result<i64> {
+    let conn: &Connection = tx.tx;
     let r = c.record;
     let now = crate::now_string();
     conn.execute(
@@ -160,7 +158,8 @@ pub fn insert(conn: &Connection, c: &NewCase<'_>) -> Result<i64> {
 
 /// Replaces the content of an existing case (correction of a collected or
 /// returned case); the case goes back to `collected`.
-pub fn replace(conn: &Connection, id: i64, c: &NewCase<'_>) -> Result<()> {
+pub fn replace(tx: &Tx<'_>, id: i64, c: &NewCase<'_>) -> Result<()> {
+    let conn: &Connection = tx.tx;
     let r = c.record;
     conn.execute("DELETE FROM materials WHERE case_id = ?1", [id])?;
     conn.execute(
@@ -263,7 +262,8 @@ const FILTER_WHERE: &str = "WHERE (?1 IS NULL OR c.status = ?1)
                 OR instr(i.name, ?2))";
 
 /// How many cases match a filter (its limit and offset ignored).
-pub fn count(conn: &Connection, f: &Filter) -> Result<u64> {
+pub fn count(db: Db<'_>, f: &Filter) -> Result<u64> {
+    let conn = db.conn;
     let n: i64 = conn.query_row(
         &format!(
             "SELECT COUNT(*) FROM cases c JOIN items i ON i.code = c.item_code {FILTER_WHERE}"
@@ -275,7 +275,8 @@ pub fn count(conn: &Connection, f: &Filter) -> Result<u64> {
 }
 
 /// Lists cases, newest completion first.
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<CaseRow>> {
+pub fn list(db: Db<'_>, f: &Filter) -> Result<Vec<CaseRow>> {
+    let conn = db.conn;
     let mut st = conn.prepare(&format!(
         "SELECT c.case_no, c.efile_no, c.case_name, c.item_code, i.name, i.item_type, c.case_kind,
                 c.applicant_name, c.accepting_unit, c.accepted_at, c.completed_at, c.result, c.retention,
@@ -337,7 +338,8 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<CaseRow>> {
 }
 
 /// Case counts by status code.
-pub fn counts_by_status(conn: &Connection) -> Result<Vec<(String, u64)>> {
+pub fn counts_by_status(db: Db<'_>) -> Result<Vec<(String, u64)>> {
+    let conn = db.conn;
     let mut st =
         conn.prepare("SELECT status, COUNT(*) FROM cases GROUP BY status ORDER BY status")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
@@ -366,7 +368,8 @@ pub struct MaterialRow {
 }
 
 /// The materials of a case, in order.
-pub fn materials(conn: &Connection, case_no: &str) -> Result<Vec<MaterialRow>> {
+pub fn materials(db: Db<'_>, case_no: &str) -> Result<Vec<MaterialRow>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT m.seq, m.category, m.title, m.original_name, m.digest_algo, m.digest, m.size, m.format
          FROM materials m JOIN cases c ON c.id = m.case_id WHERE c.case_no = ?1 ORDER BY m.seq",
@@ -438,7 +441,8 @@ pub struct CaseDetail {
 }
 
 /// The 办件编号 of the case with this 电子文件号.
-pub fn case_no_of_efile(conn: &Connection, efile_no: &str) -> Result<Option<String>> {
+pub fn case_no_of_efile(db: Db<'_>, efile_no: &str) -> Result<Option<String>> {
+    let conn = db.conn;
     Ok(conn
         .query_row(
             "SELECT case_no FROM cases WHERE efile_no = ?1",
@@ -449,7 +453,8 @@ pub fn case_no_of_efile(conn: &Connection, efile_no: &str) -> Result<Option<Stri
 }
 
 /// One case with every field.
-pub fn detail(conn: &Connection, case_no: &str) -> Result<Option<CaseDetail>> {
+pub fn detail(db: Db<'_>, case_no: &str) -> Result<Option<CaseDetail>> {
+    let conn = db.conn;
     Ok(conn
         .query_row(
             "SELECT c.id, c.status, c.case_no, c.efile_no, c.item_code, i.name, i.item_type, c.case_name, c.case_kind,
@@ -490,7 +495,8 @@ pub fn detail(conn: &Connection, case_no: &str) -> Result<Option<CaseDetail>> {
 }
 
 /// A case's status by id.
-pub fn status_of(conn: &Connection, id: i64) -> Result<Option<CaseStatus>> {
+pub fn status_of(db: Db<'_>, id: i64) -> Result<Option<CaseStatus>> {
+    let conn = db.conn;
     let code: Option<String> = conn
         .query_row("SELECT status FROM cases WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;
@@ -498,7 +504,8 @@ pub fn status_of(conn: &Connection, id: i64) -> Result<Option<CaseStatus>> {
 }
 
 /// Sets a case's status.
-pub fn set_status(conn: &Connection, id: i64, status: CaseStatus) -> Result<()> {
+pub fn set_status(tx: &Tx<'_>, id: i64, status: CaseStatus) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "UPDATE cases SET status = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, status.code(), crate::now_string()],
@@ -507,7 +514,8 @@ pub fn set_status(conn: &Connection, id: i64, status: CaseStatus) -> Result<()> 
 }
 
 /// 办件编号 of every case in `status`, in 电子文件号 order.
-pub fn case_nos_with_status(conn: &Connection, status: CaseStatus) -> Result<Vec<String>> {
+pub fn case_nos_with_status(db: Db<'_>, status: CaseStatus) -> Result<Vec<String>> {
+    let conn = db.conn;
     let mut st = conn.prepare("SELECT case_no FROM cases WHERE status = ?1 ORDER BY efile_no")?;
     let rows = st.query_map([status.code()], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -517,8 +525,8 @@ pub fn case_nos_with_status(conn: &Connection, status: CaseStatus) -> Result<Vec
 /// (and its material rows) under new 办件编号, 电子文件号 and 件号, in one
 /// transaction. Returns the number of cases afterwards.
 #[doc(hidden)]
-pub fn replicate_for_benchmark(conn: &mut Connection, copies: u32) -> Result<u64> {
-    let tx = conn.transaction()?;
+pub fn replicate_for_benchmark(cat: &mut Catalog, copies: u32) -> Result<u64> {
+    let tx = cat.conn.transaction()?;
     for k in 1..=copies {
         tx.execute(
             "INSERT INTO cases(case_no, efile_no, item_code, case_name, case_kind, applicant_name, applicant_type,

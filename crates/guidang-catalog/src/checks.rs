@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::Result;
+use crate::{Db, Result, Tx};
 
 /// One finding as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,7 +42,8 @@ pub struct CheckRecord {
 }
 
 /// Stores a check (linked to the case with the same 电子文件号, if any).
-pub fn record(conn: &Connection, c: &CheckRecord) -> Result<i64> {
+pub fn record(tx: &Tx<'_>, c: &CheckRecord) -> Result<i64> {
+    let conn: &Connection = tx.tx;
     let case_id: Option<i64> = conn
         .query_row(
             "SELECT id FROM cases WHERE efile_no = ?1",
@@ -64,7 +65,8 @@ pub fn record(conn: &Connection, c: &CheckRecord) -> Result<i64> {
 }
 
 /// The latest check of a package at a stage.
-pub fn latest(conn: &Connection, efile_no: &str, stage: &str) -> Result<Option<CheckRecord>> {
+pub fn latest(db: Db<'_>, efile_no: &str, stage: &str) -> Result<Option<CheckRecord>> {
+    let conn = db.conn;
     latest_where(conn, efile_no, stage, None)
 }
 
@@ -72,11 +74,12 @@ pub fn latest(conn: &Connection, efile_no: &str, stage: &str) -> Result<Option<C
 /// (the registered one): a check of some other copy of the package — a
 /// damaged file elsewhere, an older seal — does not count for it.
 pub fn latest_of_digest(
-    conn: &Connection,
+    db: Db<'_>,
     efile_no: &str,
     stage: &str,
     digest: &str,
 ) -> Result<Option<CheckRecord>> {
+    let conn = db.conn;
     latest_where(conn, efile_no, stage, Some(digest))
 }
 
@@ -127,7 +130,8 @@ fn latest_where(
 }
 
 /// Cases still sealed whose latest archiving check failed (work to do).
-pub fn failed_sealed(conn: &Connection) -> Result<u64> {
+pub fn failed_sealed(db: Db<'_>) -> Result<u64> {
+    let conn = db.conn;
     let n: i64 = conn.query_row(
         "SELECT COUNT(*) FROM cases c WHERE c.status = 'sealed' AND (
            SELECT verdict FROM checks k JOIN packages p ON p.case_id = c.id

@@ -43,7 +43,7 @@ pub enum CatalogError {
 
 /// SQLite's condition in Chinese, with what to do where a person can act;
 /// SQLite's own (English) text only for conditions that are bugs.
-pub fn sqlite_text(e: &rusqlite::Error) -> String {
+pub(crate) fn sqlite_text(e: &rusqlite::Error) -> String {
     use rusqlite::ErrorCode as C;
     let Some(code) = e.sqlite_error_code() else {
         return e.to_string();

@@ -8,7 +8,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::Result;
+use crate::{Db, Result, Tx};
 
 /// A trusted transferring unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,7 +36,8 @@ pub struct Sender {
 }
 
 /// The trusted sender for a unit.
-pub fn sender(conn: &Connection, region: &str, fonds: &str) -> Result<Option<Sender>> {
+pub fn sender(db: Db<'_>, region: &str, fonds: &str) -> Result<Option<Sender>> {
+    let conn = db.conn;
     Ok(conn
         .query_row(
             "SELECT id, region, fonds, unit_name, suite, operator, public_key, fingerprint, trusted_at, trusted_by
@@ -62,7 +63,8 @@ pub fn sender(conn: &Connection, region: &str, fonds: &str) -> Result<Option<Sen
 
 /// Trusts (or re-trusts, after a confirmed key change) a unit's batch key;
 /// returns the sender id.
-pub fn trust_sender(conn: &Connection, s: &Sender) -> Result<i64> {
+pub fn trust_sender(tx: &Tx<'_>, s: &Sender) -> Result<i64> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO senders(region, fonds, unit_name, suite, operator, public_key, fingerprint, trusted_at, trusted_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -92,7 +94,8 @@ pub struct SenderKey {
 }
 
 /// Adds sealing keys of a sender (existing ones are kept).
-pub fn add_sender_keys(conn: &Connection, sender_id: i64, keys: &[SenderKey]) -> Result<()> {
+pub fn add_sender_keys(tx: &Tx<'_>, sender_id: i64, keys: &[SenderKey]) -> Result<()> {
+    let conn: &Connection = tx.tx;
     let mut st = conn.prepare(
         "INSERT OR IGNORE INTO sender_keys(sender_id, operator, suite, public_key, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -109,7 +112,8 @@ pub fn add_sender_keys(conn: &Connection, sender_id: i64, keys: &[SenderKey]) ->
 }
 
 /// Every sealing key of a sender.
-pub fn sender_keys(conn: &Connection, sender_id: i64) -> Result<Vec<SenderKey>> {
+pub fn sender_keys(db: Db<'_>, sender_id: i64) -> Result<Vec<SenderKey>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT operator, suite, public_key, fingerprint FROM sender_keys WHERE sender_id = ?1",
     )?;
@@ -228,7 +232,8 @@ pub struct ReceiptItem {
 }
 
 /// Registers an opened batch and its packages; returns the receipt id.
-pub fn insert_receipt(conn: &Connection, r: &Receipt, items: &[ReceiptItem]) -> Result<i64> {
+pub fn insert_receipt(tx: &Tx<'_>, r: &Receipt, items: &[ReceiptItem]) -> Result<i64> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO receipts(batch_no, batch_digest, digest_algo, corrects, sender_id, unit_name, transferred_by, fingerprint, media, opened_at, opened_by, verdict, findings, status)
          VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'open')",
@@ -264,7 +269,8 @@ pub fn insert_receipt(conn: &Connection, r: &Receipt, items: &[ReceiptItem]) -> 
 
 /// Drops an open receipt that is being replaced by a fresh opening of the
 /// same batch (decisions are carried over by the caller).
-pub fn drop_open_receipt(conn: &Connection, id: i64) -> Result<()> {
+pub fn drop_open_receipt(tx: &Tx<'_>, id: i64) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "DELETE FROM receipt_items WHERE receipt_id = ?1 AND EXISTS (SELECT 1 FROM receipts WHERE id = ?1 AND status = 'open')",
         [id],
@@ -277,7 +283,8 @@ pub fn drop_open_receipt(conn: &Connection, id: i64) -> Result<()> {
 }
 
 /// Receipts, newest first.
-pub fn receipts(conn: &Connection) -> Result<Vec<Receipt>> {
+pub fn receipts(db: Db<'_>) -> Result<Vec<Receipt>> {
+    let conn = db.conn;
     let mut st = conn.prepare(&format!("{RECEIPT} ORDER BY id DESC"))?;
     let rows = st
         .query_map([], receipt_row)?
@@ -286,7 +293,8 @@ pub fn receipts(conn: &Connection) -> Result<Vec<Receipt>> {
 }
 
 /// Receipts of a batch digest (to spot replays), newest first.
-pub fn receipts_of_digest(conn: &Connection, digest: &str) -> Result<Vec<Receipt>> {
+pub fn receipts_of_digest(db: Db<'_>, digest: &str) -> Result<Vec<Receipt>> {
+    let conn = db.conn;
     let mut st = conn.prepare(&format!(
         "{RECEIPT} WHERE batch_digest = ?1 ORDER BY id DESC"
     ))?;
@@ -297,7 +305,8 @@ pub fn receipts_of_digest(conn: &Connection, digest: &str) -> Result<Vec<Receipt
 }
 
 /// The packages of a receipt, in order.
-pub fn receipt_items(conn: &Connection, receipt_id: i64) -> Result<Vec<ReceiptItem>> {
+pub fn receipt_items(db: Db<'_>, receipt_id: i64) -> Result<Vec<ReceiptItem>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT seq, efile_no, case_no, case_name, item_name, size, digest, path, verdict, suggested, decision, reason, decided_by, decided_at, manifest
          FROM receipt_items WHERE receipt_id = ?1 ORDER BY seq",
@@ -329,7 +338,7 @@ pub fn receipt_items(conn: &Connection, receipt_id: i64) -> Result<Vec<ReceiptIt
 /// Records a decision on one package of an open receipt; false if the
 /// package is not in it.
 pub fn decide(
-    conn: &Connection,
+    tx: &Tx<'_>,
     receipt_id: i64,
     efile_no: &str,
     decision: &str,
@@ -337,6 +346,7 @@ pub fn decide(
     by: &str,
     at: &str,
 ) -> Result<bool> {
+    let conn: &Connection = tx.tx;
     let n = conn.execute(
         "UPDATE receipt_items SET decision = ?3, reason = ?4, decided_by = ?5, decided_at = ?6
          WHERE receipt_id = ?1 AND efile_no = ?2",
@@ -347,13 +357,14 @@ pub fn decide(
 
 /// Marks a receipt received with its counts.
 pub fn mark_received(
-    conn: &Connection,
+    tx: &Tx<'_>,
     receipt_id: i64,
     at: &str,
     by: &str,
     accepted: u32,
     returned: u32,
 ) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "UPDATE receipts SET status = 'received', received_at = ?2, received_by = ?3, accepted = ?4, returned = ?5 WHERE id = ?1",
         params![receipt_id, at, by, accepted, returned],
@@ -423,11 +434,12 @@ pub struct HoldingMaterial {
 
 /// Registers an accepted package and its materials.
 pub fn insert_holding(
-    conn: &Connection,
+    tx: &Tx<'_>,
     receipt_id: i64,
     h: &Holding,
     materials: &[HoldingMaterial],
 ) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO holdings(efile_no, receipt_id, batch_no, path, size, digest_algo, digest, accepted_at, accepted_by, case_no, case_name, item_code, item_name, year, retention, applicant, completed_on, open_opinion)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
@@ -453,7 +465,8 @@ pub fn insert_holding(
 }
 
 /// An accepted package by 电子文件号: (batch, accepted at).
-pub fn holding_of(conn: &Connection, efile_no: &str) -> Result<Option<(String, String)>> {
+pub fn holding_of(db: Db<'_>, efile_no: &str) -> Result<Option<(String, String)>> {
+    let conn = db.conn;
     Ok(conn
         .query_row(
             "SELECT batch_no, accepted_at FROM holdings WHERE efile_no = ?1",
@@ -464,7 +477,8 @@ pub fn holding_of(conn: &Connection, efile_no: &str) -> Result<Option<(String, S
 }
 
 /// Every accepted package, in order of acceptance.
-pub fn holdings(conn: &Connection) -> Result<Vec<Holding>> {
+pub fn holdings(db: Db<'_>) -> Result<Vec<Holding>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT efile_no, batch_no, path, size, digest_algo, digest, accepted_at, accepted_by, case_no, case_name, item_code, item_name, year, retention, applicant, completed_on, open_opinion, destroyed_at FROM holdings ORDER BY id",
     )?;
@@ -496,8 +510,8 @@ pub fn holdings(conn: &Connection) -> Result<Vec<Holding>> {
 }
 
 /// Accepted packages still held (not destroyed).
-pub fn holdings_kept(conn: &Connection) -> Result<Vec<Holding>> {
-    Ok(holdings(conn)?
+pub fn holdings_kept(db: Db<'_>) -> Result<Vec<Holding>> {
+    Ok(holdings(db)?
         .into_iter()
         .filter(|h| h.destroyed_at.is_none())
         .collect())
@@ -506,10 +520,11 @@ pub fn holdings_kept(conn: &Connection) -> Result<Vec<Holding>> {
 /// Marks a holding destroyed and enters it in the holdings' destruction
 /// register (call inside the transaction that also audits it).
 pub fn record_holding_destruction(
-    conn: &Connection,
+    tx: &Tx<'_>,
     efile_no: &str,
     d: &crate::care::Destruction,
 ) -> Result<()> {
+    let conn: &Connection = tx.tx;
     let id: i64 = conn.query_row(
         "SELECT id FROM holdings WHERE efile_no = ?1",
         [efile_no],
@@ -528,7 +543,8 @@ pub fn record_holding_destruction(
 }
 
 /// The materials of an accepted package.
-pub fn holding_materials(conn: &Connection, efile_no: &str) -> Result<Vec<HoldingMaterial>> {
+pub fn holding_materials(db: Db<'_>, efile_no: &str) -> Result<Vec<HoldingMaterial>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT m.seq, m.category, m.name, m.entry, m.format, m.size, m.digest FROM holding_materials m
          JOIN holdings h ON h.id = m.holding_id WHERE h.efile_no = ?1 ORDER BY m.seq",
@@ -550,7 +566,8 @@ pub fn holding_materials(conn: &Connection, efile_no: &str) -> Result<Vec<Holdin
 }
 
 /// Sets the sender of a receipt.
-pub fn set_receipt_sender(conn: &Connection, receipt_id: i64, sender_id: i64) -> Result<()> {
+pub fn set_receipt_sender(tx: &Tx<'_>, receipt_id: i64, sender_id: i64) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "UPDATE receipts SET sender_id = ?2 WHERE id = ?1",
         params![receipt_id, sender_id],
@@ -559,7 +576,8 @@ pub fn set_receipt_sender(conn: &Connection, receipt_id: i64, sender_id: i64) ->
 }
 
 /// Sets a case's return reason (hall side), or clears it.
-pub fn set_return_reason(conn: &Connection, case_id: i64, reason: Option<&str>) -> Result<()> {
+pub fn set_return_reason(tx: &Tx<'_>, case_id: i64, reason: Option<&str>) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "UPDATE cases SET return_reason = ?2 WHERE id = ?1",
         params![case_id, reason],
@@ -592,7 +610,8 @@ pub struct ReceiverKey {
 }
 
 /// The confirmed archivists' keys of a receiving unit.
-pub fn receiver_keys(conn: &Connection, region: &str, fonds: &str) -> Result<Vec<ReceiverKey>> {
+pub fn receiver_keys(db: Db<'_>, region: &str, fonds: &str) -> Result<Vec<ReceiverKey>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT region, fonds, unit_name, archivist, suite, public_key, fingerprint, trusted_at, trusted_by
          FROM receiver_keys WHERE region = ?1 AND fonds = ?2 ORDER BY trusted_at",
@@ -617,12 +636,14 @@ pub fn receiver_keys(conn: &Connection, region: &str, fonds: &str) -> Result<Vec
 
 /// How many receiving archivists' keys the hall has confirmed, for any
 /// receiving unit.
-pub fn receiver_key_count(conn: &Connection) -> Result<i64> {
+pub fn receiver_key_count(db: Db<'_>) -> Result<i64> {
+    let conn = db.conn;
     Ok(conn.query_row("SELECT count(*) FROM receiver_keys", [], |r| r.get(0))?)
 }
 
 /// Records a confirmed receiving archivist's key (again: no change).
-pub fn trust_receiver(conn: &Connection, k: &ReceiverKey) -> Result<()> {
+pub fn trust_receiver(tx: &Tx<'_>, k: &ReceiverKey) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT OR IGNORE INTO receiver_keys(region, fonds, unit_name, archivist, suite, public_key, fingerprint, trusted_at, trusted_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

@@ -7,6 +7,14 @@
 //! records the schema version and an older binary refuses a newer catalog.
 //! Every change that matters happens inside one transaction together with its
 //! audit entry, so a crash leaves either both or neither.
+//!
+//! This is the only crate that writes SQL, and no SQLite type leaves it.
+//! Other crates reach the catalog through the typed functions of its modules
+//! (`cases::detail`, `audit::append`, …) over two opaque handles: a [`Db`]
+//! (`Catalog::db`) to read, and a [`Tx`], the open transaction that
+//! `Catalog::transaction` hands its closure, to write (or to read inside the
+//! transaction with `Tx::db`). A write therefore cannot happen outside a
+//! transaction.
 
 pub mod audit;
 pub mod batches;
@@ -23,7 +31,6 @@ pub mod settings;
 use std::path::{Path, PathBuf};
 
 pub use error::CatalogError;
-pub use rusqlite;
 
 /// Result of catalog operations.
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -89,35 +96,54 @@ impl Catalog {
         Ok(())
     }
 
-    /// The connection, mutably (benchmark helpers that need their own
-    /// transaction).
-    #[doc(hidden)]
-    pub fn conn_mut(&mut self) -> &mut rusqlite::Connection {
-        &mut self.conn
-    }
-
     /// The catalog file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The underlying connection, for read-only queries of other crates.
-    pub fn conn(&self) -> &rusqlite::Connection {
-        &self.conn
+    /// A read handle, for the query functions of this crate's modules.
+    pub fn db(&self) -> Db<'_> {
+        Db { conn: &self.conn }
     }
 
-    /// Runs `f` in one immediate transaction: everything or nothing.
+    /// Runs `f` in one immediate transaction: everything or nothing. `f`
+    /// gets the write handle the changing functions of this crate's modules
+    /// take.
     pub fn transaction<T, E: From<CatalogError>>(
         &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> std::result::Result<T, E>,
+        f: impl FnOnce(&Tx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(CatalogError::from)?;
-        let v = f(&tx)?;
+        let v = f(&Tx { tx: &tx })?;
         tx.commit().map_err(CatalogError::from)?;
         Ok(v)
+    }
+}
+
+/// A read handle on an open catalog (`Catalog::db`, or `Tx::db` inside a
+/// transaction): what the query functions of this crate's modules take.
+/// Opaque: other crates can only pass it on.
+#[derive(Clone, Copy)]
+pub struct Db<'a> {
+    conn: &'a rusqlite::Connection,
+}
+
+/// The write handle: one open immediate transaction, lent by
+/// `Catalog::transaction` to its closure. The functions that change the
+/// catalog take it, so no change happens outside a transaction. Opaque:
+/// other crates can only pass it on.
+pub struct Tx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+impl Tx<'_> {
+    /// A read handle inside this transaction (it sees the transaction's own
+    /// uncommitted changes).
+    pub fn db(&self) -> Db<'_> {
+        Db { conn: self.tx }
     }
 }
 
@@ -126,4 +152,30 @@ pub fn now_string() -> String {
     chrono::Utc::now()
         .with_timezone(&guidang_core::validate::cst())
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The catalog's own connection (not one a test opens beside it): WAL,
+    /// foreign keys on, the latest schema.
+    #[test]
+    fn wal_foreign_keys_and_schema_version() {
+        let d = tempfile::tempdir().unwrap();
+        let c = Catalog::open(&d.path().join("catalog.sqlite")).unwrap();
+        let conn = c.db().conn;
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, migrations::latest_version());
+    }
 }

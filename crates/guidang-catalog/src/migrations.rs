@@ -402,7 +402,7 @@ pub fn latest_version() -> i64 {
 
 /// Brings the schema to [`latest_version`] in one transaction, refusing a
 /// catalog written by a newer binary.
-pub fn migrate(conn: &mut Connection) -> Result<()> {
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let supported = latest_version();
     if found > supported {

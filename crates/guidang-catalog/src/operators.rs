@@ -7,7 +7,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::{CatalogError, Result};
+use crate::{CatalogError, Db, Result, Tx};
 
 /// An operator as shown to people and scripts.
 #[derive(Debug, Clone, Serialize)]
@@ -40,7 +40,8 @@ pub struct StoredKey {
 }
 
 /// Adds an operator with its PIN verifier and, when given, its key.
-pub fn add(conn: &Connection, name: &str, pin_verifier: &str) -> Result<()> {
+pub fn add(tx: &Tx<'_>, name: &str, pin_verifier: &str) -> Result<()> {
+    let conn: &Connection = tx.tx;
     let exists: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM operators WHERE name = ?1)",
         [name],
@@ -58,12 +59,13 @@ pub fn add(conn: &Connection, name: &str, pin_verifier: &str) -> Result<()> {
 
 /// Stores an operator's key (public key, fingerprint, encrypted secret).
 pub fn set_key(
-    conn: &Connection,
+    tx: &Tx<'_>,
     name: &str,
     public_key: &str,
     fingerprint: &str,
     sealed_secret: &[u8],
 ) -> Result<()> {
+    let conn: &Connection = tx.tx;
     let n = conn.execute(
         "UPDATE operators SET public_key = ?2, fingerprint = ?3, secret_key = ?4 WHERE name = ?1",
         params![name, public_key, fingerprint, sealed_secret],
@@ -90,8 +92,9 @@ fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<StoredKey>> {
 }
 
 /// An operator's key, `None` when the operator has none.
-pub fn key(conn: &Connection, name: &str) -> Result<Option<StoredKey>> {
-    get(conn, name)?;
+pub fn key(db: Db<'_>, name: &str) -> Result<Option<StoredKey>> {
+    get(db, name)?;
+    let conn = db.conn;
     Ok(conn.query_row(
         "SELECT name, public_key, fingerprint, secret_key, created_at FROM operators WHERE name = ?1",
         [name],
@@ -100,7 +103,8 @@ pub fn key(conn: &Connection, name: &str) -> Result<Option<StoredKey>> {
 }
 
 /// Every operator's key: the unit's keyring.
-pub fn keys(conn: &Connection) -> Result<Vec<StoredKey>> {
+pub fn keys(db: Db<'_>) -> Result<Vec<StoredKey>> {
+    let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT name, public_key, fingerprint, secret_key, created_at FROM operators ORDER BY name",
     )?;
@@ -113,7 +117,8 @@ pub fn keys(conn: &Connection) -> Result<Vec<StoredKey>> {
 }
 
 /// One operator.
-pub fn get(conn: &Connection, name: &str) -> Result<Operator> {
+pub fn get(db: Db<'_>, name: &str) -> Result<Operator> {
+    let conn = db.conn;
     conn.query_row(
         "SELECT name, created_at, active, fingerprint FROM operators WHERE name = ?1",
         [name],
@@ -131,7 +136,8 @@ pub fn get(conn: &Connection, name: &str) -> Result<Operator> {
 }
 
 /// The stored PIN verifier of an operator.
-pub fn pin_verifier(conn: &Connection, name: &str) -> Result<String> {
+pub fn pin_verifier(db: Db<'_>, name: &str) -> Result<String> {
+    let conn = db.conn;
     conn.query_row(
         "SELECT pin_verifier FROM operators WHERE name = ?1",
         [name],
@@ -142,7 +148,8 @@ pub fn pin_verifier(conn: &Connection, name: &str) -> Result<String> {
 }
 
 /// All operators by name.
-pub fn list(conn: &Connection) -> Result<Vec<Operator>> {
+pub fn list(db: Db<'_>) -> Result<Vec<Operator>> {
+    let conn = db.conn;
     let mut st =
         conn.prepare("SELECT name, created_at, active, fingerprint FROM operators ORDER BY name")?;
     let rows = st.query_map([], |r| {

@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::Result;
+use crate::{Db, Result, Tx};
 
 /// A registered package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,7 +29,8 @@ pub struct PackageRow {
 }
 
 /// Registers (or, for a re-sealed case, replaces) the package of a case.
-pub fn upsert(conn: &Connection, case_id: i64, p: &PackageRow) -> Result<()> {
+pub fn upsert(tx: &Tx<'_>, case_id: i64, p: &PackageRow) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO packages(case_id, efile_no, path, size, digest_algo, digest, sealed_at, sealed_by, fingerprint)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -59,7 +60,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PackageRow> {
 }
 
 /// The package of a case.
-pub fn get(conn: &Connection, case_no: &str) -> Result<Option<PackageRow>> {
+pub fn get(db: Db<'_>, case_no: &str) -> Result<Option<PackageRow>> {
+    let conn = db.conn;
     Ok(conn
         .query_row(&format!("{SELECT} WHERE c.case_no = ?1"), [case_no], row)
         .optional()?)
@@ -67,7 +69,8 @@ pub fn get(conn: &Connection, case_no: &str) -> Result<Option<PackageRow>> {
 
 /// The case a registered package belongs to, by 电子文件号: (case id,
 /// case status code, registered package digest).
-pub fn registration(conn: &Connection, efile_no: &str) -> Result<Option<(i64, String, String)>> {
+pub fn registration(db: Db<'_>, efile_no: &str) -> Result<Option<(i64, String, String)>> {
+    let conn = db.conn;
     Ok(conn
         .query_row(
             "SELECT c.id, c.status, p.digest FROM cases c JOIN packages p ON p.case_id = c.id WHERE c.efile_no = ?1",
@@ -79,7 +82,8 @@ pub fn registration(conn: &Connection, efile_no: &str) -> Result<Option<(i64, St
 
 /// Every package whose case is not destroyed (what is still held), by
 /// 电子文件号, in one query.
-pub fn list_kept(conn: &Connection) -> Result<Vec<PackageRow>> {
+pub fn list_kept(db: Db<'_>) -> Result<Vec<PackageRow>> {
+    let conn = db.conn;
     let mut st = conn.prepare(&format!(
         "{SELECT} WHERE c.status <> 'destroyed' ORDER BY p.efile_no"
     ))?;
@@ -88,7 +92,8 @@ pub fn list_kept(conn: &Connection) -> Result<Vec<PackageRow>> {
 }
 
 /// Every package, by 电子文件号.
-pub fn list(conn: &Connection) -> Result<Vec<PackageRow>> {
+pub fn list(db: Db<'_>) -> Result<Vec<PackageRow>> {
+    let conn = db.conn;
     let mut st = conn.prepare(&format!("{SELECT} ORDER BY p.efile_no"))?;
     let rows = st.query_map([], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -3,10 +3,11 @@
 use guidang_core::{ItemType, Retention, Role, ServiceItem, Suite, UnitSettings};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::{CatalogError, Result};
+use crate::{CatalogError, Db, Result, Tx};
 
 /// Reads one setting.
-pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub fn get(db: Db<'_>, key: &str) -> Result<Option<String>> {
+    let conn = db.conn;
     Ok(conn
         .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
             r.get(0)
@@ -15,7 +16,8 @@ pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
 }
 
 /// Writes one setting.
-pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub fn set(tx: &Tx<'_>, key: &str, value: &str) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute(
         "INSERT INTO settings(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -25,16 +27,17 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 }
 
 /// Removes one setting (no error when absent).
-pub fn remove(conn: &Connection, key: &str) -> Result<()> {
+pub fn remove(tx: &Tx<'_>, key: &str) -> Result<()> {
+    let conn: &Connection = tx.tx;
     conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
     Ok(())
 }
 
 /// The unit settings, or `NotInitialised`.
-pub fn unit(conn: &Connection) -> Result<UnitSettings> {
-    let region = get(conn, "unit.region")?.ok_or(CatalogError::NotInitialised)?;
+pub fn unit(db: Db<'_>) -> Result<UnitSettings> {
+    let region = get(db, "unit.region")?.ok_or(CatalogError::NotInitialised)?;
     let need = |k: &str| -> Result<String> {
-        get(conn, k)?.ok_or_else(|| CatalogError::Corrupt(format!("缺少设置项 {k}")))
+        get(db, k)?.ok_or_else(|| CatalogError::Corrupt(format!("缺少设置项 {k}")))
     };
     let role = need("unit.role")?;
     let suite = need("unit.suite")?;
@@ -42,7 +45,7 @@ pub fn unit(conn: &Connection) -> Result<UnitSettings> {
         region,
         fonds: need("unit.fonds")?,
         unit_name: need("unit.name")?,
-        org: get(conn, "unit.org")?,
+        org: get(db, "unit.org")?,
         role: Role::from_code(&role)
             .ok_or_else(|| CatalogError::Corrupt(format!("未知角色 {role}")))?,
         suite: Suite::from_code(&suite)
@@ -51,18 +54,18 @@ pub fn unit(conn: &Connection) -> Result<UnitSettings> {
 }
 
 /// Stores the unit settings; refuses when already initialised.
-pub fn init_unit(conn: &Connection, u: &UnitSettings) -> Result<()> {
-    if let Ok(existing) = unit(conn) {
+pub fn init_unit(tx: &Tx<'_>, u: &UnitSettings) -> Result<()> {
+    if let Ok(existing) = unit(tx.db()) {
         return Err(CatalogError::AlreadyInitialised(existing.unit_name));
     }
-    set(conn, "unit.region", &u.region)?;
-    set(conn, "unit.fonds", &u.fonds)?;
-    set(conn, "unit.name", &u.unit_name)?;
+    set(tx, "unit.region", &u.region)?;
+    set(tx, "unit.fonds", &u.fonds)?;
+    set(tx, "unit.name", &u.unit_name)?;
     if let Some(o) = &u.org {
-        set(conn, "unit.org", o)?;
+        set(tx, "unit.org", o)?;
     }
-    set(conn, "unit.role", u.role.code())?;
-    set(conn, "unit.suite", u.suite.code())?;
+    set(tx, "unit.role", u.role.code())?;
+    set(tx, "unit.suite", u.suite.code())?;
     Ok(())
 }
 
@@ -82,7 +85,8 @@ fn to_item((code, name, t, ret): (String, String, String, String)) -> Result<Ser
 }
 
 /// One service item by code.
-pub fn item(conn: &Connection, code: &str) -> Result<Option<ServiceItem>> {
+pub fn item(db: Db<'_>, code: &str) -> Result<Option<ServiceItem>> {
+    let conn = db.conn;
     conn.query_row(
         "SELECT code, name, item_type, default_retention FROM items WHERE code = ?1",
         [code],
@@ -94,7 +98,8 @@ pub fn item(conn: &Connection, code: &str) -> Result<Option<ServiceItem>> {
 }
 
 /// The whole item list, by code.
-pub fn items(conn: &Connection) -> Result<Vec<ServiceItem>> {
+pub fn items(db: Db<'_>) -> Result<Vec<ServiceItem>> {
+    let conn = db.conn;
     let mut st =
         conn.prepare("SELECT code, name, item_type, default_retention FROM items ORDER BY code")?;
     let rows = st.query_map([], item_from_row)?;
@@ -102,7 +107,8 @@ pub fn items(conn: &Connection) -> Result<Vec<ServiceItem>> {
 }
 
 /// Adds an item (no-op if the same code exists).
-pub fn add_item(conn: &Connection, it: &ServiceItem) -> Result<bool> {
+pub fn add_item(tx: &Tx<'_>, it: &ServiceItem) -> Result<bool> {
+    let conn: &Connection = tx.tx;
     let n = conn.execute(
         "INSERT OR IGNORE INTO items(code, name, item_type, default_retention) VALUES (?1, ?2, ?3, ?4)",
         params![it.code, it.name, it.item_type.code(), it.default_retention.code()],

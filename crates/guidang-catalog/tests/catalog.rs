@@ -51,26 +51,6 @@ fn raw(c: &Catalog) -> Connection {
 }
 
 #[test]
-fn wal_foreign_keys_and_schema_version() {
-    let (_d, c) = fresh();
-    let mode: String = c
-        .conn()
-        .pragma_query_value(None, "journal_mode", |r| r.get(0))
-        .unwrap();
-    assert_eq!(mode, "wal");
-    let fk: i64 = c
-        .conn()
-        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-        .unwrap();
-    assert_eq!(fk, 1);
-    let v: i64 = c
-        .conn()
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
-    assert_eq!(v, migrations::latest_version());
-}
-
-#[test]
 fn newer_catalog_is_refused_and_left_untouched() {
     let (d, c) = fresh();
     let path = c.path().to_path_buf();
@@ -105,7 +85,7 @@ fn init_twice_is_refused() {
 #[test]
 fn intact_chain_verifies() {
     let (_d, c) = fresh();
-    let r = audit::verify(c.conn()).unwrap();
+    let r = audit::verify(c.db()).unwrap();
     assert_eq!(r.entries, 6);
     assert!(r.problems.is_empty(), "{:?}", r.problems);
 }
@@ -113,12 +93,10 @@ fn intact_chain_verifies() {
 #[test]
 fn triggers_refuse_update_and_delete() {
     let (_d, c) = fresh();
-    let e = c
-        .conn()
-        .execute("UPDATE audit_log SET actor = 'x' WHERE seq = 2", []);
+    let conn = raw(&c);
+    let e = conn.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 2", []);
     assert!(e.unwrap_err().to_string().contains("append-only"));
-    assert!(c
-        .conn()
+    assert!(conn
         .execute("DELETE FROM audit_log WHERE seq = 2", [])
         .is_err());
 }
@@ -131,7 +109,7 @@ fn edited_row_is_detected() {
         .unwrap();
     conn.execute("UPDATE audit_log SET subject = 'CASE-X' WHERE seq = 3", [])
         .unwrap();
-    let r = audit::verify(c.conn()).unwrap();
+    let r = audit::verify(c.db()).unwrap();
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
     assert_eq!(r.problems[0].seq, 3);
     assert!(r.problems[0].message.contains("被修改"));
@@ -149,7 +127,7 @@ fn rehashed_edit_is_still_detected_by_the_next_link() {
         [],
     )
     .unwrap();
-    let r = audit::verify(c.conn()).unwrap();
+    let r = audit::verify(c.db()).unwrap();
     let seqs: Vec<i64> = r.problems.iter().map(|p| p.seq).collect();
     assert!(seqs.contains(&3) && seqs.contains(&4), "{:?}", r.problems);
 }
@@ -162,7 +140,7 @@ fn deleted_rows_are_detected_in_the_middle_and_at_the_end() {
         .unwrap();
     conn.execute("DELETE FROM audit_log WHERE seq = 2", [])
         .unwrap();
-    let r = audit::verify(c.conn()).unwrap();
+    let r = audit::verify(c.db()).unwrap();
     assert!(r
         .problems
         .iter()
@@ -176,7 +154,7 @@ fn deleted_rows_are_detected_in_the_middle_and_at_the_end() {
     conn2
         .execute("DELETE FROM audit_log WHERE seq = 6", [])
         .unwrap();
-    let r = audit::verify(c2.conn()).unwrap();
+    let r = audit::verify(c2.db()).unwrap();
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
     assert_eq!(r.problems[0].seq, 0);
     assert!(r.problems[0].message.contains("末尾"));
@@ -192,8 +170,8 @@ fn failed_transaction_leaves_no_audit_entry() {
         Ok(())
     });
     assert!(matches!(r, Err(CatalogError::OperatorExists(_))));
-    assert!(operators::list(c.conn()).unwrap().is_empty());
-    let rep = audit::verify(c.conn()).unwrap();
+    assert!(operators::list(c.db()).unwrap().is_empty());
+    let rep = audit::verify(c.db()).unwrap();
     assert_eq!(rep.entries, 6);
     assert!(rep.problems.is_empty());
 }
@@ -215,18 +193,16 @@ fn a_version_1_catalog_is_migrated_keeping_its_data() {
         tx.commit().unwrap();
     }
     let c = Catalog::open(&path).unwrap();
-    let v: i64 = c
-        .conn()
+    let v: i64 = raw(&c)
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(v, migrations::latest_version());
     assert!(v >= 2);
     assert_eq!(
-        settings::get(c.conn(), "unit.region").unwrap().as_deref(),
+        settings::get(c.db(), "unit.region").unwrap().as_deref(),
         Some("430124")
     );
-    let n: i64 = c
-        .conn()
+    let n: i64 = raw(&c)
         .query_row("SELECT COUNT(*) FROM packages", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 0);

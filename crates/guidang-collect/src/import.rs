@@ -110,7 +110,7 @@ pub fn collect(
     progress: &dyn Progress,
     cancel: &CancelFlag,
 ) -> Result<CollectReport, CollectError> {
-    let unit = settings::unit(cat.conn())?;
+    let unit = settings::unit(cat.db())?;
     let found = discover(paths)?;
     let total = found.len() as u64;
     let mut report = CollectReport::default();
@@ -212,7 +212,7 @@ fn collect_one(
         input.materials = infer_materials(&files, &mut problems);
     }
     let known = match input.item_code.as_deref() {
-        Some(code) => settings::item(cat.conn(), code.trim())?,
+        Some(code) => settings::item(cat.db(), code.trim())?,
         None => None,
     };
     let now = chrono::Utc::now().with_timezone(&guidang_core::validate::cst());
@@ -305,7 +305,7 @@ fn collect_one(
     let source_path = f.folder.display().to_string();
 
     cat.transaction(|tx| {
-        let existing = cases::find(tx, &record.case_no)?;
+        let existing = cases::find(tx.db(), &record.case_no)?;
         let prefix = electronic_file_no(&unit.region, &unit.fonds, &record.item.code, record.year(), record.retention, 0);
         let prefix = &prefix[..prefix.len() - 6];
         let (piece_no, replacing) = match &existing {
@@ -335,8 +335,8 @@ fn collect_one(
             Some(e) if e.efile_no.starts_with(prefix) => {
                 (e.efile_no[prefix.len()..].parse().unwrap_or(0), Some(e.id))
             }
-            Some(e) => (cases::next_piece_no(tx, &record.item.code, record.year(), record.retention)?, Some(e.id)),
-            None => (cases::next_piece_no(tx, &record.item.code, record.year(), record.retention)?, None),
+            Some(e) => (cases::next_piece_no(tx.db(), &record.item.code, record.year(), record.retention)?, Some(e.id)),
+            None => (cases::next_piece_no(tx.db(), &record.item.code, record.year(), record.retention)?, None),
         };
         if known.is_none() {
             let mut item = record.item.clone();

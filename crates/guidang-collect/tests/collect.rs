@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use guidang_catalog::{audit, cases, settings, Catalog, CatalogError};
 use guidang_collect::{collect, CollectError, CollectOptions, CollectReport, Outcome, Store};
-use guidang_core::{CancelFlag, NoProgress, Role, Suite, UnitSettings};
+use guidang_core::{CancelFlag, CaseStatus, NoProgress, Role, Suite, UnitSettings};
 use serde_json::{json, Value};
 
 const PDF: &[u8] =
@@ -77,12 +77,12 @@ impl Env {
 
     /// Everything stored: cases with materials, audit length, store blobs.
     fn snapshot(&self) -> (String, i64, Vec<String>) {
-        let rows = cases::list(self.cat.conn(), &Default::default()).unwrap();
+        let rows = cases::list(self.cat.db(), &Default::default()).unwrap();
         let mut all = Vec::new();
         for r in &rows {
-            all.push(json!({"case": r, "materials": cases::materials(self.cat.conn(), &r.case_no).unwrap()}));
+            all.push(json!({"case": r, "materials": cases::materials(self.cat.db(), &r.case_no).unwrap()}));
         }
-        let entries = audit::verify(self.cat.conn()).unwrap().entries;
+        let entries = audit::verify(self.cat.db()).unwrap().entries;
         let mut blobs = Vec::new();
         let mut stack = vec![self.root.join("data/store")];
         while let Some(d) = stack.pop() {
@@ -192,7 +192,7 @@ fn collects_a_case_with_efile_no_store_and_audit() {
             efile_no: "430124-0001-0100001005-2025-Y-000001".into()
         }
     );
-    let ms = cases::materials(env.cat.conn(), "XK-0001").unwrap();
+    let ms = cases::materials(env.cat.db(), "XK-0001").unwrap();
     assert_eq!(ms.len(), 3);
     assert_eq!((ms[0].seq, ms[0].format.as_str()), (1, "pdf"));
     assert_eq!(ms[1].format, "jpeg");
@@ -208,15 +208,13 @@ fn collects_a_case_with_efile_no_store_and_audit() {
         std::fs::read(d.join("证据性材料/申请表.pdf")).unwrap(),
         original
     );
-    let log = audit::recent(env.cat.conn(), 1).unwrap();
+    let log = audit::recent(env.cat.db(), 1).unwrap();
     assert_eq!(
         (log[0].action.as_str(), log[0].subject.as_str()),
         ("collect", "XK-0001")
     );
     // The item was registered with the case's retention as default.
-    let item = settings::item(env.cat.conn(), "0100001005")
-        .unwrap()
-        .unwrap();
+    let item = settings::item(env.cat.db(), "0100001005").unwrap().unwrap();
     assert_eq!(item.name, "农村村民宅基地审批");
 }
 
@@ -274,11 +272,11 @@ fn conflicting_case_is_refused_then_replaced_on_request() {
             efile_no: "430124-0001-0100001005-2025-Y-000001".into()
         }
     );
-    let rows = cases::list(env.cat.conn(), &Default::default()).unwrap();
+    let rows = cases::list(env.cat.db(), &Default::default()).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].result, "不予许可");
     assert_eq!(
-        audit::recent(env.cat.conn(), 1).unwrap()[0].action,
+        audit::recent(env.cat.db(), 1).unwrap()[0].action,
         "recollect"
     );
 }
@@ -287,8 +285,10 @@ fn conflicting_case_is_refused_then_replaced_on_request() {
 fn sealed_case_cannot_be_replaced() {
     let mut env = env_with_one();
     env.cat
-        .conn()
-        .execute("UPDATE cases SET status = 'sealed'", [])
+        .transaction(|tx| -> Result<(), CatalogError> {
+            let id = cases::find(tx.db(), "GOOD-0001")?.unwrap().id;
+            cases::set_status(tx, id, CaseStatus::Sealed)
+        })
         .unwrap();
     let d = env.case_dir("GOOD-0001");
     let mut m = meta("GOOD-0001");
@@ -490,7 +490,7 @@ fn gbk_file_names_are_decoded_and_noted() {
         r.cases[0]
     );
     assert!(r.cases[0].notes[0].contains("GBK"));
-    let ms = cases::materials(env.cat.conn(), "GBK-0001").unwrap();
+    let ms = cases::materials(env.cat.db(), "GBK-0001").unwrap();
     assert_eq!(ms[0].original_name, "准予许可决定书.pdf");
 
     // Bytes that are neither UTF-8 nor GBK are refused.
@@ -536,7 +536,7 @@ fn materials_are_inferred_from_category_folders() {
     m.as_object_mut().unwrap().remove("materials");
     write_case(&d, &m);
     assert!(matches!(env.one(&d), Outcome::Added { .. }));
-    let ms = cases::materials(env.cat.conn(), "INFER-001").unwrap();
+    let ms = cases::materials(env.cat.db(), "INFER-001").unwrap();
     let names: Vec<_> = ms
         .iter()
         .map(|m| (m.category.as_str(), m.original_name.as_str()))
@@ -593,7 +593,7 @@ fn utf8_and_gbk_ledgers_are_collected() {
     std::fs::write(base.join("台账-gbk.csv"), &gbk).unwrap();
     let o = env.one(&base.join("台账-gbk.csv"));
     assert!(matches!(o, Outcome::Added { .. }), "{o:?}");
-    let rows = cases::list(env.cat.conn(), &Default::default()).unwrap();
+    let rows = cases::list(env.cat.db(), &Default::default()).unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.applicant_name == "李四"));
 }
@@ -658,7 +658,7 @@ fn cancelled_run_keeps_finished_cases_only() {
         &cancel,
     );
     assert!(matches!(r, Err(CollectError::Cancelled)));
-    assert!(cases::list(env.cat.conn(), &Default::default())
+    assert!(cases::list(env.cat.db(), &Default::default())
         .unwrap()
         .is_empty());
 }

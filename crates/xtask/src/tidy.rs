@@ -2,7 +2,9 @@
 //! invariants of ARCHITECTURE.md that a program can check, checked on every
 //! `cargo test --workspace`.
 //!
-//! - SQL is written only in `guidang-catalog` (tests may poke a catalog).
+//! - SQL is written only in `guidang-catalog` (tests may poke a catalog),
+//!   and no SQLite type leaves it: other crates never name `rusqlite`, and
+//!   the catalog neither re-exports it nor lends out its connection.
 //! - Only `src-tauri` knows Tauri.
 //! - Every path and file the codemap names exists where it says.
 //! - Every module of the crates under `crates/` opens with a `//!` doc.
@@ -98,6 +100,46 @@ fn sql_is_written_only_in_the_catalog() {
     assert!(
         bad.is_empty(),
         "SQL outside guidang-catalog (add a typed query there):\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn only_the_catalog_knows_rusqlite() {
+    let mut bad = Vec::new();
+    for (name, src) in source_trees() {
+        if name == "crates/guidang-catalog" || name == "crates/xtask" {
+            continue;
+        }
+        for f in rust_files(&src) {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (i, l) in text.lines().enumerate() {
+                if l.contains("rusqlite") {
+                    bad.push(format!("{}:{}: {}", rel(&f), i + 1, l.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "rusqlite outside guidang-catalog (use its typed functions over Db/Tx):\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn the_catalog_lends_out_no_connection() {
+    let lib = root().join("crates/guidang-catalog/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    let bad: Vec<String> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("pub use rusqlite") || l.contains("pub fn conn"))
+        .map(|(i, l)| format!("{}:{}: {}", rel(&lib), i + 1, l.trim()))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "guidang-catalog hands out SQLite (keep it behind Db/Tx):\n{}",
         bad.join("\n")
     );
 }

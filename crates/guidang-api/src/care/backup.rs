@@ -14,7 +14,7 @@ use crate::{Archive, Error, Result, CATALOG_FILE};
 impl Archive {
     /// The installation's backup-signing key (created on first use).
     fn backup_key(&mut self, suite: Suite) -> Result<guidang_crypto::SecretKey> {
-        if let Some(h) = settings::get(self.cat.conn(), KEY_SETTING)? {
+        if let Some(h) = settings::get(self.cat.db(), KEY_SETTING)? {
             return Ok(guidang_crypto::SecretKey::from_secret_hex(suite, &h)?);
         }
         let k = guidang_crypto::SecretKey::generate(suite)?;
@@ -63,10 +63,10 @@ impl Archive {
         // Known digests: store blobs are named by theirs; packages and
         // accepted packages are registered with theirs.
         let mut known: HashMap<String, String> = HashMap::new();
-        for p in packages::list(self.cat.conn())? {
+        for p in packages::list(self.cat.db())? {
             known.insert(p.path.clone(), p.digest.clone());
         }
-        if let Ok(hs) = intake::holdings(self.cat.conn()) {
+        if let Ok(hs) = intake::holdings(self.cat.db()) {
             for h in hs {
                 known.insert(h.path.clone(), h.digest.clone());
             }
@@ -239,10 +239,10 @@ impl Archive {
 
     /// The latest backup and whether it is older than the reminder interval.
     pub fn backup_state(&self) -> Result<(Option<care::BackupRow>, i64, bool)> {
-        let days = settings::get(self.cat.conn(), INTERVAL_SETTING)?
+        let days = settings::get(self.cat.db(), INTERVAL_SETTING)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_BACKUP_INTERVAL_DAYS);
-        let last = care::last_backup(self.cat.conn())?;
+        let last = care::last_backup(self.cat.db())?;
         let overdue = match &last {
             None => true,
             Some(b) => chrono::DateTime::parse_from_rfc3339(&b.created_at)

@@ -31,7 +31,7 @@ impl Archive {
         let store = self.store()?;
         let mut damage = Vec::new();
         // The catalog itself.
-        for p in care::integrity_check(self.cat.conn())? {
+        for p in care::integrity_check(self.cat.db())? {
             damage.push(Damage {
                 kind: "catalog".into(),
                 path: Some(CATALOG_FILE.into()),
@@ -39,7 +39,7 @@ impl Archive {
                 repaired: false,
             });
         }
-        let chain = audit::verify(self.cat.conn())?;
+        let chain = audit::verify(self.cat.db())?;
         for p in &chain.problems {
             damage.push(Damage {
                 kind: "audit".into(),
@@ -50,7 +50,7 @@ impl Archive {
         }
         // Files, each with the digest it must have.
         let mut files: Vec<(String, String, String, u64)> = Vec::new(); // kind, rel, digest, size
-        let blobs = care::live_blobs(self.cat.conn())?;
+        let blobs = care::live_blobs(self.cat.db())?;
         for b in &blobs {
             files.push((
                 "material".into(),
@@ -59,8 +59,8 @@ impl Archive {
                 b.size,
             ));
         }
-        let live = packages::list_kept(self.cat.conn())?;
-        let holdings = intake::holdings_kept(self.cat.conn())?;
+        let live = packages::list_kept(self.cat.db())?;
+        let holdings = intake::holdings_kept(self.cat.db())?;
         for h in &holdings {
             files.push(("holding".into(), h.path.clone(), h.digest.clone(), h.size));
         }
@@ -140,7 +140,7 @@ impl Archive {
         // Repair from a backup holding the right content.
         let backup_root = match backup {
             Some(b) => Some(backup_unit_root(b).unwrap_or_else(|_| b.to_path_buf())),
-            None => care::last_backup(self.cat.conn())?.map(|b| PathBuf::from(b.dest)),
+            None => care::last_backup(self.cat.db())?.map(|b| PathBuf::from(b.dest)),
         }
         .filter(|r| r.join("objects").is_dir());
         if let Some(root) = &backup_root {
@@ -171,15 +171,15 @@ impl Archive {
         // What an interrupted destruction left behind (registered destroyed,
         // content still on disk) is removed now, as the destruction promised.
         let kept: std::collections::HashSet<&str> = live.iter().map(|p| p.path.as_str()).collect();
-        for p in packages::list(self.cat.conn())? {
+        for p in packages::list(self.cat.db())? {
             if !kept.contains(p.path.as_str()) && self.dir.join(&p.path).exists() {
-                if let Some(d) = cases::detail(self.cat.conn(), &p.case_no)? {
+                if let Some(d) = cases::detail(self.cat.db(), &p.case_no)? {
                     self.remove_content(&d)?;
                     damage.push(leftover(&p.path));
                 }
             }
         }
-        for h in intake::holdings(self.cat.conn())? {
+        for h in intake::holdings(self.cat.db())? {
             let path = self.dir.join(&h.path);
             if h.destroyed_at.is_some() && path.exists() {
                 std::fs::remove_file(&path).map_err(|source| Error::DataDir { path, source })?;
@@ -192,7 +192,7 @@ impl Archive {
             let removed = remove_restore_leftovers(parent, &name.to_string_lossy())?;
             cleaned.extend(removed.iter().map(|p| p.display().to_string()));
         }
-        let registered: std::collections::HashSet<String> = packages::list(self.cat.conn())?
+        let registered: std::collections::HashSet<String> = packages::list(self.cat.db())?
             .into_iter()
             .map(|p| p.path)
             .collect();

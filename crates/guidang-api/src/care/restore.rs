@@ -203,11 +203,11 @@ fn finished_restore(
     let Ok(cat) = guidang_catalog::Catalog::open_read_only(&path) else {
         return Ok(None);
     };
-    let same_backup = care::last_backup(cat.conn())
+    let same_backup = care::last_backup(cat.db())
         .ok()
         .flatten()
         .is_some_and(|b| b.manifest_digest == row.manifest_digest);
-    let last_is_restore = audit::recent(cat.conn(), 1)
+    let last_is_restore = audit::recent(cat.db(), 1)
         .ok()
         .and_then(|v| v.into_iter().next())
         .is_some_and(|e| e.action == "restore" && e.subject == m.generation);
@@ -305,7 +305,7 @@ fn authorise_replacement(data_dir: &Path, operator: Option<(&str, &str)>) -> Res
         return Ok(());
     };
     // Not set up (or its settings unreadable): nobody to ask.
-    if settings::unit(cat.conn()).is_err() {
+    if settings::unit(cat.db()).is_err() {
         return Ok(());
     }
     let (name, pin) = operator.ok_or_else(|| {
@@ -314,7 +314,7 @@ fn authorise_replacement(data_dir: &Path, operator: Option<(&str, &str)>) -> Res
             "用备份替换现有数据须由操作员输入 PIN",
         )
     })?;
-    let verifier = guidang_catalog::operators::pin_verifier(cat.conn(), name)?;
+    let verifier = guidang_catalog::operators::pin_verifier(cat.db(), name)?;
     crate::pin::check(&verifier, pin)
 }
 

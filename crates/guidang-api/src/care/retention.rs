@@ -19,7 +19,7 @@ impl Archive {
             return self.holdings_due(as_of, today);
         }
         let mut out = Vec::new();
-        for c in cases::list(self.cat.conn(), &cases::Filter::default())? {
+        for c in cases::list(self.cat.db(), &cases::Filter::default())? {
             let Some(ret) = Retention::from_code(&c.retention) else {
                 continue;
             };
@@ -29,9 +29,9 @@ impl Archive {
             if end >= as_of || c.status == CaseStatus::Destroyed.code() {
                 continue;
             }
-            let d = cases::detail(self.cat.conn(), &c.case_no)?
+            let d = cases::detail(self.cat.db(), &c.case_no)?
                 .ok_or_else(|| Error::NoSuchCase(c.case_no.clone()))?;
-            let transferred_on = care::transferred_on(self.cat.conn(), d.id)?;
+            let transferred_on = care::transferred_on(self.cat.db(), d.id)?;
             let why_not = destroy_obstacle(&d.status, end, transferred_on.as_deref(), today);
             out.push(RetentionRow {
                 case_no: c.case_no.clone(),
@@ -57,7 +57,7 @@ impl Archive {
         today: chrono::NaiveDate,
     ) -> Result<Vec<RetentionRow>> {
         let mut out = Vec::new();
-        for h in intake::holdings_kept(self.cat.conn())? {
+        for h in intake::holdings_kept(self.cat.db())? {
             let Some(end) =
                 Retention::from_code(&h.retention).and_then(|r| deadline::retention_end(h.year, r))
             else {
@@ -94,7 +94,7 @@ impl Archive {
         approval_doc: &str,
         actor: &str,
     ) -> Result<care::Destruction> {
-        let all = intake::holdings(self.cat.conn())?;
+        let all = intake::holdings(self.cat.db())?;
         let mut matching: Vec<&intake::Holding> =
             all.iter().filter(|h| h.efile_no == key).collect();
         if matching.is_empty() {
@@ -116,7 +116,7 @@ impl Archive {
             if path.exists() {
                 std::fs::remove_file(&path).map_err(|source| Error::DataDir { path, source })?;
             }
-            return care::destructions(self.cat.conn())?
+            return care::destructions(self.cat.db())?
                 .into_iter()
                 .find(|x| x.efile_no == h.efile_no && &x.destroyed_at == at)
                 .ok_or_else(|| Error::Retention("销毁清册中没有该入库包".into()));
@@ -210,19 +210,19 @@ impl Archive {
             return self.destroy_holding(case_no, approved_by, approval_doc, actor);
         }
         // Named by 电子文件号 (generated, unique) or else by 办件编号.
-        let case_no = match cases::case_no_of_efile(self.cat.conn(), case_no)? {
+        let case_no = match cases::case_no_of_efile(self.cat.db(), case_no)? {
             Some(no) => no,
             None => case_no.to_string(),
         };
         let case_no = case_no.as_str();
-        let d = cases::detail(self.cat.conn(), case_no)?
+        let d = cases::detail(self.cat.db(), case_no)?
             .ok_or_else(|| Error::NoSuchCase(case_no.into()))?;
         let unit = self.unit()?;
         let ret = Retention::from_code(&d.retention)
             .ok_or_else(|| Error::Retention(format!("未知的保管期限 {}", d.retention)))?;
         let today = self.today();
         let end = deadline::retention_end(d.year, ret);
-        let transferred_on = care::transferred_on(self.cat.conn(), d.id)?;
+        let transferred_on = care::transferred_on(self.cat.db(), d.id)?;
         let obstacle = match end {
             None => Some("保管期限为永久，不能销毁".to_string()),
             Some(end) => destroy_obstacle(&d.status, end, transferred_on.as_deref(), today),
@@ -230,7 +230,7 @@ impl Archive {
         if d.status == CaseStatus::Destroyed.code() {
             // Already destroyed: only finish removing leftovers.
             self.remove_content(&d)?;
-            return care::destructions(self.cat.conn())?
+            return care::destructions(self.cat.db())?
                 .into_iter()
                 .find(|x| x.case_no == case_no)
                 .ok_or_else(|| Error::Retention("销毁清册中没有该办件".into()));
@@ -245,7 +245,7 @@ impl Archive {
                 what: format!("不能销毁：{why}"),
             });
         }
-        let pkg = packages::get(self.cat.conn(), case_no)?;
+        let pkg = packages::get(self.cat.db(), case_no)?;
         let entry = care::Destruction {
             case_no: d.case_no.clone(),
             efile_no: d.efile_no.clone(),
@@ -283,14 +283,14 @@ impl Archive {
 
     pub(super) fn remove_content(&self, d: &cases::CaseDetail) -> Result<()> {
         let store = self.store()?;
-        if let Some(p) = packages::get(self.cat.conn(), &d.case_no)? {
+        if let Some(p) = packages::get(self.cat.db(), &d.case_no)? {
             let path = self.dir.join(&p.path);
             if path.exists() {
                 std::fs::remove_file(&path).map_err(|source| Error::DataDir { path, source })?;
             }
         }
-        for m in cases::materials(self.cat.conn(), &d.case_no)? {
-            if !care::blob_used_elsewhere(self.cat.conn(), &m.digest, d.id)? {
+        for m in cases::materials(self.cat.db(), &d.case_no)? {
+            if !care::blob_used_elsewhere(self.cat.db(), &m.digest, d.id)? {
                 let path = store.blob_path(&m.digest);
                 if path.exists() {
                     std::fs::remove_file(&path)
@@ -303,7 +303,7 @@ impl Archive {
 
     /// The destruction register.
     pub fn destructions(&self) -> Result<Vec<care::Destruction>> {
-        Ok(care::destructions(self.cat.conn())?)
+        Ok(care::destructions(self.cat.db())?)
     }
 
     /// Prints the destruction register (销毁清册) to `out`.

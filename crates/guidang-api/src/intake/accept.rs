@@ -45,7 +45,7 @@ impl Archive {
             Err(e) => {
                 let last = match batch_no {
                     Some(b) => Some(b.to_string()),
-                    None => intake::receipts(self.cat.conn())?
+                    None => intake::receipts(self.cat.db())?
                         .into_iter()
                         .filter(|x| x.status == "received")
                         .max_by(|a, b| a.received_at.cmp(&b.received_at))
@@ -57,7 +57,7 @@ impl Archive {
                 }
             }
         };
-        if let Some(done) = intake::receipts_of_digest(self.cat.conn(), &r.batch_digest)?
+        if let Some(done) = intake::receipts_of_digest(self.cat.db(), &r.batch_digest)?
             .into_iter()
             .find(|x| x.status == "received")
         {
@@ -68,7 +68,7 @@ impl Archive {
             )));
         }
         let signer = self.unlock(operator, pin)?;
-        let items = intake::receipt_items(self.cat.conn(), r.id)?;
+        let items = intake::receipt_items(self.cat.db(), r.id)?;
         let media: Vec<PathBuf> = serde_json::from_str(&r.media).unwrap_or_default();
         // The transferring unit as in the manifest opened (re-read only if it
         // is still the same batch).
@@ -275,7 +275,7 @@ impl Archive {
             let path = p.to_path_buf();
             move |source| Error::DataDir { path, source }
         };
-        let received = intake::receipts(self.cat.conn())?
+        let received = intake::receipts(self.cat.db())?
             .into_iter()
             .find(|x| x.batch_no == batch_no && x.status == "received");
         let Some(r) = received else {

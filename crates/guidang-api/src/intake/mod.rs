@@ -263,7 +263,7 @@ impl Archive {
 
     /// The receipt to act on: the batch named, else the newest open one.
     pub(super) fn current_receipt(&self, batch_no: Option<&str>) -> Result<Receipt> {
-        intake::receipts(self.cat.conn())?
+        intake::receipts(self.cat.db())?
             .into_iter()
             .find(|r| r.status == "open" && batch_no.is_none_or(|b| b == r.batch_no))
             .ok_or_else(|| {
@@ -325,10 +325,10 @@ impl Archive {
             Role::Intake,
             "没有接收记录；接收记录在接收方（--role intake）的数据目录中",
         )?;
-        intake::receipts(self.cat.conn())?
+        intake::receipts(self.cat.db())?
             .into_iter()
             .map(|r| {
-                let packages = intake::receipt_items(self.cat.conn(), r.id)?;
+                let packages = intake::receipt_items(self.cat.db(), r.id)?;
                 Ok(ReceiptStatus {
                     receipt: r,
                     packages,
@@ -340,11 +340,11 @@ impl Archive {
     /// Accepted packages.
     pub fn holdings(&self) -> Result<Vec<intake::Holding>> {
         self.require_role(Role::Intake, "没有入库记录；入库记录在接收方的数据目录中")?;
-        Ok(intake::holdings(self.cat.conn())?)
+        Ok(intake::holdings(self.cat.db())?)
     }
 
     /// Materials of an accepted package and their entries.
     pub fn holding_materials(&self, efile_no: &str) -> Result<Vec<HoldingMaterial>> {
-        Ok(intake::holding_materials(self.cat.conn(), efile_no)?)
+        Ok(intake::holding_materials(self.cat.db(), efile_no)?)
     }
 }

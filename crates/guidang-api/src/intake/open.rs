@@ -84,7 +84,7 @@ impl Archive {
                 });
             }
         }
-        let stored = intake::sender(self.cat.conn(), &m.unit.region, &m.unit.fonds)?;
+        let stored = intake::sender(self.cat.db(), &m.unit.region, &m.unit.fonds)?;
         let trust = match (&stored, &given) {
             (Some(s), _) if s.fingerprint == sig.fingerprint => "stored",
             (Some(_), Some(_)) => "changed",
@@ -116,7 +116,7 @@ impl Archive {
         let mut keys = vec![signer_key.clone()];
         if let Some(s) = &stored {
             keys.extend(
-                intake::sender_keys(self.cat.conn(), s.id)?
+                intake::sender_keys(self.cat.db(), s.id)?
                     .into_iter()
                     .filter_map(|k| {
                         Some(TrustedKey {
@@ -151,7 +151,7 @@ impl Archive {
         let (carriers, mut batch) = self.carrier_findings(req, &m, algo, &batch_digest, check)?;
         // Packages already received.
         for p in batch.packages.iter_mut() {
-            if let Some((b, at)) = intake::holding_of(self.cat.conn(), &p.efile_no)? {
+            if let Some((b, at)) = intake::holding_of(self.cat.db(), &p.efile_no)? {
                 guidang_check::push(
                     p,
                     "2-2-2",
@@ -165,7 +165,7 @@ impl Archive {
             }
         }
         // A batch received before: a replay.
-        let earlier = intake::receipts_of_digest(self.cat.conn(), &batch_digest)?;
+        let earlier = intake::receipts_of_digest(self.cat.db(), &batch_digest)?;
         if let Some(r) = earlier.iter().find(|r| r.status == "received") {
             batch.batch_findings.push(guidang_check::finding(
                 Stage::Yj,
@@ -184,7 +184,7 @@ impl Archive {
         // Decisions carried over from an earlier opening of the same batch.
         let reopened = earlier.iter().find(|r| r.status == "open");
         let previous: HashMap<String, ReceiptItem> = match reopened {
-            Some(r) => intake::receipt_items(self.cat.conn(), r.id)?
+            Some(r) => intake::receipt_items(self.cat.db(), r.id)?
                 .into_iter()
                 .filter(|i| i.decision != "pending")
                 .map(|i| (i.efile_no.clone(), i))

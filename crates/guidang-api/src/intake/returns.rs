@@ -47,7 +47,7 @@ impl Archive {
             }
         };
         let (env, d) = ReturnEnvelope::open(&bytes).map_err(Error::BadReturnFile)?;
-        let b = batches::get(self.cat.conn(), &d.batch_no)?
+        let b = batches::get(self.cat.db(), &d.batch_no)?
             .ok_or_else(|| Error::NoSuchBatch(d.batch_no.clone()))?;
         if b.digest != d.batch_digest {
             return Err(Error::BadReturnFile(format!(
@@ -58,7 +58,7 @@ impl Archive {
         let file_digest = DigestAlgo::from_name(&b.digest_algo)
             .unwrap_or(DigestAlgo::Sm3)
             .hex(&bytes);
-        let already = audit::with_action(self.cat.conn(), "returns_import")?
+        let already = audit::with_action(self.cat.db(), "returns_import")?
             .iter()
             .any(|e| e.detail.contains(&file_digest));
         let mut report = ReturnsImported {
@@ -85,7 +85,7 @@ impl Archive {
             }
         }
         let known = intake::receiver_keys(
-            self.cat.conn(),
+            self.cat.db(),
             &d.receiving_unit.region,
             &d.receiving_unit.fonds,
         )?;
@@ -112,7 +112,7 @@ impl Archive {
             );
             let archivist = env.operator.clone();
             let fingerprint = env.fingerprint.clone();
-            return Err(if intake::receiver_key_count(self.cat.conn())? == 0 {
+            return Err(if intake::receiver_key_count(self.cat.db())? == 0 {
                 // The hall's very first return file.
                 Error::UntrustedReceiver {
                     unit,
@@ -141,22 +141,21 @@ impl Archive {
                     .map(|r| (&r.case_no, &r.efile_no, &r.digest, Some(r.reason.clone()))),
             )
         {
-            let c = cases::detail(self.cat.conn(), no)?
+            let c = cases::detail(self.cat.db(), no)?
                 .filter(|c| c.efile_no == *efile)
                 .ok_or_else(|| {
                     Error::BadReturnFile(format!(
                         "退回文件中的办件 {no}（{efile}）不在本机目录库中"
                     ))
                 })?;
-            if batches::batch_of_case(self.cat.conn(), c.id)?.as_deref()
-                != Some(d.batch_no.as_str())
+            if batches::batch_of_case(self.cat.db(), c.id)?.as_deref() != Some(d.batch_no.as_str())
             {
                 return Err(Error::BadReturnFile(format!(
                     "办件 {no} 不属于批次 {}",
                     d.batch_no
                 )));
             }
-            let sent = guidang_catalog::packages::get(self.cat.conn(), no)?.map(|p| p.digest);
+            let sent = guidang_catalog::packages::get(self.cat.db(), no)?.map(|p| p.digest);
             if sent.as_deref() != Some(digest.as_str()) {
                 return Err(Error::BadReturnFile(format!(
                     "退回文件中办件 {no} 的包摘要与本单位移交的包不同"
