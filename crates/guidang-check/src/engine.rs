@@ -290,19 +290,11 @@ fn content_items(rep: &VerifyReport, r: &mut Rows) {
             r.fail("2-3-1", "空文件（0 字节），内容缺失", Some(&p.name));
         }
         let (_, problems) = check_format(p);
-        for (fail, why) in problems {
-            if fail {
-                r.fail("3-2-1", why, Some(&p.name))
-            } else {
-                r.warn("3-2-1", why, Some(&p.name))
-            }
+        for f in problems {
+            r.add("3-2-1", f.severity.verdict(), f.reason, Some(&p.name));
         }
-        if let Some((fail, why)) = executable_problem(p) {
-            if fail {
-                r.fail("4-1-2", why, Some(&p.name))
-            } else {
-                r.warn("4-1-2", why, Some(&p.name))
-            }
+        if let Some(f) = executable_problem(p) {
+            r.add("4-1-2", f.severity.verdict(), f.reason, Some(&p.name));
         }
     }
 }

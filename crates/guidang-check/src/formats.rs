@@ -10,12 +10,65 @@
 //! - TIFF: byte order mark and a first-IFD offset inside the file.
 //! - XML: well-formed, no DTD (whole entries; larger ones get a warning).
 //! - OFD: the container opens and `OFD.xml` parses.
+//!
+//! Each problem is a [`FormatProblem`]: a [`Severity`] (failure or warning,
+//! which the engine turns into the item's verdict) and a reason in Chinese.
 
 use guidang_core::sniff;
 use guidang_package::EntryProbe;
 
-/// A problem with one entry's format: (is it a failure, reason).
-pub type FormatProblem = (bool, String);
+use crate::Verdict;
+
+/// How serious a format problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The entry cannot be archived as it is (不通过).
+    Fail,
+    /// Someone should look, but it is no failure (提示).
+    Warn,
+}
+
+impl Severity {
+    /// The verdict of a finding with this severity.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            Severity::Fail => Verdict::Fail,
+            Severity::Warn => Verdict::Warn,
+        }
+    }
+}
+
+/// A problem with one entry's format: how serious, and why (in Chinese).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatProblem {
+    /// Failure or warning.
+    pub severity: Severity,
+    /// What is wrong and what to do.
+    pub reason: String,
+}
+
+impl FormatProblem {
+    /// A failure.
+    pub fn fail(reason: impl Into<String>) -> FormatProblem {
+        FormatProblem {
+            severity: Severity::Fail,
+            reason: reason.into(),
+        }
+    }
+
+    /// A warning.
+    pub fn warn(reason: impl Into<String>) -> FormatProblem {
+        FormatProblem {
+            severity: Severity::Warn,
+            reason: reason.into(),
+        }
+    }
+
+    /// Whether it is a failure.
+    pub fn is_fail(&self) -> bool {
+        self.severity == Severity::Fail
+    }
+}
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
@@ -98,21 +151,18 @@ fn pdf_problems(p: &EntryProbe) -> Vec<FormatProblem> {
     let mut v = Vec::new();
     let body: &[u8] = p.full.as_deref().unwrap_or(&p.tail);
     if !contains(&p.tail, b"%%EOF") {
-        v.push((
-            true,
-            "PDF 文件不完整（缺少 %%EOF 结束标记），可能被截断，无法正常打开".into(),
+        v.push(FormatProblem::fail(
+            "PDF 文件不完整（缺少 %%EOF 结束标记），可能被截断，无法正常打开",
         ));
     }
     if !contains(&p.tail, b"startxref") {
-        v.push((
-            true,
-            "PDF 缺少交叉引用表位置（startxref），无法正常打开".into(),
+        v.push(FormatProblem::fail(
+            "PDF 缺少交叉引用表位置（startxref），无法正常打开",
         ));
     }
     if contains(body, b"/Encrypt") {
-        v.push((
-            true,
-            "PDF 已加密；按规定加密文件须解密后归档，请取得未加密的版本".into(),
+        v.push(FormatProblem::fail(
+            "PDF 已加密；按规定加密文件须解密后归档，请取得未加密的版本",
         ));
     }
     v
@@ -120,23 +170,23 @@ fn pdf_problems(p: &EntryProbe) -> Vec<FormatProblem> {
 
 fn ofd_problem(p: &EntryProbe) -> Option<FormatProblem> {
     let Some(full) = &p.full else {
-        return Some((false, "OFD 文件较大，未打开检查其内部结构".into()));
+        return Some(FormatProblem::warn("OFD 文件较大，未打开检查其内部结构"));
     };
     let mut z = match zip::ZipArchive::new(std::io::Cursor::new(full.as_slice())) {
         Ok(z) => z,
-        Err(e) => return Some((true, format!("OFD 容器无法打开：{e}"))),
+        Err(e) => return Some(FormatProblem::fail(format!("OFD 容器无法打开：{e}"))),
     };
     let mut f = match z.by_name("OFD.xml") {
         Ok(f) => f,
-        Err(_) => return Some((true, "OFD 容器中没有入口文件 OFD.xml".into())),
+        Err(_) => return Some(FormatProblem::fail("OFD 容器中没有入口文件 OFD.xml")),
     };
     let mut xml = Vec::new();
     if let Err(e) = std::io::Read::read_to_end(&mut (&mut f).take(16 << 20), &mut xml) {
-        return Some((true, format!("OFD.xml 无法读取：{e}")));
+        return Some(FormatProblem::fail(format!("OFD.xml 无法读取：{e}")));
     }
     guidang_package::xml::parse(&xml)
         .err()
-        .map(|e| (true, format!("OFD.xml 无法解析：{e}")))
+        .map(|e| FormatProblem::fail(format!("OFD.xml 无法解析：{e}")))
 }
 
 use std::io::Read as _;
@@ -147,7 +197,7 @@ pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
     let fmt = sniff::detect(&p.head, base);
     let mut v = Vec::new();
     if p.size == 0 {
-        v.push((true, "空文件（0 字节），无法打开".to_string()));
+        v.push(FormatProblem::fail("空文件（0 字节），无法打开"));
         return (fmt, v);
     }
     let ext = base
@@ -156,13 +206,10 @@ pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
         .unwrap_or_default();
     let allowed = sniff::extensions(fmt);
     if fmt != "unknown" && !allowed.contains(&ext.as_str()) {
-        v.push((
-            true,
-            format!(
-                "扩展名“.{ext}”与文件内容（{}）不符，请核对文件是否被改名",
-                sniff::label(fmt)
-            ),
-        ));
+        v.push(FormatProblem::fail(format!(
+            "扩展名“.{ext}”与文件内容（{}）不符，请核对文件是否被改名",
+            sniff::label(fmt)
+        )));
     }
     if fmt == "unknown" {
         // An extension that promises a format the content is not.
@@ -170,42 +217,36 @@ pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
             let is = sniff::foreign(&p.head)
                 .map(|l| format!("是{l}"))
                 .unwrap_or_else(|| "无法识别".into());
-            v.push((
-                true,
-                format!(
-                    "扩展名“.{ext}”表明是{}，但文件内容{is}，与扩展名不符；请核对文件是否被改名或伪装",
-                    sniff::label(claimed)
-                ),
-            ));
+            v.push(FormatProblem::fail(format!(
+                "扩展名“.{ext}”表明是{}，但文件内容{is}，与扩展名不符；请核对文件是否被改名或伪装",
+                sniff::label(claimed)
+            )));
             return (fmt, v);
         }
     }
     match fmt {
         "pdf" => v.extend(pdf_problems(p)),
-        "jpeg" => v.extend(jpeg_ok(&p.head, &p.tail).err().map(|e| (true, e))),
-        "png" => v.extend(png_ok(&p.head, &p.tail).err().map(|e| (true, e))),
-        "tiff" => v.extend(tiff_ok(&p.head, p.size).err().map(|e| (true, e))),
+        "jpeg" => v.extend(jpeg_ok(&p.head, &p.tail).err().map(FormatProblem::fail)),
+        "png" => v.extend(png_ok(&p.head, &p.tail).err().map(FormatProblem::fail)),
+        "tiff" => v.extend(tiff_ok(&p.head, p.size).err().map(FormatProblem::fail)),
         "xml" => match &p.full {
             Some(b) => v.extend(
                 guidang_package::xml::parse(b)
                     .err()
-                    .map(|e| (true, format!("XML 无法解析：{e}"))),
+                    .map(|e| FormatProblem::fail(format!("XML 无法解析：{e}"))),
             ),
-            None => v.push((false, "XML 文件较大，只检查了开头".into())),
+            None => v.push(FormatProblem::warn("XML 文件较大，只检查了开头")),
         },
         "ofd" => v.extend(ofd_problem(p)),
         // An office document: its macros, if any, are item 4-1-2's.
-        "zip" if sniff::OFFICE_ZIP.contains(&ext.as_str()) => v.push((
-            false,
-            format!("办公文档（.{ext}）不是版式文件，长期保存建议另存为 PDF 或 OFD 后归档"),
+        "zip" if sniff::OFFICE_ZIP.contains(&ext.as_str()) => v.push(FormatProblem::warn(format!(
+            "办公文档（.{ext}）不是版式文件，长期保存建议另存为 PDF 或 OFD 后归档"
+        ))),
+        "zip" => v.push(FormatProblem::warn(
+            "材料本身是压缩包，其中的文件无法逐一检查；建议解压后分别归档",
         )),
-        "zip" => v.push((
-            false,
-            "材料本身是压缩包，其中的文件无法逐一检查；建议解压后分别归档".into(),
-        )),
-        "unknown" => v.push((
-            true,
-            "无法按内容识别文件格式，不是通用、开放的格式，归档后可能无法打开".into(),
+        "unknown" => v.push(FormatProblem::fail(
+            "无法按内容识别文件格式，不是通用、开放的格式，归档后可能无法打开",
         )),
         _ => {}
     }
@@ -213,7 +254,7 @@ pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
 }
 
 /// Executables, scripts and macro-bearing office files (DA/T 70 4-1, flagged
-/// whatever a virus scanner says): (is it a failure, reason).
+/// whatever a virus scanner says).
 pub fn executable_problem(p: &EntryProbe) -> Option<FormatProblem> {
     let base = p.name.rsplit('/').next().unwrap_or(&p.name);
     let ext = base
@@ -222,50 +263,45 @@ pub fn executable_problem(p: &EntryProbe) -> Option<FormatProblem> {
         .unwrap_or_default();
     let h = &p.head;
     if h.starts_with(b"MZ") {
-        return Some((true, "是 Windows 可执行程序（PE），不得归档".into()));
+        return Some(FormatProblem::fail("是 Windows 可执行程序（PE），不得归档"));
     }
     if h.starts_with(b"\x7fELF") {
-        return Some((true, "是 Linux 可执行程序（ELF），不得归档".into()));
+        return Some(FormatProblem::fail("是 Linux 可执行程序（ELF），不得归档"));
     }
     if h.starts_with(&[0xCF, 0xFA, 0xED, 0xFE]) || h.starts_with(&[0xCA, 0xFE, 0xBA, 0xBE]) {
-        return Some((true, "是可执行程序，不得归档".into()));
+        return Some(FormatProblem::fail("是可执行程序，不得归档"));
     }
     if h.starts_with(b"#!") {
-        return Some((true, "是脚本文件（以 #! 开头），不得归档".into()));
+        return Some(FormatProblem::fail("是脚本文件（以 #! 开头），不得归档"));
     }
     const SCRIPTS: &[&str] = &[
         "exe", "dll", "com", "bat", "cmd", "ps1", "vbs", "vbe", "js", "jse", "wsf", "sh", "msi",
         "scr", "jar", "apk", "lnk", "hta",
     ];
     if SCRIPTS.contains(&ext.as_str()) {
-        return Some((
-            true,
-            format!("扩展名 .{ext} 表明是可执行文件或脚本，不得归档"),
-        ));
+        return Some(FormatProblem::fail(format!(
+            "扩展名 .{ext} 表明是可执行文件或脚本，不得归档"
+        )));
     }
     const MACRO_EXT: &[&str] = &[
         "docm", "dotm", "xlsm", "xltm", "xlsb", "pptm", "potm", "ppsm",
     ];
     if MACRO_EXT.contains(&ext.as_str()) {
-        return Some((
-            true,
-            format!("扩展名 .{ext} 是启用宏的办公文档，宏可能含恶意代码；请另存为 PDF/OFD 后归档"),
-        ));
+        return Some(FormatProblem::fail(format!(
+            "扩展名 .{ext} 是启用宏的办公文档，宏可能含恶意代码；请另存为 PDF/OFD 后归档"
+        )));
     }
     if h.starts_with(b"PK\x03\x04") {
         let body: &[u8] = p.full.as_deref().unwrap_or(&p.tail);
         if contains(body, b"vbaProject.bin") {
-            return Some((
-                true,
-                "办公文档中含有宏（vbaProject.bin），宏可能含恶意代码；请另存为 PDF/OFD 后归档"
-                    .into(),
+            return Some(FormatProblem::fail(
+                "办公文档中含有宏（vbaProject.bin），宏可能含恶意代码；请另存为 PDF/OFD 后归档",
             ));
         }
     }
     if h.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Some((
-            false,
-            "旧版 Office 文档（OLE 复合文件）可能含宏；建议另存为 PDF/OFD 后归档".into(),
+        return Some(FormatProblem::warn(
+            "旧版 Office 文档（OLE 复合文件）可能含宏；建议另存为 PDF/OFD 后归档",
         ));
     }
     None
@@ -290,17 +326,17 @@ mod tests {
         let good = b"%PDF-1.4\n1 0 obj<<>>endobj\nxref\ntrailer<<>>\nstartxref\n9\n%%EOF\n";
         assert!(check_format(&probe("a.pdf", good)).1.is_empty());
         let (_, p) = check_format(&probe("a.pdf", &good[..30]));
-        assert!(p.iter().any(|(f, m)| *f && m.contains("%%EOF")));
+        assert!(p.iter().any(|x| x.is_fail() && x.reason.contains("%%EOF")));
         let enc = b"%PDF-1.4\ntrailer<</Encrypt 5 0 R>>\nstartxref\n9\n%%EOF\n";
         assert!(check_format(&probe("a.pdf", enc))
             .1
             .iter()
-            .any(|(_, m)| m.contains("已加密")));
+            .any(|x| x.reason.contains("已加密")));
         let (fmt, p) = check_format(&probe("a.jpg", good));
         assert_eq!(fmt, "pdf");
         assert!(p
             .iter()
-            .any(|(_, m)| m.contains("扩展名“.jpg”与文件内容（PDF 文档）不符")));
+            .any(|x| x.reason.contains("扩展名“.jpg”与文件内容（PDF 文档）不符")));
     }
 
     fn ofd(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -320,9 +356,17 @@ mod tests {
         assert_eq!(fmt, "ofd");
         assert!(p.is_empty(), "{p:?}");
         let (_, p) = check_format(&probe("发票.ofd", &ofd(&[("Doc_0/Document.xml", b"<x/>")])));
-        assert!(p.iter().any(|(f, m)| *f && m.contains("OFD.xml")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|x| x.is_fail() && x.reason.contains("OFD.xml")),
+            "{p:?}"
+        );
         let (_, p) = check_format(&probe("发票.ofd", &ofd(&[("OFD.xml", b"<ofd:OFD>")])));
-        assert!(p.iter().any(|(f, m)| *f && m.contains("无法解析")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|x| x.is_fail() && x.reason.contains("无法解析")),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -336,7 +380,7 @@ mod tests {
         assert!(check_format(&probe("扫描.tif", &bad))
             .1
             .iter()
-            .any(|(f, _)| *f));
+            .any(FormatProblem::is_fail));
         // A PNG whose header CRC was damaged.
         let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\0\0\0\0".to_vec();
         png.extend(crc32fast::hash(&png[12..29]).to_be_bytes());
@@ -346,26 +390,24 @@ mod tests {
         assert!(check_format(&probe("签名.png", &png))
             .1
             .iter()
-            .any(|(_, m)| m.contains("校验值错误")));
+            .any(|x| x.reason.contains("校验值错误")));
     }
 
     #[test]
     fn executables_and_macros() {
-        assert!(executable_problem(&probe("a.pdf", b"MZ\x90\0")).unwrap().0);
-        assert!(
-            executable_problem(&probe("run.sh", b"#!/bin/sh\n"))
-                .unwrap()
-                .0
-        );
-        assert!(
-            executable_problem(&probe("表.xlsm", b"PK\x03\x04"))
-                .unwrap()
-                .0
-        );
+        assert!(executable_problem(&probe("a.pdf", b"MZ\x90\0"))
+            .unwrap()
+            .is_fail());
+        assert!(executable_problem(&probe("run.sh", b"#!/bin/sh\n"))
+            .unwrap()
+            .is_fail());
+        assert!(executable_problem(&probe("表.xlsm", b"PK\x03\x04"))
+            .unwrap()
+            .is_fail());
         assert!(
             executable_problem(&probe("表.docx", b"PK\x03\x04....word/vbaProject.bin...."))
                 .unwrap()
-                .0
+                .is_fail()
         );
         assert!(executable_problem(&probe("a.pdf", b"%PDF-1.4")).is_none());
     }
@@ -375,23 +417,43 @@ mod tests {
         // An ELF program named .pdf: the content does not match the name.
         let (_, v) = check_format(&probe("决定书.pdf", b"\x7fELF\x02\x01\x01\0rest"));
         assert_eq!(v.len(), 1, "{v:?}");
-        assert!(v[0].0);
+        assert_eq!(v[0].severity, Severity::Fail);
         assert!(
-            v[0].1.contains(
+            v[0].reason.contains(
                 "扩展名“.pdf”表明是PDF 文档，但文件内容是Linux 可执行程序（ELF），与扩展名不符"
             ),
             "{}",
-            v[0].1
+            v[0].reason
         );
         // A .docm: no content mismatch, a macro-enabled document (4-1-2).
         let docm = probe("申请书.docm", b"PK\x03\x04....word/vbaProject.bin....");
         let (fmt, v) = check_format(&docm);
         assert_eq!(fmt, "zip");
         assert!(
-            v.iter().all(|(fail, m)| !fail && !m.contains("不符")),
+            v.iter()
+                .all(|x| x.severity == Severity::Warn && !x.reason.contains("不符")),
             "{v:?}"
         );
-        let (fail, why) = executable_problem(&docm).unwrap();
-        assert!(fail && why.contains("启用宏"), "{why}");
+        let FormatProblem { severity, reason } = executable_problem(&docm).unwrap();
+        assert!(
+            severity == Severity::Fail && reason.contains("启用宏"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn severities_become_verdicts() {
+        assert_eq!(Severity::Fail.verdict(), Verdict::Fail);
+        assert_eq!(Severity::Warn.verdict(), Verdict::Warn);
+        // A ZIP material is a warning under 3-2-1, not a failure.
+        let zip = ofd(&[("a.txt", b"x")]);
+        let (fmt, v) = check_format(&probe("材料.zip", &zip));
+        assert_eq!(fmt, "zip");
+        assert_eq!(
+            v,
+            vec![FormatProblem::warn(
+                "材料本身是压缩包，其中的文件无法逐一检查；建议解压后分别归档"
+            )]
+        );
     }
 }

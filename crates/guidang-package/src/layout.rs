@@ -23,7 +23,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::codes::Code;
-use crate::reader::{decode_name, u16le, u32le, u64le, Entry, Index};
+use crate::reader::{decode_name, read_up_to_at, u16le, u32le, u64le, Entry, Index};
 
 const LFH_SIG: [u8; 4] = [0x50, 0x4b, 0x03, 0x04];
 const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
@@ -52,14 +52,6 @@ struct Span {
     entry: usize,
 }
 
-/// Reads up to `n` bytes at `at` (fewer at the end of the file).
-fn read_at(f: &mut File, at: u64, n: usize) -> io::Result<Vec<u8>> {
-    f.seek(SeekFrom::Start(at))?;
-    let mut b = Vec::with_capacity(n);
-    f.by_ref().take(n as u64).read_to_end(&mut b)?;
-    Ok(b)
-}
-
 /// Checks the local header (and descriptor) of `e` against its
 /// central-directory record. Returns the span the entry takes, and what
 /// disagrees (empty when nothing does).
@@ -70,14 +62,14 @@ fn local(f: &mut File, len: u64, i: usize, e: &Entry) -> io::Result<(Span, Vec<S
         end: at,
         entry: i,
     };
-    let h = read_at(f, at, 30)?;
+    let h = read_up_to_at(f, at, 30)?;
     if h.len() < 30 || h[..4] != LFH_SIG {
         return Ok((span, vec![format!("偏移 {at} 处没有本地文件头")]));
     }
     let (flags, method, crc) = (u16le(&h, 6), u16le(&h, 8), u32le(&h, 14));
     let (mut csize, mut usize_) = (u32le(&h, 18) as u64, u32le(&h, 22) as u64);
     let (n, x) = (u16le(&h, 26) as usize, u16le(&h, 28) as usize);
-    let tail = read_at(f, at + 30, n + x)?;
+    let tail = read_up_to_at(f, at + 30, n + x)?;
     if tail.len() < n + x {
         span.end = len;
         return Ok((span, vec!["本地文件头被截断".into()]));
@@ -124,7 +116,7 @@ fn local(f: &mut File, len: u64, i: usize, e: &Entry) -> io::Result<(Span, Vec<S
     if described {
         // Sizes and CRC follow the data; the header may hold zeros.
         let w = if zip64 { 8 } else { 4 };
-        let d = read_at(f, data_end, 4 + 4 + 2 * w)?;
+        let d = read_up_to_at(f, data_end, 4 + 4 + 2 * w)?;
         let sig = d.len() >= 4 && u32le(&d, 0) == DESCRIPTOR_SIG;
         let o = if sig { 4 } else { 0 };
         if d.len() < o + 4 + 2 * w {
@@ -194,10 +186,10 @@ fn hidden_in(f: &mut File, from: u64, to: u64) -> io::Result<Vec<(u64, String)>>
         carry.drain(..carry.len() - keep);
     }
     for s in sigs {
-        let h = read_at(f, s, 30)?;
+        let h = read_up_to_at(f, s, 30)?;
         let name = if h.len() == 30 {
             let n = u16le(&h, 26) as usize;
-            decode_name(&read_at(f, s + 30, n)?).0
+            decode_name(&read_up_to_at(f, s + 30, n)?).0
         } else {
             String::new()
         };

@@ -138,10 +138,20 @@ pub(crate) fn u64le(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
-fn read_at(f: &mut File, at: u64, n: usize) -> io::Result<Vec<u8>> {
+/// Reads exactly `n` bytes at `at`; a file that ends sooner is an error
+/// (`UnexpectedEof`).
+pub(crate) fn read_exact_at<R: Read + Seek>(f: &mut R, at: u64, n: usize) -> io::Result<Vec<u8>> {
     let mut b = vec![0u8; n];
     f.seek(SeekFrom::Start(at))?;
     f.read_exact(&mut b)?;
+    Ok(b)
+}
+
+/// Reads up to `n` bytes at `at`: fewer when the file ends sooner.
+pub(crate) fn read_up_to_at<R: Read + Seek>(f: &mut R, at: u64, n: usize) -> io::Result<Vec<u8>> {
+    f.seek(SeekFrom::Start(at))?;
+    let mut b = Vec::with_capacity(n);
+    f.by_ref().take(n as u64).read_to_end(&mut b)?;
     Ok(b)
 }
 
@@ -153,23 +163,71 @@ pub const MAX_CD: u64 = 4 << 20;
 /// Most entries accepted (the ZIP limit without ZIP64 extensions).
 pub const MAX_ENTRIES: u64 = 65_535;
 
+/// Why a file is not a readable ZIP: its `Display` is the reason in
+/// Chinese, as verification reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The file could not be read (its length, or the bytes of a record).
+    #[error("无法读取：{}", Os(.0))]
+    Io(#[from] io::Error),
+    /// Shorter than an end-of-central-directory record.
+    #[error("文件太短，不是 ZIP 文件")]
+    TooShort,
+    /// No end-of-central-directory signature in the last 64 KiB.
+    #[error("找不到 ZIP 目录结尾记录，文件不是 ZIP 或已截断")]
+    NoEndRecord,
+    /// The end record asks for ZIP64 but no ZIP64 locator precedes it.
+    #[error("ZIP64 定位记录缺失")]
+    Zip64LocatorMissing,
+    /// The ZIP64 locator points past the end of the file.
+    #[error("ZIP64 目录结尾记录位置无效")]
+    Zip64EndRecordOutOfBounds,
+    /// The ZIP64 end record's signature is wrong.
+    #[error("ZIP64 目录结尾记录无效")]
+    Zip64EndRecordInvalid,
+    /// The central directory exceeds [`MAX_CD`] bytes or [`MAX_ENTRIES`]
+    /// entries; it is not read.
+    #[error(
+        "ZIP 中央目录过大（{size} 字节，声明 {entries} 个条目），超出一个办件的归档信息包的合理范围（至多 {} MiB、{} 个条目），未读取",
+        MAX_CD >> 20,
+        MAX_ENTRIES
+    )]
+    DirectoryTooLarge {
+        /// Declared size of the central directory, in bytes.
+        size: u64,
+        /// Declared number of entries.
+        entries: u64,
+    },
+    /// The central directory's offset and size reach past the file.
+    #[error("ZIP 中央目录的位置或大小无效")]
+    DirectoryOutOfBounds,
+    /// A central-directory record runs past the directory's end.
+    #[error("ZIP 中央目录记录被截断")]
+    DirectoryRecordTruncated,
+    /// The end record declares another number of entries than the
+    /// directory holds.
+    #[error("ZIP 目录结尾记录声明 {declared} 个条目，中央目录实有 {found} 个")]
+    EntryCountMismatch {
+        /// Entries the end record declares.
+        declared: u64,
+        /// Records found in the central directory.
+        found: u64,
+    },
+}
+
 /// Reads the central directory. An `Err` means the file is not a readable
-/// ZIP at all (the message says why, in Chinese).
-pub fn read_index(f: &mut File) -> Result<Index, String> {
-    let len = f
-        .metadata()
-        .map_err(|e| format!("无法读取：{}", Os(&e)))?
-        .len();
+/// ZIP at all (the error says why).
+pub fn read_index(f: &mut File) -> Result<Index, IndexError> {
+    let len = f.metadata()?.len();
     if len < 22 {
-        return Err("文件太短，不是 ZIP 文件".into());
+        return Err(IndexError::TooShort);
     }
     let tail_len = len.min(22 + 65_535) as usize;
-    let tail =
-        read_at(f, len - tail_len as u64, tail_len).map_err(|e| format!("无法读取：{}", Os(&e)))?;
+    let tail = read_exact_at(f, len - tail_len as u64, tail_len)?;
     let pos = (0..=tail_len - 22)
         .rev()
         .find(|&i| u32le(&tail, i) == EOCD_SIG)
-        .ok_or("找不到 ZIP 目录结尾记录，文件不是 ZIP 或已截断")?;
+        .ok_or(IndexError::NoEndRecord)?;
     let eocd_at = len - tail_len as u64 + pos as u64;
     let e = &tail[pos..];
     let comment_len = u16le(e, 20);
@@ -179,19 +237,19 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
     let mut cd_offset = u32le(e, 16) as u64;
     if count == 0xFFFF || cd_size == 0xFFFF_FFFF || cd_offset == 0xFFFF_FFFF {
         if eocd_at < 20 {
-            return Err("ZIP64 定位记录缺失".into());
+            return Err(IndexError::Zip64LocatorMissing);
         }
-        let loc = read_at(f, eocd_at - 20, 20).map_err(|e| format!("无法读取：{}", Os(&e)))?;
+        let loc = read_exact_at(f, eocd_at - 20, 20)?;
         if u32le(&loc, 0) != EOCD64_LOCATOR_SIG {
-            return Err("ZIP64 定位记录缺失".into());
+            return Err(IndexError::Zip64LocatorMissing);
         }
         let at = u64le(&loc, 8);
         if at + 56 > len {
-            return Err("ZIP64 目录结尾记录位置无效".into());
+            return Err(IndexError::Zip64EndRecordOutOfBounds);
         }
-        let r = read_at(f, at, 56).map_err(|e| format!("无法读取：{}", Os(&e)))?;
+        let r = read_exact_at(f, at, 56)?;
         if u32le(&r, 0) != EOCD64_SIG {
-            return Err("ZIP64 目录结尾记录无效".into());
+            return Err(IndexError::Zip64EndRecordInvalid);
         }
         zip64 = Some((at, 12 + u64le(&r, 4)));
         count = u64le(&r, 32);
@@ -199,16 +257,15 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
         cd_offset = u64le(&r, 48);
     }
     if cd_size > MAX_CD || count > MAX_ENTRIES {
-        return Err(format!(
-            "ZIP 中央目录过大（{cd_size} 字节，声明 {count} 个条目），超出一个办件的归档信息包的合理范围（至多 {} MiB、{MAX_ENTRIES} 个条目），未读取",
-            MAX_CD >> 20
-        ));
+        return Err(IndexError::DirectoryTooLarge {
+            size: cd_size,
+            entries: count,
+        });
     }
     if cd_offset.checked_add(cd_size).is_none_or(|end| end > len) {
-        return Err("ZIP 中央目录的位置或大小无效".into());
+        return Err(IndexError::DirectoryOutOfBounds);
     }
-    let cd =
-        read_at(f, cd_offset, cd_size as usize).map_err(|e| format!("无法读取：{}", Os(&e)))?;
+    let cd = read_exact_at(f, cd_offset, cd_size as usize)?;
     let mut entries = Vec::new();
     let mut p = 0usize;
     while p + 46 <= cd.len() && u32le(&cd, p) == CDH_SIG {
@@ -217,7 +274,7 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
         let comment_len = u16le(&cd, p + 32) as usize;
         let end = p + 46 + name_len + extra_len + comment_len;
         if end > cd.len() {
-            return Err("ZIP 中央目录记录被截断".into());
+            return Err(IndexError::DirectoryRecordTruncated);
         }
         let name_bytes = &cd[p + 46..p + 46 + name_len];
         let (name, name_is_utf8) = decode_name(name_bytes);
@@ -263,10 +320,10 @@ pub fn read_index(f: &mut File) -> Result<Index, String> {
         p = end;
     }
     if entries.len() as u64 != count {
-        return Err(format!(
-            "ZIP 目录结尾记录声明 {count} 个条目，中央目录实有 {} 个",
-            entries.len()
-        ));
+        return Err(IndexError::EntryCountMismatch {
+            declared: count,
+            found: entries.len() as u64,
+        });
     }
     Ok(Index {
         entries,
@@ -469,4 +526,119 @@ pub fn read_small(f: &File, e: &Entry, max: u64) -> Result<Vec<u8>, DataProblem>
     let mut out = Vec::with_capacity(e.uncompressed_size as usize);
     stream_entry(&mut t, e, |b| out.extend_from_slice(b))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+
+    /// An end-of-central-directory record.
+    fn eocd(count: u16, cd_size: u32, cd_offset: u32) -> Vec<u8> {
+        let mut b = EOCD_SIG.to_le_bytes().to_vec();
+        b.extend([0u8; 4]);
+        b.extend(count.to_le_bytes());
+        b.extend(count.to_le_bytes());
+        b.extend(cd_size.to_le_bytes());
+        b.extend(cd_offset.to_le_bytes());
+        b.extend(0u16.to_le_bytes());
+        b
+    }
+
+    fn index_of(bytes: &[u8]) -> Result<Index, IndexError> {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        read_index(&mut f)
+    }
+
+    #[test]
+    fn io_errors_read_in_chinese() {
+        let e = IndexError::from(io::Error::from(io::ErrorKind::UnexpectedEof));
+        assert_eq!(e.to_string(), "无法读取：文件比预期短，可能已被截断");
+        let e = IndexError::from(io::Error::from_raw_os_error(5));
+        assert_eq!(
+            e.to_string(),
+            "无法读取：读写出错，介质可能已损坏或已被拔出。请检查介质后重试"
+        );
+    }
+
+    #[test]
+    fn each_damage_is_its_own_variant_with_the_same_words() {
+        let e = index_of(b"PK").unwrap_err();
+        assert!(matches!(e, IndexError::TooShort), "{e:?}");
+        assert_eq!(e.to_string(), "文件太短，不是 ZIP 文件");
+
+        let e = index_of(&[b'x'; 100]).unwrap_err();
+        assert!(matches!(e, IndexError::NoEndRecord), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "找不到 ZIP 目录结尾记录，文件不是 ZIP 或已截断"
+        );
+
+        let e = index_of(&eocd(0xFFFF, 0, 0)).unwrap_err();
+        assert!(matches!(e, IndexError::Zip64LocatorMissing), "{e:?}");
+        assert_eq!(e.to_string(), "ZIP64 定位记录缺失");
+
+        let e = index_of(&eocd(0, 10, 20)).unwrap_err();
+        assert!(matches!(e, IndexError::DirectoryOutOfBounds), "{e:?}");
+        assert_eq!(e.to_string(), "ZIP 中央目录的位置或大小无效");
+
+        let e = index_of(&eocd(2, 0, 0)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                IndexError::EntryCountMismatch {
+                    declared: 2,
+                    found: 0
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "ZIP 目录结尾记录声明 2 个条目，中央目录实有 0 个"
+        );
+
+        // A directory record whose name runs past the directory.
+        let mut cd = CDH_SIG.to_le_bytes().to_vec();
+        cd.extend([0u8; 24]);
+        cd.extend(100u16.to_le_bytes());
+        cd.extend([0u8; 16]);
+        let mut zip = cd.clone();
+        zip.extend(eocd(1, cd.len() as u32, 0));
+        let e = index_of(&zip).unwrap_err();
+        assert!(matches!(e, IndexError::DirectoryRecordTruncated), "{e:?}");
+        assert_eq!(e.to_string(), "ZIP 中央目录记录被截断");
+
+        let e = index_of(&eocd(0, (MAX_CD + 1) as u32, 0)).unwrap_err();
+        assert!(
+            matches!(e, IndexError::DirectoryTooLarge { size, entries: 0 } if size == MAX_CD + 1),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "ZIP 中央目录过大（4194305 字节，声明 0 个条目），超出一个办件的归档信息包的合理范围（至多 4 MiB、65535 个条目），未读取"
+        );
+
+        assert_eq!(
+            IndexError::Zip64EndRecordOutOfBounds.to_string(),
+            "ZIP64 目录结尾记录位置无效"
+        );
+        assert_eq!(
+            IndexError::Zip64EndRecordInvalid.to_string(),
+            "ZIP64 目录结尾记录无效"
+        );
+    }
+
+    #[test]
+    fn exact_reads_fail_short_and_bounded_reads_stop_at_the_end() {
+        let mut c = Cursor::new(b"0123456789".to_vec());
+        assert_eq!(read_exact_at(&mut c, 2, 3).unwrap(), b"234");
+        assert_eq!(
+            read_exact_at(&mut c, 8, 5).unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
+        assert_eq!(read_up_to_at(&mut c, 8, 5).unwrap(), b"89");
+        assert_eq!(read_up_to_at(&mut c, 20, 5).unwrap(), b"");
+    }
 }

@@ -353,7 +353,7 @@ pub(super) fn package_materials(path: &Path) -> Result<Vec<HoldingMaterial>> {
         path: path.to_path_buf(),
         source,
     })?;
-    let index = guidang_package::reader::read_index(&mut f).map_err(bad)?;
+    let index = guidang_package::reader::read_index(&mut f).map_err(|e| bad(e.to_string()))?;
     let e = index
         .entries
         .iter()
