@@ -69,7 +69,7 @@ fn local(f: &mut File, len: u64, i: usize, e: &Entry) -> io::Result<(Span, Vec<S
     let (flags, method, crc) = (u16le(&h, 6), u16le(&h, 8), u32le(&h, 14));
     let (mut csize, mut usize_) = (u32le(&h, 18) as u64, u32le(&h, 22) as u64);
     let (n, x) = (u16le(&h, 26) as usize, u16le(&h, 28) as usize);
-    let tail = read_up_to_at(f, at + 30, n + x)?;
+    let tail = read_up_to_at(f, at.saturating_add(30), n + x)?;
     if tail.len() < n + x {
         span.end = len;
         return Ok((span, vec!["本地文件头被截断".into()]));
@@ -109,7 +109,9 @@ fn local(f: &mut File, len: u64, i: usize, e: &Entry) -> io::Result<(Span, Vec<S
         }
         p = data + size;
     }
-    let data_end = at + 30 + (n + x) as u64 + e.compressed_size;
+    let data_end = at
+        .saturating_add(30 + (n + x) as u64)
+        .saturating_add(e.compressed_size);
     span.end = data_end.min(len);
     let described = flags & 0x0008 != 0;
     let (mut dcrc, mut dcsize, mut dusize) = (crc, csize, usize_);
@@ -132,7 +134,7 @@ fn local(f: &mut File, len: u64, i: usize, e: &Entry) -> io::Result<(Span, Vec<S
             };
             dcsize = get(o + 4);
             dusize = get(o + 4 + w);
-            span.end = (data_end + (o + 4 + 2 * w) as u64).min(len);
+            span.end = data_end.saturating_add((o + 4 + 2 * w) as u64).min(len);
         }
         // Non-zero header values must still agree.
         if (crc != 0 && crc != e.crc32)
@@ -334,7 +336,7 @@ pub fn layout(f: &File, index: &Index) -> io::Result<Vec<LayoutProblem>> {
         if at > cursor {
             region(&mut f, &mut out, cursor, at, Code::ZipGap)?;
         }
-        cursor = cursor.max(at + size);
+        cursor = cursor.max(at.saturating_add(size));
         let locator = index.eocd_at.saturating_sub(EOCD64_LOCATOR_LEN);
         if locator > cursor {
             region(&mut f, &mut out, cursor, locator, Code::ZipGap)?;

@@ -244,14 +244,14 @@ pub fn read_index(f: &mut File) -> Result<Index, IndexError> {
             return Err(IndexError::Zip64LocatorMissing);
         }
         let at = u64le(&loc, 8);
-        if at + 56 > len {
+        if at.checked_add(56).is_none_or(|end| end > len) {
             return Err(IndexError::Zip64EndRecordOutOfBounds);
         }
         let r = read_exact_at(f, at, 56)?;
         if u32le(&r, 0) != EOCD64_SIG {
             return Err(IndexError::Zip64EndRecordInvalid);
         }
-        zip64 = Some((at, 12 + u64le(&r, 4)));
+        zip64 = Some((at, u64le(&r, 4).saturating_add(12)));
         count = u64le(&r, 32);
         cd_size = u64le(&r, 40);
         cd_offset = u64le(&r, 48);
@@ -549,6 +549,19 @@ mod tests {
         let mut f = tempfile::tempfile().unwrap();
         f.write_all(bytes).unwrap();
         read_index(&mut f)
+    }
+
+    /// A ZIP64 locator pointing past the end of any file (offset near
+    /// u64::MAX) is a damaged archive, not an arithmetic overflow.
+    #[test]
+    fn a_zip64_locator_at_the_end_of_the_address_space_is_out_of_bounds() {
+        let mut b = EOCD64_LOCATOR_SIG.to_le_bytes().to_vec();
+        b.extend(0u32.to_le_bytes());
+        b.extend((u64::MAX - 10).to_le_bytes());
+        b.extend(1u32.to_le_bytes());
+        b.extend(eocd(0xFFFF, 0xFFFF_FFFF, 0xFFFF_FFFF));
+        let e = index_of(&b).unwrap_err();
+        assert!(matches!(e, IndexError::Zip64EndRecordOutOfBounds), "{e:?}");
     }
 
     #[test]
