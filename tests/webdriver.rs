@@ -250,7 +250,14 @@ impl Session {
                 return s;
             }
             if t.elapsed() > Duration::from_secs(secs) {
-                panic!("“{needle}” never appeared in {css}; it shows: {s}");
+                let errors = self.script(
+                    "return [...document.querySelectorAll('.el-alert--error')].map(e => e.innerText).join(' | ');",
+                    json!([]),
+                );
+                panic!(
+                    "“{needle}” never appeared in {css}; it shows: {s}; errors on screen: {}",
+                    errors.as_str().unwrap_or("")
+                );
             }
             std::thread::sleep(Duration::from_millis(200));
         }
