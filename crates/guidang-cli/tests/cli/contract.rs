@@ -108,6 +108,12 @@ fn every_json_output_keeps_its_field_names() {
     r.add("cases", &cases);
     let case_no = cases[0]["case_no"].as_str().unwrap().to_string();
     r.add("case", &json(&d.run(&["case", &case_no, "--json"])));
+    let due = json(&d.run_stdin_env(
+        &[("GUIDANG_TODAY", "2099-01-01")],
+        &["cases", "--due", "--json"],
+        "",
+    ));
+    r.add("cases --due", &due);
     let scans = tmp.path().join("扫描");
     std::fs::create_dir_all(&scans).unwrap();
     std::fs::write(scans.join("扫描件.pdf"), "%PDF-1.4\n%%EOF\n").unwrap();
