@@ -56,11 +56,13 @@ impl From<CollectReport> for CollectReportView {
     }
 }
 
-/// Catalog row types the front ends show as they are.
+/// Catalog row types the API returns. They carry no serde derives: each
+/// front end converts them into its own boundary types.
 pub mod catalog_types {
     pub use guidang_catalog::audit::Entry as AuditEntry;
-    pub use guidang_catalog::batches::BatchRow;
+    pub use guidang_catalog::batches::{BatchRow, CarrierRow};
     pub use guidang_catalog::care::Destruction;
+    pub use guidang_catalog::intake::{Holding, HoldingMaterial, Receipt, ReceiptItem};
 }
 
 /// Result of API calls.
@@ -132,10 +134,9 @@ pub struct DemoResult {
 }
 
 /// A case with a deadline overdue or coming up.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct DueRow {
     /// The case.
-    #[serde(flatten)]
     pub case: CaseRow,
     /// `archive` or `transfer`.
     pub due_kind: deadline::DeadlineKind,

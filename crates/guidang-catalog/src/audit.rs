@@ -12,7 +12,6 @@
 
 use guidang_core::DigestAlgo;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use crate::{settings, Db, Result, Tx};
 
@@ -20,7 +19,7 @@ use crate::{settings, Db, Result, Tx};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One stored entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Entry {
     /// Sequence number, from 1.
     pub seq: i64,
@@ -135,7 +134,7 @@ pub fn append(
 }
 
 /// A break in the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The entry concerned (0 for the head record).
     pub seq: i64,
@@ -144,7 +143,7 @@ pub struct Problem {
 }
 
 /// Result of [`verify`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Report {
     /// Entries read.
     pub entries: i64,

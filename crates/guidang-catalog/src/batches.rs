@@ -3,12 +3,11 @@
 //! and deletions); only their status moves on.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use crate::{Db, Result, Tx};
 
 /// A batch as registered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchRow {
     /// 批次编号.
     pub batch_no: String,
@@ -149,7 +148,7 @@ pub fn open_opinion(db: Db<'_>, case_no: &str) -> Result<(String, Option<String>
 }
 
 /// A carrier of a batch as written and verified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CarrierRow {
     /// Carrier number, from 1.
     pub carrier_no: u32,

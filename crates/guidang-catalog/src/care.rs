@@ -3,12 +3,11 @@
 //! routine inspection and retention appraisal need.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use crate::{Db, Result, Tx};
 
 /// A backup generation as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupRow {
     /// Generation name (timestamp).
     pub generation: String,
@@ -66,7 +65,7 @@ pub fn last_backup(db: Db<'_>) -> Result<Option<BackupRow>> {
 }
 
 /// A routine inspection as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InspectionRow {
     /// When.
     pub inspected_at: String,
@@ -149,7 +148,7 @@ pub fn transferred_on(db: Db<'_>, case_id: i64) -> Result<Option<String>> {
 }
 
 /// One entry of the destruction register.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destruction {
     /// 办件编号.
     pub case_no: String,

@@ -2,12 +2,11 @@
 
 use guidang_core::{deadline, CaseRecord, CaseStatus, Retention};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use crate::{Catalog, CatalogError, Db, Result, Tx};
 
 /// A material ready to be registered (its content is already in the store).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMaterial {
     /// 件内顺序号, from 1.
     pub seq: u32,
@@ -198,7 +197,7 @@ pub fn replace(tx: &Tx<'_>, id: i64, c: &NewCase<'_>) -> Result<()> {
 }
 
 /// A case as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CaseRow {
     /// 办件编号.
     pub case_no: String,
@@ -347,7 +346,7 @@ pub fn counts_by_status(db: Db<'_>) -> Result<Vec<(String, u64)>> {
 }
 
 /// A stored material.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct MaterialRow {
     /// 件内顺序号.
     pub seq: u32,
@@ -390,7 +389,7 @@ pub fn materials(db: Db<'_>, case_no: &str) -> Result<Vec<MaterialRow>> {
 }
 
 /// Every stored field of a case, for building its package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseDetail {
     /// Row id.
     pub id: i64,

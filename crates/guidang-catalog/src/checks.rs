@@ -3,12 +3,11 @@
 //! them and an auditor can see how a package was judged.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use crate::{Db, Result, Tx};
 
 /// One finding as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFinding {
     /// Item code, e.g. `GD-1-1-1`.
     pub item: String,
@@ -21,7 +20,7 @@ pub struct StoredFinding {
 }
 
 /// A check of one package as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckRecord {
     /// 电子文件号.
     pub efile_no: String,

@@ -6,12 +6,11 @@
 //! catalogue entry). Holdings are never deleted or changed (triggers).
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use crate::{Db, Result, Tx};
 
 /// A trusted transferring unit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sender {
     /// Row id.
     pub id: i64,
@@ -81,7 +80,7 @@ pub fn trust_sender(tx: &Tx<'_>, s: &Sender) -> Result<i64> {
 }
 
 /// A sealing key of a sender's operator (learnt from a trusted batch).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SenderKey {
     /// Operator.
     pub operator: String,
@@ -131,7 +130,7 @@ pub fn sender_keys(db: Db<'_>, sender_id: i64) -> Result<Vec<SenderKey>> {
 }
 
 /// A batch opened at the intake workstation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     /// Row id.
     pub id: i64,
@@ -197,7 +196,7 @@ fn receipt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Receipt> {
 }
 
 /// One package of a receipt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptItem {
     /// 序号 in the batch.
     pub seq: u32,
@@ -373,7 +372,7 @@ pub fn mark_received(
 }
 
 /// An accepted package in the archive's storage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holding {
     /// 电子文件号.
     pub efile_no: String,
@@ -414,7 +413,7 @@ pub struct Holding {
 }
 
 /// A material of an accepted package and where it sits in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoldingMaterial {
     /// 件内顺序号.
     pub seq: u32,
@@ -587,7 +586,7 @@ pub fn set_return_reason(tx: &Tx<'_>, case_id: i64, reason: Option<&str>) -> Res
 
 /// A receiving archivist's key the hall has confirmed (against the printed
 /// receipt) for return files from that receiving unit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiverKey {
     /// Receiving unit's 行政区划码.
     pub region: String,

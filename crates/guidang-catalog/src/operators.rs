@@ -5,12 +5,11 @@
 //! by the caller). The public key and its fingerprint are stored in clear.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use crate::{CatalogError, Db, Result, Tx};
 
 /// An operator as shown to people and scripts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Operator {
     /// Name.
     pub name: String,
@@ -19,12 +18,11 @@ pub struct Operator {
     /// Whether the operator may act.
     pub active: bool,
     /// Public key fingerprint, once keys exist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
 }
 
 /// An operator's signing key as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredKey {
     /// Operator.
     pub operator: String,
@@ -33,7 +31,6 @@ pub struct StoredKey {
     /// Fingerprint, hex.
     pub fingerprint: String,
     /// The PIN-encrypted secret key (JSON), never serialised outward.
-    #[serde(skip)]
     pub sealed_secret: Vec<u8>,
     /// When the operator was added.
     pub created_at: String,

@@ -1,12 +1,11 @@
 //! Sealed packages registered in the catalog.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 
 use crate::{Db, Result, Tx};
 
 /// A registered package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageRow {
     /// 办件编号.
     pub case_no: String,

@@ -10,6 +10,7 @@ use clap::Parser;
 
 mod args;
 mod cmd;
+mod json;
 mod output;
 
 use args::Cli;

@@ -80,7 +80,8 @@ impl Env {
         let rows = cases::list(self.cat.db(), &Default::default()).unwrap();
         let mut all = Vec::new();
         for r in &rows {
-            all.push(json!({"case": r, "materials": cases::materials(self.cat.db(), &r.case_no).unwrap()}));
+            let ms = cases::materials(self.cat.db(), &r.case_no).unwrap();
+            all.push(format!("{r:?} {ms:?}"));
         }
         let entries = audit::verify(self.cat.db()).unwrap().entries;
         let mut blobs = Vec::new();
@@ -98,7 +99,7 @@ impl Env {
             }
         }
         blobs.sort();
-        (serde_json::to_string(&all).unwrap(), entries, blobs)
+        (all.join("\n"), entries, blobs)
     }
 
     fn case_dir(&self, name: &str) -> PathBuf {

@@ -144,6 +144,28 @@ fn the_catalog_lends_out_no_connection() {
     );
 }
 
+/// Catalog rows are storage, not a boundary: each front end converts them
+/// into its own boundary types (src-tauri/src/dto, the CLI's json.rs), so
+/// no catalog struct may be serialised as it is.
+#[test]
+fn catalog_rows_are_not_a_boundary() {
+    let src = root().join("crates/guidang-catalog/src");
+    let mut bad = Vec::new();
+    for f in rust_files(&src) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, l) in text.lines().enumerate() {
+            if l.contains("derive(") && l.contains("Serialize") {
+                bad.push(format!("{}:{}: {}", rel(&f), i + 1, l.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "guidang-catalog rows derive Serialize (give the front end a boundary type):\n{}",
+        bad.join("\n")
+    );
+}
+
 #[test]
 fn only_the_shell_knows_tauri() {
     let mut bad = Vec::new();

@@ -150,10 +150,9 @@ pub struct AcceptReport {
 }
 
 /// A receipt with its packages, for `intake status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ReceiptStatus {
     /// The receipt.
-    #[serde(flatten)]
     pub receipt: Receipt,
     /// Its packages.
     pub packages: Vec<ReceiptItem>,

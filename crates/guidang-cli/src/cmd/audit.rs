@@ -3,6 +3,7 @@
 use guidang_api::{Archive, Error};
 
 use crate::args::*;
+use crate::json;
 use crate::output::*;
 
 /// Runs one of this module's commands (dispatched by [`super::run`]).
@@ -12,7 +13,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command) -> Result<Done, Error> {
             AuditCommand::Verify { json } => {
                 let r = ar.audit_verify()?;
                 if json {
-                    print_json(&r);
+                    print_json(&json::AuditReport::from(&r));
                 } else if r.problems.is_empty() {
                     println!("审计日志完整：{} 条记录，链头 {}", r.entries, r.head);
                 } else {
@@ -28,7 +29,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command) -> Result<Done, Error> {
             AuditCommand::Log { limit, json } => {
                 let es = ar.audit_log(limit)?;
                 if json {
-                    print_json(&es);
+                    print_json(&json::all::<_, json::AuditEntry>(es.clone()));
                 } else {
                     for e in es {
                         println!(

@@ -3,6 +3,7 @@
 use guidang_api::{Archive, Error};
 
 use crate::args::*;
+use crate::json;
 use crate::output::*;
 
 /// Runs one of this module's commands (dispatched by [`super::run`]).
@@ -50,7 +51,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command) -> Result<Done, Error> {
             BatchCommand::List { json } => {
                 let bs = ar.batches()?;
                 if json {
-                    print_json(&bs);
+                    print_json(&json::all::<_, json::Batch>(bs.clone()));
                 } else {
                     for b in &bs {
                         println!(
@@ -66,7 +67,8 @@ pub(crate) fn run(ar: &mut Archive, command: Command) -> Result<Done, Error> {
                 let carriers = ar.batch_carriers(&batch_no)?;
                 if json {
                     print_json(
-                        &serde_json::json!({"manifest": m, "signature": sig, "carriers": carriers}),
+                        &serde_json::json!({"manifest": m, "signature": sig, "carriers":
+                            carriers.iter().map(json::Carrier::from).collect::<Vec<_>>()}),
                     );
                 } else {
                     for c in &carriers {

@@ -4,6 +4,7 @@ use guidang_api::core::{CancelFlag, CaseStatus};
 use guidang_api::{Archive, CaseFilter, DemoRequest, Error, Outcome};
 
 use crate::args::*;
+use crate::json;
 use crate::output::*;
 
 /// Runs one of this module's commands (dispatched by [`super::run`]).
@@ -77,7 +78,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
             if due {
                 let rows = ar.due(ar.today(), guidang_api::DUE_WINDOW_DAYS)?;
                 if json {
-                    print_json(&rows);
+                    print_json(&json::all::<_, json::DueRow>(rows.clone()));
                 } else {
                     for r in &rows {
                         let when = if r.days_left < 0 {
@@ -105,7 +106,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                     ..Default::default()
                 })?;
                 if json {
-                    print_json(&rows);
+                    print_json(&json::all::<_, json::CaseRow>(rows.clone()));
                 } else {
                     for r in &rows {
                         println!(
@@ -139,9 +140,11 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
             let materials = ar.materials(&case_no)?;
             let return_reason = ar.case_detail(&case_no)?.return_reason;
             if json {
-                print_json(
-                    &serde_json::json!({"case": case, "materials": materials, "return_reason": return_reason}),
-                );
+                print_json(&json::Case {
+                    case: case.clone().into(),
+                    materials: json::all(materials.clone()),
+                    return_reason: return_reason.clone(),
+                });
             } else {
                 println!(
                     "{}  {}\n电子文件号：{}\n状态：{}",

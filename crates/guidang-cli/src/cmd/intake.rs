@@ -4,6 +4,7 @@ use guidang_api::core::CancelFlag;
 use guidang_api::{Archive, Error};
 
 use crate::args::*;
+use crate::json;
 use crate::output::*;
 
 /// Runs one of this module's commands (dispatched by [`super::run`]).
@@ -197,9 +198,12 @@ pub(crate) fn run_intake(
                 out.push((h, materials));
             }
             if json {
-                let v: Vec<serde_json::Value> = out
+                let v: Vec<json::HoldingWithMaterials> = out
                     .iter()
-                    .map(|(h, m)| serde_json::json!({"holding": h, "materials": m}))
+                    .map(|(h, m)| json::HoldingWithMaterials {
+                        holding: h.into(),
+                        materials: m.iter().map(Into::into).collect(),
+                    })
                     .collect();
                 print_json(&v);
             } else {
@@ -224,7 +228,7 @@ pub(crate) fn run_intake(
         IntakeCommand::Status { json } => {
             let rs = ar.intake_status()?;
             if json {
-                print_json(&rs);
+                print_json(&rs.iter().map(json::Receipt::from).collect::<Vec<_>>());
             } else {
                 for r in &rs {
                     let st = if r.receipt.status == "received" {

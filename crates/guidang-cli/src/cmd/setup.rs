@@ -6,6 +6,7 @@ use guidang_api::core::{Role, Suite};
 use guidang_api::{Archive, CaseFilter, Error, InitOptions};
 
 use crate::args::*;
+use crate::json;
 use crate::output::*;
 
 /// Runs one of this module's commands (dispatched by [`super::run`]).
@@ -58,7 +59,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, dir: &Path) -> Result<Done
             OperatorCommand::Show { name, json } => {
                 let op = ar.operator(&name)?;
                 if json {
-                    print_json(&op);
+                    print_json(&json::Operator::from(op.clone()));
                 } else {
                     println!(
                         "操作员：{}\n添加时间：{}\n状态：{}",
@@ -74,7 +75,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, dir: &Path) -> Result<Done
             OperatorCommand::List { json } => {
                 let ops = ar.operators()?;
                 if json {
-                    print_json(&ops);
+                    print_json(&json::all::<_, json::Operator>(ops.clone()));
                 } else {
                     for op in ops {
                         println!("{}\t{}", op.name, op.created_at);

@@ -149,14 +149,14 @@ fn every_json_output_keeps_its_field_names() {
     r.add("batch create", &b);
     let batch = b["batch_no"].as_str().unwrap().to_string();
     r.add("batch list", &json(&d.run(&["batch", "list", "--json"])));
-    r.add(
-        "batch show",
-        &json(&d.run(&["batch", "show", &batch, "--json"])),
-    );
     let medium = tmp.path().join("载体");
     r.add(
         "transfer write",
         &json(&write_medium(&d, &batch, &medium, &[])),
+    );
+    r.add(
+        "batch show",
+        &json(&d.run(&["batch", "show", &batch, "--json"])),
     );
     r.add("status", &json(&d.run(&["status", "--json"])));
 
