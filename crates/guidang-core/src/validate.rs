@@ -186,6 +186,139 @@ impl Checker<'_> {
             }
         }
     }
+
+    /// The item's name and type: taken from the unit's item list when the
+    /// code is known there (and checked against what the input says),
+    /// otherwise required in the input.
+    fn item(&mut self, known_item: Option<&ServiceItem>) -> (Option<String>, Option<ItemType>) {
+        use fields::*;
+        let i = self.input;
+        let c = self;
+        match known_item {
+            Some(k) => {
+                let name = c.optional_text(ITEM_NAME, &i.item_name, 200);
+                if let Some(n) = &name {
+                    if *n != k.name {
+                        c.errs.push(
+                            ITEM_NAME,
+                            format!(
+                                "与本单位事项清单中该编码的名称“{}”不一致；请核对事项编码或名称",
+                                k.name
+                            ),
+                        );
+                    }
+                }
+                let ty = match i
+                    .item_type
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    None => Some(k.item_type),
+                    Some(_) => c.code(
+                        ITEM_TYPE,
+                        &i.item_type,
+                        ItemType::from_code,
+                        ItemType::domain(),
+                    ),
+                };
+                if let Some(t) = ty {
+                    if t != k.item_type {
+                        c.errs.push(
+                            ITEM_TYPE,
+                            format!(
+                                "与本单位事项清单中该事项的类型 {}（{}）不一致",
+                                k.item_type.code(),
+                                k.item_type.label()
+                            ),
+                        );
+                    }
+                }
+                (Some(k.name.clone()), Some(k.item_type))
+            }
+            None => (
+                c.text(ITEM_NAME, &i.item_name, 200),
+                c.code(
+                    ITEM_TYPE,
+                    &i.item_type,
+                    ItemType::from_code,
+                    ItemType::domain(),
+                ),
+            ),
+        }
+    }
+
+    /// The materials: at least one, each with a category, a safe relative
+    /// path registered once, and a title (the file name when none is given).
+    fn materials(&mut self) -> Vec<MaterialSpec> {
+        use fields::*;
+        let i = self.input;
+        let c = self;
+        let mut materials = Vec::new();
+        if i.materials.is_empty() {
+            c.errs.push(
+                MATERIALS,
+                "办件没有任何材料；每个办件至少应有一份材料（通常包括结果性材料）",
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (n, m) in i.materials.iter().enumerate() {
+            let field = format!("第{}份材料", n + 1);
+            let category = match m.category.as_deref().map(str::trim) {
+                None | Some("") => {
+                    c.errs.push(
+                        &field,
+                        "缺少材料类别（category），请填写 证据性、程序性 或 结果性",
+                    );
+                    None
+                }
+                Some(t) => {
+                    let r = Category::from_code(t);
+                    if r.is_none() {
+                        c.errs.push(
+                            &field,
+                            format!("材料类别“{t}”无效，可选值：证据性、程序性、结果性"),
+                        );
+                    }
+                    r
+                }
+            };
+            let path = match m.file.as_deref() {
+                None => {
+                    c.errs.push(&field, "缺少文件路径（file）");
+                    None
+                }
+                Some(f) => match safe_rel_path(f) {
+                    Ok(p) => {
+                        if !seen.insert(p.clone()) {
+                            c.errs.push(&field, format!("文件“{p}”被重复登记"));
+                        }
+                        Some(p)
+                    }
+                    Err(e) => {
+                        c.errs.push(&field, e);
+                        None
+                    }
+                },
+            };
+            let title = c.optional_text(&format!("{field}的标准名称（title）"), &m.title, 200);
+            if let (Some(category), Some(rel_path)) = (category, path) {
+                let title = title.unwrap_or_else(|| {
+                    let base = rel_path.rsplit('/').next().unwrap_or(&rel_path);
+                    base.rsplit_once('.')
+                        .map(|(s, _)| s)
+                        .unwrap_or(base)
+                        .to_string()
+                });
+                materials.push(MaterialSpec {
+                    category,
+                    rel_path,
+                    title,
+                });
+            }
+        }
+        materials
+    }
 }
 
 /// Field names as shown in messages.
@@ -270,58 +403,7 @@ pub fn validate_case(
         }
         ok
     });
-    let (item_name, item_type) = match known_item {
-        Some(k) => {
-            let name = c.optional_text(ITEM_NAME, &i.item_name, 200);
-            if let Some(n) = &name {
-                if *n != k.name {
-                    c.errs.push(
-                        ITEM_NAME,
-                        format!(
-                            "与本单位事项清单中该编码的名称“{}”不一致；请核对事项编码或名称",
-                            k.name
-                        ),
-                    );
-                }
-            }
-            let ty = match i
-                .item_type
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                None => Some(k.item_type),
-                Some(_) => c.code(
-                    ITEM_TYPE,
-                    &i.item_type,
-                    ItemType::from_code,
-                    ItemType::domain(),
-                ),
-            };
-            if let Some(t) = ty {
-                if t != k.item_type {
-                    c.errs.push(
-                        ITEM_TYPE,
-                        format!(
-                            "与本单位事项清单中该事项的类型 {}（{}）不一致",
-                            k.item_type.code(),
-                            k.item_type.label()
-                        ),
-                    );
-                }
-            }
-            (Some(k.name.clone()), Some(k.item_type))
-        }
-        None => (
-            c.text(ITEM_NAME, &i.item_name, 200),
-            c.code(
-                ITEM_TYPE,
-                &i.item_type,
-                ItemType::from_code,
-                ItemType::domain(),
-            ),
-        ),
-    };
+    let (item_name, item_type) = c.item(known_item);
 
     let applicant_name = c.text(APPLICANT_NAME, &i.applicant_name, 100);
     let applicant_type = c.code(
@@ -390,69 +472,7 @@ pub fn validate_case(
         ),
     };
 
-    let mut materials = Vec::new();
-    if i.materials.is_empty() {
-        c.errs.push(
-            MATERIALS,
-            "办件没有任何材料；每个办件至少应有一份材料（通常包括结果性材料）",
-        );
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (n, m) in i.materials.iter().enumerate() {
-        let field = format!("第{}份材料", n + 1);
-        let category = match m.category.as_deref().map(str::trim) {
-            None | Some("") => {
-                c.errs.push(
-                    &field,
-                    "缺少材料类别（category），请填写 证据性、程序性 或 结果性",
-                );
-                None
-            }
-            Some(t) => {
-                let r = Category::from_code(t);
-                if r.is_none() {
-                    c.errs.push(
-                        &field,
-                        format!("材料类别“{t}”无效，可选值：证据性、程序性、结果性"),
-                    );
-                }
-                r
-            }
-        };
-        let path = match m.file.as_deref() {
-            None => {
-                c.errs.push(&field, "缺少文件路径（file）");
-                None
-            }
-            Some(f) => match safe_rel_path(f) {
-                Ok(p) => {
-                    if !seen.insert(p.clone()) {
-                        c.errs.push(&field, format!("文件“{p}”被重复登记"));
-                    }
-                    Some(p)
-                }
-                Err(e) => {
-                    c.errs.push(&field, e);
-                    None
-                }
-            },
-        };
-        let title = c.optional_text(&format!("{field}的标准名称（title）"), &m.title, 200);
-        if let (Some(category), Some(rel_path)) = (category, path) {
-            let title = title.unwrap_or_else(|| {
-                let base = rel_path.rsplit('/').next().unwrap_or(&rel_path);
-                base.rsplit_once('.')
-                    .map(|(s, _)| s)
-                    .unwrap_or(base)
-                    .to_string()
-            });
-            materials.push(MaterialSpec {
-                category,
-                rel_path,
-                title,
-            });
-        }
-    }
+    let materials = c.materials();
 
     if !c.errs.is_empty() {
         return Err(c.errs);
