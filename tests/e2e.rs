@@ -272,6 +272,19 @@ fn hall_and_intake_flows_in_the_real_windows() {
     assert!(medium.join("载体清单.json").is_file());
     let fingerprint = {
         let ar = Archive::open(&hall_dir).unwrap();
+        // Every action of the desktop names the operator at the desk, never
+        // a placeholder: checking, writing the carrier, restoring (the
+        // backup's own entry went with the catalog the restore replaced).
+        let log = ar.audit_log(10_000).unwrap();
+        for action in ["check", "transfer_write", "restore"] {
+            let e = log.iter().find(|e| e.action == action);
+            assert_eq!(
+                e.map(|e| e.actor.as_str()),
+                Some("张三"),
+                "{action} in {:?}",
+                log.iter().map(|e| (&e.action, &e.actor)).collect::<Vec<_>>()
+            );
+        }
         ar.batches().unwrap()[0].fingerprint.clone()
     };
 

@@ -204,18 +204,23 @@ pub async fn package_all(
 }
 
 #[tauri::command]
-pub async fn check_all(app: AppHandle, state: State<'_, AppState>) -> Res<dto::CheckSummary> {
+pub async fn check_all(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    operator: String,
+) -> Res<dto::CheckSummary> {
     run_job(app, &state, move |ar, p, c| {
+        let actor = ar.actor(&operator)?;
         let batch = ar.check(
             &CheckTarget::All,
             guidang_check::Stage::Gd,
             &[],
-            "system",
+            &actor,
             p,
             c,
         )?;
         let report = ar.check_report_path(&batch);
-        ar.write_check_report(&batch, "system", &report)?;
+        ar.write_check_report(&batch, &actor, &report)?;
         Ok(dto::CheckSummary::new(batch, &report))
     })
     .await
@@ -255,10 +260,12 @@ pub async fn print_form(
 pub async fn write_batch(
     app: AppHandle,
     state: State<'_, AppState>,
+    operator: String,
     batch_no: String,
     dest: PathBuf,
 ) -> Res<dto::CarrierWritten> {
     run_job(app, &state, move |ar, p, c| {
+        let actor = ar.actor(&operator)?;
         Ok(ar
             .write_batch(
                 &guidang_api::transferring::WriteRequest {
@@ -266,7 +273,7 @@ pub async fn write_batch(
                     dest,
                     carrier_size: None,
                     carrier: None,
-                    actor: "system".into(),
+                    actor,
                 },
                 p,
                 c,
@@ -280,18 +287,25 @@ pub async fn write_batch(
 pub async fn backup(
     app: AppHandle,
     state: State<'_, AppState>,
+    operator: String,
     to: PathBuf,
 ) -> Res<dto::BackupDone> {
     run_job(app, &state, move |ar, p, c| {
-        Ok(ar.backup(&to, "system", p, c)?.into())
+        let actor = ar.actor(&operator)?;
+        Ok(ar.backup(&to, &actor, p, c)?.into())
     })
     .await
 }
 
 #[tauri::command]
-pub async fn inspect(app: AppHandle, state: State<'_, AppState>) -> Res<dto::Inspection> {
+pub async fn inspect(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    operator: String,
+) -> Res<dto::Inspection> {
     run_job(app, &state, move |ar, p, c| {
-        Ok(ar.inspect(None, "system", p, c)?.into())
+        let actor = ar.actor(&operator)?;
+        Ok(ar.inspect(None, &actor, p, c)?.into())
     })
     .await
 }
@@ -310,12 +324,13 @@ pub async fn unit_settings(state: State<'_, AppState>) -> Res<dto::Unit> {
 #[tauri::command]
 pub async fn rename_unit(
     state: State<'_, AppState>,
+    operator: String,
     unit_name: String,
     org: Option<String>,
 ) -> Res<dto::Unit> {
-    Ok(open(&state)?
-        .rename_unit(&unit_name, org.as_deref(), "system")?
-        .into())
+    let mut ar = open(&state)?;
+    let actor = ar.actor(&operator)?;
+    Ok(ar.rename_unit(&unit_name, org.as_deref(), &actor)?.into())
 }
 
 #[tauri::command]
@@ -328,8 +343,14 @@ pub async fn scanner_files(state: State<'_, AppState>) -> Res<dto::ScannerFiles>
 }
 
 #[tauri::command]
-pub async fn set_scanner_folder(state: State<'_, AppState>, folder: Option<PathBuf>) -> Res<()> {
-    Ok(open(&state)?.set_scanner_folder(folder.as_deref(), "system")?)
+pub async fn set_scanner_folder(
+    state: State<'_, AppState>,
+    operator: String,
+    folder: Option<PathBuf>,
+) -> Res<()> {
+    let mut ar = open(&state)?;
+    let actor = ar.actor(&operator)?;
+    Ok(ar.set_scanner_folder(folder.as_deref(), &actor)?)
 }
 
 #[tauri::command]
@@ -414,16 +435,18 @@ pub async fn export_keyring(state: State<'_, AppState>, folder: PathBuf) -> Res<
 pub async fn intake_open(
     app: AppHandle,
     state: State<'_, AppState>,
+    operator: String,
     media: Vec<PathBuf>,
     trust: Option<String>,
 ) -> Res<dto::IntakeOpened> {
     run_job(app, &state, move |ar, p, c| {
+        let actor = ar.actor(&operator)?;
         Ok(ar
             .intake_open(
                 &guidang_api::intake::OpenRequest {
                     media,
                     trust,
-                    actor: "system".into(),
+                    actor,
                 },
                 p,
                 c,
@@ -436,10 +459,13 @@ pub async fn intake_open(
 #[tauri::command]
 pub async fn intake_return(
     state: State<'_, AppState>,
+    operator: String,
     efile_no: String,
     reason: String,
 ) -> Res<()> {
-    open(&state)?.intake_return(&efile_no, &reason, "system", None)?;
+    let mut ar = open(&state)?;
+    let actor = ar.actor(&operator)?;
+    ar.intake_return(&efile_no, &reason, &actor, None)?;
     Ok(())
 }
 
@@ -461,14 +487,13 @@ pub async fn intake_accept(
 pub async fn collect(
     app: AppHandle,
     state: State<'_, AppState>,
+    operator: String,
     paths: Vec<PathBuf>,
     replace: bool,
 ) -> Res<dto::Collected> {
     run_job(app, &state, move |ar, p, c| {
-        Ok(
-            guidang_api::CollectReportView::from(ar.collect(&paths, replace, "system", p, c)?)
-                .into(),
-        )
+        let actor = ar.actor(&operator)?;
+        Ok(guidang_api::CollectReportView::from(ar.collect(&paths, replace, &actor, p, c)?).into())
     })
     .await
 }
@@ -478,11 +503,13 @@ pub async fn collect(
 pub async fn collect_form(
     app: AppHandle,
     state: State<'_, AppState>,
+    operator: String,
     meta: serde_json::Value,
     files: Vec<(String, PathBuf)>,
 ) -> Res<dto::Collected> {
     run_job(app, &state, move |ar, p, c| {
-        let r = ar.collect_form(&meta, &files, false, "system", p, c)?;
+        let actor = ar.actor(&operator)?;
+        let r = ar.collect_form(&meta, &files, false, &actor, p, c)?;
         Ok(guidang_api::CollectReportView::from(r).into())
     })
     .await
@@ -504,13 +531,14 @@ pub async fn choose_files() -> Vec<PathBuf> {
 #[tauri::command]
 pub async fn import_returns(
     state: State<'_, AppState>,
+    operator: String,
     file: PathBuf,
     trust: Option<String>,
 ) -> Res<dto::ReturnsImported> {
     let trust = trust.filter(|t| !t.trim().is_empty());
-    Ok(open(&state)?
-        .import_returns(&file, "system", trust.as_deref())?
-        .into())
+    let mut ar = open(&state)?;
+    let actor = ar.actor(&operator)?;
+    Ok(ar.import_returns(&file, &actor, trust.as_deref())?.into())
 }
 
 #[tauri::command]

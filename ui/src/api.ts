@@ -1,6 +1,6 @@
 // The only place the front end talks to the shell: Tauri commands and the
 // `job-progress` event. Errors arrive as {code, message} with a Chinese message.
-import { ref, type Ref } from "vue";
+import { ref, watch, type Ref } from "vue";
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { JobProgress, UiError } from "./bindings";
@@ -17,6 +17,12 @@ export function errorText(e: unknown): string {
 export function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   return invoke<T>(cmd, args);
 }
+
+const OPERATOR_KEY = "guidang.operator";
+/** The operator at the desk, chosen in the window's top bar and remembered:
+ * named as the actor in the audit log of every action that asks no PIN. */
+export const deskOperator = ref<string>(localStorage.getItem(OPERATOR_KEY) ?? "");
+watch(deskOperator, (v) => localStorage.setItem(OPERATOR_KEY, v));
 
 /** The running long job's progress, shown by the shell on every screen. */
 export const running = ref<Progress | null>(null);

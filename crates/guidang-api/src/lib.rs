@@ -325,6 +325,28 @@ impl Archive {
         Ok(operators::get(self.cat.db(), name)?)
     }
 
+    /// The operator named as the actor of an action that asks no PIN
+    /// (checking, collecting, writing a carrier, backing up…): it must be a
+    /// registered, active operator, so the audit log names a person, never
+    /// a placeholder.
+    pub fn actor(&self, name: &str) -> Result<String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid(
+                "经办人",
+                "请先在窗口右上角选择经办人（本次操作将以其名义记入审计日志）",
+            ));
+        }
+        let op = self.operator(name)?;
+        if !op.active {
+            return Err(Error::invalid(
+                "经办人",
+                format!("操作员“{name}”已停用，请选择其他经办人"),
+            ));
+        }
+        Ok(op.name)
+    }
+
     /// All operators.
     pub fn operators(&self) -> Result<Vec<Operator>> {
         Ok(operators::list(self.cat.db())?)

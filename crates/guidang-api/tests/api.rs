@@ -129,6 +129,12 @@ fn operator_pins() {
         ar.add_operator("  ", "246810").unwrap_err().code(),
         "bad_operator_name"
     );
+    // The actor of an action without a PIN is a registered operator.
+    assert_eq!(ar.actor(" 张三 ").unwrap(), "张三");
+    let e = ar.actor("").unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    assert!(e.to_string().contains("选择经办人"), "{e}");
+    assert_eq!(ar.actor("system").unwrap_err().code(), "no_such_operator");
 }
 
 #[test]
