@@ -71,6 +71,26 @@ fn rel(p: &Path) -> String {
         .into_owned()
 }
 
+/// `file:line: text` of every source line outside guidang-catalog (and
+/// xtask, which names these things to look for them) that `hit` matches.
+fn lines_outside_the_catalog(hit: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (name, src) in source_trees() {
+        if name == "crates/guidang-catalog" || name == "crates/xtask" {
+            continue;
+        }
+        for f in rust_files(&src) {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (i, l) in text.lines().enumerate() {
+                if hit(l) {
+                    bad.push(format!("{}:{}: {}", rel(&f), i + 1, l.trim()));
+                }
+            }
+        }
+    }
+    bad
+}
+
 #[test]
 fn sql_is_written_only_in_the_catalog() {
     const SQL: &[&str] = &[
@@ -83,20 +103,7 @@ fn sql_is_written_only_in_the_catalog() {
         "\"PRAGMA ",
         "\"ALTER TABLE",
     ];
-    let mut bad = Vec::new();
-    for (name, src) in source_trees() {
-        if name == "crates/guidang-catalog" || name == "crates/xtask" {
-            continue;
-        }
-        for f in rust_files(&src) {
-            let text = std::fs::read_to_string(&f).unwrap();
-            for (i, l) in text.lines().enumerate() {
-                if SQL.iter().any(|s| l.contains(s)) {
-                    bad.push(format!("{}:{}: {}", rel(&f), i + 1, l.trim()));
-                }
-            }
-        }
-    }
+    let bad = lines_outside_the_catalog(|l| SQL.iter().any(|s| l.contains(s)));
     assert!(
         bad.is_empty(),
         "SQL outside guidang-catalog (add a typed query there):\n{}",
@@ -106,20 +113,7 @@ fn sql_is_written_only_in_the_catalog() {
 
 #[test]
 fn only_the_catalog_knows_rusqlite() {
-    let mut bad = Vec::new();
-    for (name, src) in source_trees() {
-        if name == "crates/guidang-catalog" || name == "crates/xtask" {
-            continue;
-        }
-        for f in rust_files(&src) {
-            let text = std::fs::read_to_string(&f).unwrap();
-            for (i, l) in text.lines().enumerate() {
-                if l.contains("rusqlite") {
-                    bad.push(format!("{}:{}: {}", rel(&f), i + 1, l.trim()));
-                }
-            }
-        }
-    }
+    let bad = lines_outside_the_catalog(|l| l.contains("rusqlite"));
     assert!(
         bad.is_empty(),
         "rusqlite outside guidang-catalog (use its typed functions over Db/Tx):\n{}",
