@@ -425,12 +425,44 @@ fn allowed_on_carrier(rel: &str) -> bool {
 /// Checks packages: each path is a package, or a folder/carrier whose
 /// `.zip` files are checked and whose other files are judged by 4-2-1.
 /// Runs a bounded pool (one worker per core), reporting progress per package.
+/// Phases: gather the files → check each → numbers across the set (2-2-2)
+/// → read-back on a carrier (4-2-1) → verdict and opinion.
 pub fn check_packages(
     paths: &[PathBuf],
     ctx: &CheckContext,
     progress: &dyn Progress,
     cancel: &CancelFlag,
 ) -> std::io::Result<BatchCheck> {
+    let (files, mut batch, carrier) = gather(paths, ctx)?;
+    let (mut packages, keys) = check_each(&files, ctx, progress, cancel)?;
+    duplicate_numbers(&mut packages, &keys);
+    batch.extend(series_gaps(&keys, ctx));
+    if carrier {
+        read_back(&mut packages, ctx);
+    }
+    let verdict = overall(
+        packages
+            .iter()
+            .map(|p| p.verdict)
+            .chain(batch.iter().map(|f| f.verdict)),
+    );
+    let opinion = batch_opinion(&packages, &batch, verdict);
+    Ok(BatchCheck {
+        stage: ctx.stage,
+        checked_at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        packages,
+        batch_findings: batch,
+        verdict,
+        opinion,
+    })
+}
+
+/// The packages to check, the 4-2-1 findings on foreign files of a carrier,
+/// and whether any path was a folder (a carrier).
+fn gather(
+    paths: &[PathBuf],
+    ctx: &CheckContext,
+) -> std::io::Result<(Vec<PathBuf>, Vec<Finding>, bool)> {
     let mut files = Vec::new();
     let mut batch = Vec::new();
     let mut carrier = false;
@@ -475,9 +507,19 @@ pub fn check_packages(
             ));
         }
     }
+    Ok((files, batch, carrier))
+}
+
+/// Scans for viruses, then checks every package on the pool.
+fn check_each(
+    files: &[PathBuf],
+    ctx: &CheckContext,
+    progress: &dyn Progress,
+    cancel: &CancelFlag,
+) -> std::io::Result<(Vec<PackageCheck>, Vec<Key>)> {
     let total = files.len() as u64;
     progress.report(0, total, "正在检查病毒");
-    let scans = ctx.antivirus.scan_many(&files);
+    let scans = ctx.antivirus.scan_many(files);
     progress.report(0, total, "正在检测");
     let mut results: Vec<Option<(PackageCheck, Key)>> = (0..files.len()).map(|_| None).collect();
     let mut done = 0;
@@ -497,12 +539,15 @@ pub fn check_packages(
             "检测已取消",
         ));
     }
-    let (mut packages, keys): (Vec<PackageCheck>, Vec<Key>) = results
+    let (packages, keys): (Vec<PackageCheck>, Vec<Key>) = results
         .into_iter()
         .map(|r| r.expect("every package checked"))
         .unzip();
+    Ok((packages, keys))
+}
 
-    // 2-2-2 across the set: duplicates and gaps of 件号 within a series.
+/// 2-2-2 across the set: an electronic file number given to two packages.
+fn duplicate_numbers(packages: &mut [PackageCheck], keys: &[Key]) {
     let mut by_efile: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
         by_efile.entry(k.efile_no.as_str()).or_default().push(i);
@@ -525,8 +570,13 @@ pub fn check_packages(
             }
         }
     }
+}
+
+/// 2-2-2 across the set: gaps in the piece numbers (件号) of a series.
+fn series_gaps(keys: &[Key], ctx: &CheckContext) -> Vec<Finding> {
+    let mut batch = Vec::new();
     let mut series: BTreeMap<(String, i32, String), Vec<u32>> = BTreeMap::new();
-    for k in &keys {
+    for k in keys {
         if let (Some(s), Some(n)) = (&k.series, k.piece_no) {
             series.entry(s.clone()).or_default().push(n);
         }
@@ -552,37 +602,38 @@ pub fn check_packages(
             ));
         }
     }
-    // 4-2-1 for a carrier: every package was read back completely.
-    if carrier {
-        for p in packages.iter_mut() {
-            let read_ok = !p.read_failure;
-            p.findings.retain(|f| !f.item.ends_with("-4-2-1"));
-            let (v, reason) = if read_ok {
-                (Verdict::Pass, None)
-            } else {
-                (Verdict::Fail, Some("载体上的包不能完整读出".to_string()))
-            };
-            p.findings.push(Finding {
-                item: format!("{}-4-2-1", ctx.stage.prefix()),
-                title: item("4-2-1").title.into(),
-                verdict: v,
-                reason,
-                entry: None,
-            });
-            resummarise(p);
-        }
+    batch
+}
+
+/// 4-2-1 for a carrier: every package was read back completely.
+fn read_back(packages: &mut [PackageCheck], ctx: &CheckContext) {
+    for p in packages.iter_mut() {
+        let read_ok = !p.read_failure;
+        p.findings.retain(|f| !f.item.ends_with("-4-2-1"));
+        let (v, reason) = if read_ok {
+            (Verdict::Pass, None)
+        } else {
+            (Verdict::Fail, Some("载体上的包不能完整读出".to_string()))
+        };
+        p.findings.push(Finding {
+            item: format!("{}-4-2-1", ctx.stage.prefix()),
+            title: item("4-2-1").title.into(),
+            verdict: v,
+            reason,
+            entry: None,
+        });
+        resummarise(p);
     }
-    let verdict = overall(
-        packages
-            .iter()
-            .map(|p| p.verdict)
-            .chain(batch.iter().map(|f| f.verdict)),
-    );
+}
+
+/// The check opinion in words: which packages failed, how many batch
+/// problems.
+fn batch_opinion(packages: &[PackageCheck], batch: &[Finding], verdict: Verdict) -> String {
     let failed = packages
         .iter()
         .filter(|p| p.verdict == Verdict::Fail)
         .count();
-    let opinion = if verdict == Verdict::Fail {
+    if verdict == Verdict::Fail {
         let names: Vec<&str> = packages
             .iter()
             .filter(|p| p.verdict == Verdict::Fail)
@@ -606,15 +657,7 @@ pub fn check_packages(
         s
     } else {
         format!("合格（共 {} 个包）", packages.len())
-    };
-    Ok(BatchCheck {
-        stage: ctx.stage,
-        checked_at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        packages,
-        batch_findings: batch,
-        verdict,
-        opinion,
-    })
+    }
 }
 
 /// The overall verdict: the worst, where not-checked counts as pass.
