@@ -92,6 +92,10 @@ pub(crate) fn openssl_speed(algo: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// `cargo xtask bench`: every figure against its peer, in one run.
+///
+/// Long by design: a script of measurements printed in order (each a few
+/// lines: set up, time, print the ratio); the order is the report's.
 pub(crate) fn bench(args: &[String]) {
     let arg = |name: &str, default: u64| -> u64 {
         args.windows(2)

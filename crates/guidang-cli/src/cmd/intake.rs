@@ -50,6 +50,11 @@ pub(crate) fn run(ar: &mut Archive, command: Command) -> Result<Done, Error> {
     Ok(Done::Ok)
 }
 
+/// Runs an `intake` subcommand.
+///
+/// Long by design: a dispatcher with one arm per subcommand, each unpacking
+/// its arguments, calling the API once and printing the result (text or
+/// `--json`); splitting it would only move the `match` elsewhere.
 pub(crate) fn run_intake(
     ar: &mut Archive,
     command: IntakeCommand,

@@ -10,6 +10,10 @@ use crate::json;
 use crate::output::*;
 
 /// Runs one of this module's commands (dispatched by [`super::run`]).
+///
+/// Long by design: a dispatcher with one arm per subcommand, each unpacking
+/// its arguments, calling the API once and printing the result (text or
+/// `--json`); splitting it would only move the `match` elsewhere.
 pub(crate) fn run(ar: &mut Archive, command: Command, dir: &Path) -> Result<Done, Error> {
     match command {
         Command::Init {
