@@ -182,6 +182,8 @@ fn fingerprint(store: &Store, record: &CaseRecord, materials: &[cases::NewMateri
     h.finish_hex()
 }
 
+/// Collects one case found in a source: read and validate it, match its
+/// listed materials to the files, copy them into the store, register it.
 fn collect_one(
     cat: &mut Catalog,
     store: &Store,
@@ -231,6 +233,40 @@ fn collect_one(
         return Ok(Outcome::Rejected { problems });
     };
 
+    let sources = match_materials(&record, &files, f.explicit_materials, &mut problems);
+    if !problems.is_empty() {
+        return Ok(Outcome::Rejected { problems });
+    }
+    let materials = match store_materials(store, sources, cancel)? {
+        Ok(m) => m,
+        Err(refused) => return Ok(refused),
+    };
+    let fp = fingerprint(store, &record, &materials);
+    let source_path = f.folder.display().to_string();
+    register(
+        cat,
+        unit,
+        &record,
+        known.is_none(),
+        materials,
+        fp,
+        source_path,
+        opts,
+    )
+}
+
+/// A listed material with the file found for it and its base name.
+type Source<'a> = (&'a guidang_core::MaterialSpec, &'a FoundFile, String);
+
+/// Matches the listed materials to the files in the case folder; every
+/// mismatch (missing, empty, unreadable, unlisted, two with one name in a
+/// category) is a problem.
+fn match_materials<'a>(
+    record: &'a CaseRecord,
+    files: &'a BTreeMap<String, FoundFile>,
+    explicit_materials: bool,
+    problems: &mut Vec<String>,
+) -> Vec<Source<'a>> {
     // Match listed materials to files on disk.
     let mut listed = std::collections::HashSet::new();
     let mut names_in_cat = std::collections::HashSet::new();
@@ -262,16 +298,23 @@ fn collect_one(
         }
     }
     for rel in files.keys() {
-        if !listed.contains(rel.as_str()) && f.explicit_materials {
+        if !listed.contains(rel.as_str()) && explicit_materials {
             problems.push(format!(
                 "文件“{rel}”在办件文件夹中，但未在 case.json 的 materials 中登记；请登记它，或将其移出办件文件夹"
             ));
         }
     }
-    if !problems.is_empty() {
-        return Ok(Outcome::Rejected { problems });
-    }
+    sources
+}
 
+/// Copies the materials into the store, hashing while copying. The inner
+/// `Err` is the case refused (a copy failed, or a file was emptied
+/// meanwhile).
+fn store_materials(
+    store: &Store,
+    sources: Vec<Source<'_>>,
+    cancel: &CancelFlag,
+) -> Result<Result<Vec<cases::NewMaterial>, Outcome>, CollectError> {
     // Copy into the store, hashing while copying.
     let mut materials = Vec::new();
     for (seq, (m, ff, base)) in sources.into_iter().enumerate() {
@@ -279,15 +322,15 @@ fn collect_one(
             Ok(b) => b,
             Err(_) if cancel.is_cancelled() => return Err(CollectError::Cancelled),
             Err(e) => {
-                return Ok(Outcome::Rejected {
+                return Ok(Err(Outcome::Rejected {
                     problems: vec![format!("复制材料“{}”失败：{}", m.rel_path, Os(&e))],
-                })
+                }))
             }
         };
         if blob.size == 0 {
-            return Ok(Outcome::Rejected {
+            return Ok(Err(Outcome::Rejected {
                 problems: vec![format!("材料“{}”是空文件（0 字节），无效", m.rel_path)],
-            });
+            }));
         }
         materials.push(cases::NewMaterial {
             seq: seq as u32 + 1,
@@ -301,9 +344,22 @@ fn collect_one(
             format: blob.format.into(),
         });
     }
-    let fp = fingerprint(store, &record, &materials);
-    let source_path = f.folder.display().to_string();
+    Ok(Ok(materials))
+}
 
+/// Registers the case (new, replaced or unchanged) with its materials and
+/// audit entry in one transaction, numbering it within its series.
+#[allow(clippy::too_many_arguments)]
+fn register(
+    cat: &mut Catalog,
+    unit: &UnitSettings,
+    record: &CaseRecord,
+    new_item: bool,
+    materials: Vec<cases::NewMaterial>,
+    fp: String,
+    source_path: String,
+    opts: &CollectOptions,
+) -> Result<Outcome, CollectError> {
     cat.transaction(|tx| {
         let existing = cases::find(tx.db(), &record.case_no)?;
         let prefix = electronic_file_no(&unit.region, &unit.fonds, &record.item.code, record.year(), record.retention, 0);
@@ -338,14 +394,14 @@ fn collect_one(
             Some(e) => (cases::next_piece_no(tx.db(), &record.item.code, record.year(), record.retention)?, Some(e.id)),
             None => (cases::next_piece_no(tx.db(), &record.item.code, record.year(), record.retention)?, None),
         };
-        if known.is_none() {
+        if new_item {
             let mut item = record.item.clone();
             item.default_retention = record.retention;
             settings::add_item(tx, &item)?;
         }
         let efile_no = electronic_file_no(&unit.region, &unit.fonds, &record.item.code, record.year(), record.retention, piece_no);
         let nc = cases::NewCase {
-            record: &record,
+            record,
             efile_no: efile_no.clone(),
             piece_no,
             fingerprint: fp.clone(),
