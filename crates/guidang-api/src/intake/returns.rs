@@ -7,7 +7,7 @@ use crate::{Archive, Error, Result};
 use guidang_catalog::intake::{self};
 use guidang_catalog::{audit, batches, cases};
 use guidang_core::{CaseStatus, DigestAlgo, Role};
-use guidang_transfer::returns::ReturnEnvelope;
+use guidang_transfer::returns::{ReturnDecision, ReturnEnvelope};
 use std::path::Path;
 
 impl Archive {
@@ -24,28 +24,7 @@ impl Archive {
         trust: Option<&str>,
     ) -> Result<ReturnsImported> {
         self.require_role(Role::Hall, "不能导入退回文件；退回文件在移交方导入")?;
-        // A return file arrives on a medium: bounded, a regular file only.
-        let parent = guidang_core::fsutil::parent_or_dot(file);
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let bytes = match guidang_transfer::carrier::read_capped(
-            parent,
-            &name,
-            guidang_transfer::carrier::MAX_MANIFEST,
-        ) {
-            Ok(b) => b,
-            Err(guidang_transfer::carrier::PathProblem::Missing) => {
-                return Err(Error::NotFound(file.to_path_buf()))
-            }
-            Err(e) => {
-                return Err(Error::Intake(format!(
-                    "退回文件 {} {e}：请向接收方索取原退回文件",
-                    file.display()
-                )))
-            }
-        };
+        let bytes = read_return_file(file)?;
         let (env, d) = ReturnEnvelope::open(&bytes).map_err(Error::BadReturnFile)?;
         let b = batches::get(self.cat.db(), &d.batch_no)?
             .ok_or_else(|| Error::NoSuchBatch(d.batch_no.clone()))?;
@@ -74,7 +53,33 @@ impl Archive {
         if already {
             return Ok(report);
         }
-        // Trust in the signer, as the intake side trusts batch signers.
+        let (new_key, known) = self.receiver_trust(&env, &d, actor, trust, &mut report)?;
+        let plan = self.return_plan(&d)?;
+        self.apply_returns(
+            &env,
+            &d,
+            &plan,
+            new_key.as_ref(),
+            known,
+            &file_digest,
+            actor,
+        )?;
+        report.already_imported = false;
+        Ok(report)
+    }
+
+    /// Trust in the return file's signer, as the intake side trusts batch
+    /// signers: a key confirmed for the receiving unit before, or one
+    /// confirmed now with `trust` (returned to be stored). Also returns how
+    /// many keys were known for the unit.
+    fn receiver_trust(
+        &self,
+        env: &ReturnEnvelope,
+        d: &ReturnDecision,
+        actor: &str,
+        trust: Option<&str>,
+        report: &mut ReturnsImported,
+    ) -> Result<(Option<intake::ReceiverKey>, usize)> {
         if let Some(given) = trust {
             let (fp, digest) = parse_trust(given);
             if fp != env.fingerprint || digest.is_some_and(|x| x != d.batch_digest) {
@@ -129,7 +134,15 @@ impl Archive {
                 }
             });
         };
-        // Every case named must be one of this batch, with the package sent.
+        Ok((new_key, known.len()))
+    }
+
+    /// Every case the file names must be one of this batch, with the
+    /// package sent: each with its return reason (`None`: accepted).
+    fn return_plan(
+        &self,
+        d: &ReturnDecision,
+    ) -> Result<Vec<(guidang_catalog::cases::CaseDetail, Option<String>)>> {
         let mut plan = Vec::new();
         for (no, efile, digest, reason) in d
             .accepted
@@ -163,18 +176,35 @@ impl Archive {
             }
             plan.push((c, reason));
         }
+        Ok(plan)
+    }
+
+    /// Records the decision in one transaction: the receiver's key if newly
+    /// confirmed, each case returned (with its reason) or accepted, the
+    /// batch transferred, and the import in the audit log.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_returns(
+        &mut self,
+        env: &ReturnEnvelope,
+        d: &ReturnDecision,
+        plan: &[(guidang_catalog::cases::CaseDetail, Option<String>)],
+        new_key: Option<&intake::ReceiverKey>,
+        known: usize,
+        file_digest: &str,
+        actor: &str,
+    ) -> Result<()> {
         self.cat.transaction(|tx| -> Result<()> {
-            if let Some(k) = &new_key {
+            if let Some(k) = new_key {
                 intake::trust_receiver(tx, k)?;
                 audit::append(
                     tx,
                     actor,
                     "receiver_trusted",
                     &k.unit_name,
-                    &serde_json::json!({"archivist": k.archivist, "fingerprint": k.fingerprint, "known_keys": known.len()}),
+                    &serde_json::json!({"archivist": k.archivist, "fingerprint": k.fingerprint, "known_keys": known}),
                 )?;
             }
-            for (c, reason) in &plan {
+            for (c, reason) in plan {
                 match reason {
                     Some(why) => {
                         cases::set_status(tx, c.id, CaseStatus::Returned)?;
@@ -200,7 +230,29 @@ impl Archive {
             )?;
             Ok(())
         })?;
-        report.already_imported = false;
-        Ok(report)
+        Ok(())
+    }
+}
+
+/// Reads a return file from a medium: bounded, a regular file only.
+fn read_return_file(file: &Path) -> Result<Vec<u8>> {
+    let parent = guidang_core::fsutil::parent_or_dot(file);
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match guidang_transfer::carrier::read_capped(
+        parent,
+        &name,
+        guidang_transfer::carrier::MAX_MANIFEST,
+    ) {
+        Ok(b) => Ok(b),
+        Err(guidang_transfer::carrier::PathProblem::Missing) => {
+            Err(Error::NotFound(file.to_path_buf()))
+        }
+        Err(e) => Err(Error::Intake(format!(
+            "退回文件 {} {e}：请向接收方索取原退回文件",
+            file.display()
+        ))),
     }
 }
