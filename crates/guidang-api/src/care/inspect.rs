@@ -1,18 +1,54 @@
-//! Routine inspection (日常检查): every stored file against its digest, the
-//! audit chain, the catalog, repair from a backup, and the report.
+//! Routine inspection (日常检查), in phases: the catalog and the audit chain,
+//! the inventory of files that must be there, every stored file against its
+//! digest, every package (digest and seal), repair from a backup, leftovers
+//! of interrupted runs, and the dated report (JSON, PDF, catalog row).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use guidang_catalog::packages::PackageRow;
 use guidang_catalog::{audit, care, cases, intake, packages};
+use guidang_collect::Store;
 use guidang_core::fsutil::rel_path;
 use guidang_core::oserror::Os;
-use guidang_core::{CancelFlag, Progress};
+use guidang_core::{CancelFlag, DigestAlgo, Progress};
 use guidang_transfer::write::{copy_verified, Source, WriteError};
 
 use super::restore::remove_restore_leftovers;
 use super::*;
 use crate::{Archive, Error, Result, CATALOG_FILE};
+
+/// A file that must be in the data directory, with the digest it must have.
+struct Expected {
+    kind: String,
+    rel: String,
+    digest: String,
+    size: u64,
+}
+
+/// What the inspection covers: the files to hash and the packages kept.
+struct Inventory {
+    files: Vec<Expected>,
+    live: Vec<PackageRow>,
+    materials: usize,
+    holdings: usize,
+}
+
+/// Progress shared by the two reading passes (files, then packages).
+struct Pass<'a> {
+    progress: &'a dyn Progress,
+    cancel: &'a CancelFlag,
+    done: u64,
+    total: u64,
+}
+
+/// What the inspection found and did, for the report.
+struct Findings {
+    damage: Vec<Damage>,
+    cleaned: Vec<String>,
+    unregistered: Vec<String>,
+    backup: Option<PathBuf>,
+}
 
 impl Archive {
     /// Routine inspection: every stored material and package (digest and
@@ -29,8 +65,34 @@ impl Archive {
         let unit = self.unit()?;
         let algo = unit.suite.digest();
         let store = self.store()?;
+        let mut damage = self.check_catalog()?;
+        let mut inv = self.inventory(&store)?;
+        let mut pass = Pass {
+            progress,
+            cancel,
+            done: 0,
+            total: (inv.files.len() + inv.live.len()) as u64,
+        };
+        damage.extend(self.check_files(&inv.files, algo, &mut pass)?);
+        damage.extend(self.check_packages(&inv.live, &mut inv.files, algo, &mut pass)?);
+        let backup = self.repair(backup, &mut damage, &inv.files, algo, cancel)?;
+        self.remove_destroyed_leftovers(&inv.live, &mut damage)?;
+        let cleaned = self.clean_interrupted_runs()?;
+        let unregistered = self.unregistered_packages()?;
+        let found = Findings {
+            damage,
+            cleaned,
+            unregistered,
+            backup,
+        };
+        let (report, json, stamp) = self.write_report(actor, &unit.unit_name, &inv, found)?;
+        self.record_report(actor, &report, &json, &stamp)?;
+        Ok(report)
+    }
+
+    /// The catalog itself: SQLite's integrity check, then the audit chain.
+    fn check_catalog(&self) -> Result<Vec<Damage>> {
         let mut damage = Vec::new();
-        // The catalog itself.
         for p in care::integrity_check(self.cat.db())? {
             damage.push(Damage {
                 kind: "catalog".into(),
@@ -48,32 +110,57 @@ impl Archive {
                 repaired: false,
             });
         }
-        // Files, each with the digest it must have.
-        let mut files: Vec<(String, String, String, u64)> = Vec::new(); // kind, rel, digest, size
+        Ok(damage)
+    }
+
+    /// The stored materials and accepted packages, each with its digest, and
+    /// the packages kept.
+    fn inventory(&self, store: &Store) -> Result<Inventory> {
+        let mut files = Vec::new();
         let blobs = care::live_blobs(self.cat.db())?;
         for b in &blobs {
-            files.push((
-                "material".into(),
-                rel_path(&store.blob_path(&b.digest), &self.dir),
-                b.digest.clone(),
-                b.size,
-            ));
+            files.push(Expected {
+                kind: "material".into(),
+                rel: rel_path(&store.blob_path(&b.digest), &self.dir),
+                digest: b.digest.clone(),
+                size: b.size,
+            });
         }
         let live = packages::list_kept(self.cat.db())?;
         let holdings = intake::holdings_kept(self.cat.db())?;
         for h in &holdings {
-            files.push(("holding".into(), h.path.clone(), h.digest.clone(), h.size));
+            files.push(Expected {
+                kind: "holding".into(),
+                rel: h.path.clone(),
+                digest: h.digest.clone(),
+                size: h.size,
+            });
         }
-        let total = (files.len() + live.len()) as u64;
-        let mut done = 0u64;
-        // Files: each read once to hash it, in parallel.
+        Ok(Inventory {
+            files,
+            live,
+            materials: blobs.len(),
+            holdings: holdings.len(),
+        })
+    }
+
+    /// Every file read once to hash it, in parallel; the damaged ones.
+    fn check_files(
+        &self,
+        files: &[Expected],
+        algo: DigestAlgo,
+        pass: &mut Pass<'_>,
+    ) -> Result<Vec<Damage>> {
+        let dir = &self.dir;
         let mut problems: Vec<Option<String>> = vec![None; files.len()];
         guidang_core::pool::run(
             files.len(),
-            cancel,
+            pass.cancel,
             |i| {
-                let (_, r, digest, size) = &files[i];
-                match hash_file(&self.dir.join(r), algo) {
+                let Expected {
+                    rel, digest, size, ..
+                } = &files[i];
+                match hash_file(&dir.join(rel), algo) {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                         Some("文件缺失".to_string())
                     }
@@ -85,26 +172,39 @@ impl Archive {
                 }
             },
             |i, problem| {
-                done += 1;
-                progress.report(done, total, &files[i].1);
+                pass.done += 1;
+                pass.progress.report(pass.done, pass.total, &files[i].rel);
                 problems[i] = problem;
             },
         );
-        if cancel.is_cancelled() {
+        if pass.cancel.is_cancelled() {
             return Err(Error::Medium(WriteError::Cancelled));
         }
-        for ((kind, r, _, _), problem) in files.iter().zip(problems) {
+        let mut damage = Vec::new();
+        for (f, problem) in files.iter().zip(problems) {
             if let Some(problem) = problem {
                 damage.push(Damage {
-                    kind: kind.clone(),
-                    path: Some(r.clone()),
+                    kind: f.kind.clone(),
+                    path: Some(f.rel.clone()),
                     problem,
                     repaired: false,
                 });
             }
         }
-        // Packages: digest and seal in one read each, in parallel.
+        Ok(damage)
+    }
+
+    /// Every package's digest and seal in one read each, in parallel; the
+    /// damaged ones are added to `files` with their expected digest, for repair.
+    fn check_packages(
+        &self,
+        live: &[PackageRow],
+        files: &mut Vec<Expected>,
+        algo: DigestAlgo,
+        pass: &mut Pass<'_>,
+    ) -> Result<Vec<Damage>> {
         let keyring = self.keyring()?;
+        let cancel = pass.cancel;
         let paths: Vec<PathBuf> = live.iter().map(|p| self.dir.join(&p.path)).collect();
         let mut reports: Vec<Option<guidang_package::VerifyReport>> = vec![None; paths.len()];
         guidang_core::pool::run(
@@ -112,14 +212,16 @@ impl Archive {
             cancel,
             |i| guidang_package::verify_package(&paths[i], &keyring, algo, cancel),
             |i, r| {
-                done += 1;
-                progress.report(done, total, &live[i].efile_no);
+                pass.done += 1;
+                pass.progress
+                    .report(pass.done, pass.total, &live[i].efile_no);
                 reports[i] = Some(r);
             },
         );
         if cancel.is_cancelled() {
             return Err(Error::Medium(WriteError::Cancelled));
         }
+        let mut damage = Vec::new();
         for (p, r) in live.iter().zip(reports) {
             let r = r.expect("every package verified");
             let mut problems: Vec<String> = r.findings.iter().map(|f| f.message.clone()).collect();
@@ -134,10 +236,27 @@ impl Archive {
                     repaired: false,
                 });
                 // The expected digest, for repair.
-                files.push(("package".into(), p.path.clone(), p.digest.clone(), p.size));
+                files.push(Expected {
+                    kind: "package".into(),
+                    rel: p.path.clone(),
+                    digest: p.digest.clone(),
+                    size: p.size,
+                });
             }
         }
-        // Repair from a backup holding the right content.
+        Ok(damage)
+    }
+
+    /// Repairs damaged files from a backup holding the right content; the
+    /// backup used (`backup`, else the latest), if it has objects.
+    fn repair(
+        &self,
+        backup: Option<&Path>,
+        damage: &mut [Damage],
+        files: &[Expected],
+        algo: DigestAlgo,
+        cancel: &CancelFlag,
+    ) -> Result<Option<PathBuf>> {
         let backup_root = match backup {
             Some(b) => Some(backup_unit_root(b).unwrap_or_else(|_| b.to_path_buf())),
             None => care::last_backup(self.cat.db())?.map(|b| PathBuf::from(b.dest)),
@@ -146,7 +265,7 @@ impl Archive {
         if let Some(root) = &backup_root {
             let expected: HashMap<&str, (&str, u64)> = files
                 .iter()
-                .map(|(_, r, d, s)| (r.as_str(), (d.as_str(), *s)))
+                .map(|f| (f.rel.as_str(), (f.digest.as_str(), f.size)))
                 .collect();
             for d in damage.iter_mut() {
                 let Some((digest, size)) = d.path.as_deref().and_then(|p| expected.get(p)) else {
@@ -168,8 +287,16 @@ impl Archive {
                 }
             }
         }
-        // What an interrupted destruction left behind (registered destroyed,
-        // content still on disk) is removed now, as the destruction promised.
+        Ok(backup_root)
+    }
+
+    /// What an interrupted destruction left behind (registered destroyed,
+    /// content still on disk) is removed now, as the destruction promised.
+    fn remove_destroyed_leftovers(
+        &self,
+        live: &[PackageRow],
+        damage: &mut Vec<Damage>,
+    ) -> Result<()> {
         let kept: std::collections::HashSet<&str> = live.iter().map(|p| p.path.as_str()).collect();
         for p in packages::list(self.cat.db())? {
             if !kept.contains(p.path.as_str()) && self.dir.join(&p.path).exists() {
@@ -186,18 +313,28 @@ impl Archive {
                 damage.push(leftover(&h.path));
             }
         }
-        // What interrupted runs left: removed, or (package files) listed.
+        Ok(())
+    }
+
+    /// Removes what interrupted runs left (work files, restore staging);
+    /// the paths removed.
+    fn clean_interrupted_runs(&self) -> Result<Vec<String>> {
         let mut cleaned = self.remove_stale_work_files()?;
         if let (Some(parent), Some(name)) = (self.dir.parent(), self.dir.file_name()) {
             let removed = remove_restore_leftovers(parent, &name.to_string_lossy())?;
             cleaned.extend(removed.iter().map(|p| p.display().to_string()));
         }
+        Ok(cleaned)
+    }
+
+    /// Package files on disk that the catalog does not register: listed only.
+    fn unregistered_packages(&self) -> Result<Vec<String>> {
         let registered: std::collections::HashSet<String> = packages::list(self.cat.db())?
             .into_iter()
             .map(|p| p.path)
             .collect();
         let pkg_root = self.dir.join("packages");
-        let unregistered: Vec<String> = if pkg_root.is_dir() {
+        Ok(if pkg_root.is_dir() {
             guidang_core::fsutil::walk_files(&pkg_root, |r| r == "superseded")
                 .map_err(|source| Error::DataDir {
                     path: pkg_root.clone(),
@@ -209,8 +346,18 @@ impl Archive {
                 .collect()
         } else {
             Vec::new()
-        };
-        // The dated report.
+        })
+    }
+
+    /// The dated report, written atomically as JSON and PDF under
+    /// `inspections/{时间}/`; with its JSON bytes and the stamp.
+    fn write_report(
+        &self,
+        actor: &str,
+        unit_name: &str,
+        inv: &Inventory,
+        found: Findings,
+    ) -> Result<(InspectionReport, Vec<u8>, String)> {
         let at = guidang_catalog::now_string();
         let stamp = chrono::Utc::now()
             .with_timezone(&guidang_core::validate::cst())
@@ -220,21 +367,21 @@ impl Archive {
         let report_json = out.join("日常检查报告.json");
         let report_pdf = out.join("日常检查报告.pdf");
         let report = InspectionReport {
-            inspected_at: at.clone(),
+            inspected_at: at,
             inspected_by: actor.into(),
-            verdict: if damage.is_empty() {
+            verdict: if found.damage.is_empty() {
                 "sound"
             } else {
                 "damaged"
             }
             .into(),
-            materials: blobs.len(),
-            packages: live.len(),
-            holdings: holdings.len(),
-            damage,
-            cleaned,
-            unregistered,
-            backup: backup_root,
+            materials: inv.materials,
+            packages: inv.live.len(),
+            holdings: inv.holdings,
+            damage: found.damage,
+            cleaned: found.cleaned,
+            unregistered: found.unregistered,
+            backup: found.backup,
             report_json: report_json.clone(),
             report_pdf: report_pdf.clone(),
         };
@@ -245,40 +392,49 @@ impl Archive {
                 source,
             }
         })?;
-        let pdf =
-            inspection_pdf(&report, &unit.unit_name).map_err(|e| Error::Check(e.to_string()))?;
+        let pdf = inspection_pdf(&report, unit_name).map_err(|e| Error::Check(e.to_string()))?;
         guidang_core::fsutil::write_atomic(&report_pdf, &pdf).map_err(|source| Error::DataDir {
             path: report_pdf.clone(),
             source,
         })?;
+        Ok((report, json, stamp))
+    }
+
+    /// Records the inspection in the catalog and the audit log, in one
+    /// transaction.
+    fn record_report(
+        &mut self,
+        actor: &str,
+        report: &InspectionReport,
+        json: &[u8],
+        stamp: &str,
+    ) -> Result<()> {
         let repaired = report.damage.iter().filter(|d| d.repaired).count() as u32;
         self.cat.transaction(|tx| -> Result<()> {
             care::record_inspection(
                 tx,
                 &care::InspectionRow {
-                    inspected_at: at.clone(),
+                    inspected_at: report.inspected_at.clone(),
                     inspected_by: actor.into(),
                     verdict: report.verdict.clone(),
                     checked: (report.materials + report.packages + report.holdings) as u32,
                     damaged: report.damage.len() as u32,
                     repaired,
-                    report: String::from_utf8_lossy(&json).into_owned(),
+                    report: String::from_utf8_lossy(json).into_owned(),
                 },
             )?;
             audit::append(
                 tx,
                 actor,
                 "inspect",
-                &stamp,
+                stamp,
                 &serde_json::json!({"verdict": report.verdict, "damaged": report.damage.len(), "repaired": repaired}),
             )?;
             Ok(())
-        })?;
-        Ok(report)
+        })
     }
 }
 
-/// Why a record cannot be destroyed today, if it cannot.
 /// A finding of routine inspection: content of a destroyed record was
 /// still on disk and has now been removed.
 fn leftover(path: &str) -> Damage {
