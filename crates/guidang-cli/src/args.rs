@@ -1,9 +1,13 @@
 //! The command line's grammar (clap): commands, flags and their help.
 //! Names and flags are a contract with users' scripts.
+//!
+//! The help is Simplified Chinese (clerks read it): the `///` docs of the
+//! commands and flags below are that help, and [`command`] replaces clap's
+//! own English words in every command.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Arg, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
@@ -12,7 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "归档通：政务服务电子文件离线归档与移交"
 )]
 pub(crate) struct Cli {
-    /// Data directory (default: $GUIDANG_DATA_DIR or the platform data directory).
+    /// 数据目录（默认取环境变量 GUIDANG_DATA_DIR，未设置时为系统的应用数据目录）
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
     #[command(subcommand)]
@@ -33,309 +37,301 @@ pub(crate) enum SuiteArg {
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
-    /// Initialise the catalog with the unit's settings.
+    /// 初始化目录库，设置本单位信息
     Init {
-        /// 行政区划码 (6 digits).
+        /// 行政区划码（6 位数字）
         #[arg(long)]
         region: String,
-        /// 全宗号.
+        /// 全宗号
         #[arg(long)]
         fonds: String,
-        /// 立档单位名称.
+        /// 立档单位名称
         #[arg(long)]
         unit: String,
-        /// 机构 (department).
+        /// 机构（部门，如便民服务中心）
         #[arg(long)]
         org: Option<String>,
-        /// Side of the hand-over.
+        /// 本单位角色：hall 为移交方（政务服务大厅），intake 为接收方（档案馆）
         #[arg(long, value_enum, default_value = "hall")]
         role: RoleArg,
-        /// Crypto suite: gm (SM3/SM2) or intl (SHA-256/Ed25519).
+        /// 密码算法套件：gm 为国密 SM3/SM2，intl 为 SHA-256/Ed25519
         #[arg(long, value_enum, default_value = "gm")]
         suite: SuiteArg,
-        /// Print the settings as JSON.
+        /// 以 JSON 格式输出设置
         #[arg(long)]
         json: bool,
     },
-    /// Manage operators.
+    /// 管理经办人
     Operator {
         #[command(subcommand)]
         command: OperatorCommand,
     },
-    /// Collect case folders, export trees or CSV ledgers.
+    /// 收集办件文件夹、导出目录或 CSV 台账
     Collect {
-        /// Case folders, export trees, case.json files or .csv ledgers.
+        /// 办件文件夹、导出目录、case.json 文件或 CSV 台账，可给出多个
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Replace the content of collected or returned cases that changed.
+        /// 已收集或已退回的办件内容有变化时，用新内容替换（更正）
         #[arg(long)]
         replace: bool,
-        /// Operator recorded in the audit log.
+        /// 记入审计日志的经办人
         #[arg(long, default_value = "system")]
         operator: String,
-        /// Print the report as JSON.
+        /// 以 JSON 格式输出报告
         #[arg(long)]
         json: bool,
     },
-    /// List cases.
+    /// 列出办件
     Cases {
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
-        /// Only cases overdue or due within 30 days.
+        /// 只列出已逾期或 30 天内到期的办件
         #[arg(long)]
         due: bool,
-        /// Only cases in this status (collected, packaged, sealed, …).
+        /// 只列出处于该状态的办件，如 collected（已收集）、packaged（已组包）、sealed（已固化）、checked（已检测）
         #[arg(long)]
         status: Option<String>,
-        /// Only cases whose number, name, applicant or item contains this.
+        /// 只列出办件编号、办件名称、申请人或事项名称中含有该文字的办件
         #[arg(long)]
         search: Option<String>,
-        /// At most this many.
+        /// 最多列出的件数
         #[arg(long)]
         limit: Option<u32>,
     },
-    /// Show one case with its materials.
+    /// 显示一个办件及其材料
     Case {
-        /// 办件编号.
+        /// 办件编号
         case_no: String,
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
-    /// Generate a realistic demo export tree and collect it.
+    /// 生成逼真的示例导出目录并收集
     Demo {
-        /// Number of cases.
+        /// 办件数
         #[arg(long)]
         cases: u32,
-        /// Seed.
+        /// 随机种子（相同的种子生成相同的数据）
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Keep the export tree in this folder.
+        /// 将导出目录保留在此文件夹中
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Only write the export tree.
+        /// 只生成导出目录，不收集
         #[arg(long, requires = "out")]
         no_collect: bool,
-        /// Add one PDF of about this many bytes to the first case.
+        /// 给第一个办件加一个约为该字节数的 PDF 文件
         #[arg(long, value_name = "BYTES")]
         large_file: Option<u64>,
-        /// Print the result as JSON.
+        /// 以 JSON 格式输出结果
         #[arg(long)]
         json: bool,
     },
-    /// Overview: unit, counts by status, deadlines.
+    /// 概况：本单位、各状态的办件数、到期情况
     Status {
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
-    /// The audit log.
+    /// 审计日志
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Build and seal archival information packages (组包、固化).
+    /// 组包并固化归档信息包
     Package {
-        /// Every collected case not yet packaged.
+        /// 全部已收集、尚未组包的办件
         #[arg(long, conflicts_with = "cases")]
         all: bool,
-        /// 办件编号 of the cases to package.
+        /// 要组包的办件编号
         cases: Vec<String>,
-        /// The sealing operator.
+        /// 固化人（经办人），须输入其 PIN
         #[arg(long)]
         operator: String,
-        /// Read the PIN as one line from standard input.
+        /// 从标准输入读取一行作为 PIN
         #[arg(long)]
         pin_stdin: bool,
-        /// Print the report as JSON.
+        /// 以 JSON 格式输出报告
         #[arg(long)]
         json: bool,
     },
-    /// Verify packages: structure, every digest, the seal and its signer.
+    /// 验证归档信息包：结构、每个文件的摘要、固化签名及签名人
     Verify {
-        /// Package files, or folders holding them.
+        /// 归档信息包文件，或存放归档信息包的文件夹
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Also trust the keys in this keyring file (repeatable).
+        /// 同时信任该密钥环文件中的公钥（可多次给出）
         #[arg(long)]
         keyring: Vec<PathBuf>,
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
-    /// Four-property check (四性检测, DA/T 70) of packages, folders or carriers.
+    /// 四性检测（DA/T 70）：检测归档信息包、文件夹或移交载体
     Check {
-        /// Packages, folders of packages, or a transfer carrier.
+        /// 归档信息包、存放归档信息包的文件夹或移交载体
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         paths: Vec<PathBuf>,
-        /// Every sealed package of the catalog not yet passed.
+        /// 目录库中全部已固化、尚未通过检测的归档信息包
         #[arg(long)]
         all: bool,
-        /// gd (archiving) or yj (transfer/receipt); default by role.
+        /// 检测环节：gd（归档）或 yj（移交接收）；默认按本单位角色，移交方为 gd，接收方为 yj
         #[arg(long)]
         stage: Option<String>,
-        /// Also trust the keys in this keyring file (repeatable).
+        /// 同时信任该密钥环文件中的公钥（可多次给出）
         #[arg(long)]
         keyring: Vec<PathBuf>,
-        /// Who runs the check (recorded with the results).
+        /// 检测人（与检测结果一同记录）
         #[arg(long, default_value = "system")]
         operator: String,
-        /// Print every finding as JSON.
+        /// 以 JSON 格式输出每个检测项
         #[arg(long)]
         json: bool,
-        /// Also write the check report as a PDF (Chinese, A4).
+        /// 同时生成 PDF 检测报告（中文，A4）
         #[arg(long, value_name = "FILE.pdf")]
         report: Option<PathBuf>,
     },
-    /// Transfer batches (移交批次).
+    /// 移交批次
     Batch {
         #[command(subcommand)]
         command: BatchCommand,
     },
-    /// Write batches to removable media (移交载体).
+    /// 将批次写入移动介质（移交载体）
     Transfer {
         #[command(subcommand)]
         command: TransferCommand,
     },
-    /// Back up the catalog and every stored file to a removable drive
-    /// (incremental; several generations per drive).
+    /// 将目录库和全部已存文件备份到移动硬盘（增量备份；每块盘可保存多代）
     Backup {
-        /// The drive (or a folder on it).
+        /// 备份盘（或盘上的文件夹）
         #[arg(long, required_unless_present = "interval_days")]
         to: Option<PathBuf>,
-        /// Set the reminder interval in days (default 30) instead.
+        /// 不备份，只设置备份提醒间隔（天数；未设置时为 30 天）
         #[arg(long, conflicts_with = "to")]
         interval_days: Option<i64>,
-        /// Who backs up (recorded).
+        /// 备份人（记录在案）
         #[arg(long, default_value = "system")]
         operator: String,
-        /// Print the result as JSON.
+        /// 以 JSON 格式输出结果
         #[arg(long)]
         json: bool,
     },
-    /// Rebuild a data directory from a backup (the target must be empty).
+    /// 从备份重建数据目录（目标目录须为空，或使用 --replace）
     Restore {
-        /// The backup drive, or a unit's backup folder on it.
+        /// 备份盘，或盘上某单位的备份文件夹
         #[arg(long)]
         from: PathBuf,
-        /// The data directory to rebuild (default: --data-dir).
+        /// 要重建的数据目录（默认：--data-dir 指定的目录）
         #[arg(long)]
         to: Option<PathBuf>,
-        /// Which generation (default: the latest).
+        /// 恢复哪一代备份（默认：最新一代）
         #[arg(long)]
         generation: Option<String>,
-        /// Restore in place of a data directory that is not empty: the
-        /// current one is kept, renamed to `{name}.恢复前-{time}`.
+        /// 替换非空的数据目录：现有目录不删除，改名为“原名.恢复前-时间”保存
         #[arg(long, conflicts_with = "list")]
         replace: bool,
-        /// With --replace over a set-up catalog: the operator who decides
-        /// it (their PIN is asked).
+        /// 用 --replace 替换已设置的目录库时，由该经办人决定（须输入其 PIN）
         #[arg(long, requires = "replace")]
         operator: Option<String>,
-        /// Read the PIN as one line from standard input.
+        /// 从标准输入读取一行作为 PIN
         #[arg(long, requires = "operator")]
         pin_stdin: bool,
-        /// Only list the backup's generations, newest first.
+        /// 只列出备份盘上的各代备份，最新的在前
         #[arg(long)]
         list: bool,
-        /// Print the result as JSON.
+        /// 以 JSON 格式输出结果
         #[arg(long)]
         json: bool,
     },
-    /// Routine inspection (日常检查): every stored file, seal, the audit
-    /// chain and the catalog; repairs from backup. Exit 1 when damage was
-    /// found (even if repaired).
+    /// 日常检查：核对每个已存文件、固化签名、审计日志链和目录库，并从备份修复；发现损坏（即使已修复）时退出码为 1
     Inspect {
-        /// The backup to repair from (default: the latest one made).
+        /// 用于修复的备份（默认：最近一次所做的备份）
         #[arg(long)]
         backup: Option<PathBuf>,
-        /// Who inspects (recorded).
+        /// 检查人（记录在案）
         #[arg(long, default_value = "system")]
         operator: String,
-        /// Print the report as JSON.
+        /// 以 JSON 格式输出报告
         #[arg(long)]
         json: bool,
     },
-    /// Retention appraisal (鉴定) and destruction (销毁).
+    /// 保管期限届满的鉴定与销毁
     Retention {
         #[command(subcommand)]
         command: RetentionCommand,
     },
-    /// Intake workstation (接收方): open carriers, return, accept.
+    /// 接收方工作站：打开载体、退回、接收入库
     Intake {
         #[command(subcommand)]
         command: IntakeCommand,
     },
-    /// Hall side of returns: import the receiving archive's return file.
+    /// 移交方处理退回：导入接收方的退回文件
     Returns {
         #[command(subcommand)]
         command: ReturnsCommand,
     },
-    /// Print a form of a batch to PDF.
+    /// 将批次的表单生成为 PDF
     Print {
-        /// transfer-list (移交清单, Table A.1), catalog (归档目录清单) or
-        /// register (移交与接收登记表, after the first `transfer write`).
+        /// 表单：transfer-list 为移交清单（附录 A 表 A.1），catalog 为归档目录清单，register 为移交与接收登记表（首次 transfer write 之后才有）
         #[arg(value_enum)]
         form: FormArg,
-        /// 批次编号.
+        /// 批次编号
         batch_no: String,
-        /// Output PDF.
+        /// 输出的 PDF 文件
         #[arg(short, long)]
         output: PathBuf,
-        /// Also send the PDF to the system printer (CUPS `lp`).
+        /// 同时将 PDF 发送到系统打印机（CUPS 的 lp 命令）
         #[arg(long)]
         send: bool,
-        /// The printer to send to (default: the system default printer).
+        /// 发送到哪台打印机（默认：系统默认打印机）
         #[arg(long, requires = "send")]
         printer: Option<String>,
     },
-    /// Set the opinion on opening for use (开放利用意见) of an item or a case.
+    /// 设置事项或办件的开放利用意见
     OpenOpinion {
-        /// A service item's default (事项编码).
+        /// 设置该事项的默认意见（事项编码）
         #[arg(long, conflicts_with = "case", required_unless_present = "case")]
         item: Option<String>,
-        /// One case (办件编号).
+        /// 只设置这一个办件的意见（办件编号）
         #[arg(long)]
         case: Option<String>,
-        /// 开放, 控制使用 or 不开放.
+        /// 开放、控制使用或不开放
         #[arg(long)]
         opinion: String,
-        /// Required unless 开放.
+        /// 理由（意见不是“开放”时必须填写）
         #[arg(long)]
         reason: Option<String>,
     },
-    /// Correct the unit's name or service centre after setup (region code,
-    /// fonds number, role and suite stay as set up).
+    /// 初始化后更正立档单位名称或服务中心（行政区划码、全宗号、角色和密码算法套件保持初始化时的设置）
     Unit {
         #[command(subcommand)]
         command: UnitCommand,
     },
-    /// The scanner's output folder, watched by the desktop app's case form.
+    /// 扫描仪输出文件夹（桌面程序的办件登记页面会监视该文件夹）
     Scanner {
         #[command(subcommand)]
         command: ScannerCommand,
     },
-    /// Export or show the unit's keyring (operators' public keys).
+    /// 本单位的密钥环（各经办人的公钥）
     Keyring {
         #[command(subcommand)]
         command: KeyringCommand,
     },
-    /// Benchmark: grow the catalog by copies of its cases, then time the
-    /// queries the desktop's 办件 screen makes.
+    /// 性能测试：按现有办件复制扩充目录库，再测量桌面程序办件页面各查询的用时
     #[command(hide = true)]
     BenchCatalog {
-        /// Copies of every case to add.
+        /// 每个办件增加的副本数
         #[arg(long, default_value_t = 0)]
         copies: u32,
     },
-    /// Print the digest of files (for benchmarks and spot checks).
+    /// 输出文件的摘要（用于性能测试和抽查）
     #[command(hide = true)]
     Digest {
-        /// sm3 or sha256.
+        /// 摘要算法：sm3 或 sha256
         #[arg(long, default_value = "sm3")]
         algo: String,
-        /// Files.
+        /// 文件
         files: Vec<PathBuf>,
     },
 }
@@ -349,35 +345,35 @@ pub(crate) enum FormArg {
 
 #[derive(Subcommand)]
 pub(crate) enum RetentionCommand {
-    /// Records whose retention has ended, and whether each may be destroyed.
+    /// 列出保管期限已届满的电子档案，以及能否销毁
     Due {
-        /// As of this date (YYYY-MM-DD; default today), for planning.
+        /// 按该日期计算（格式 YYYY-MM-DD，默认今天），用于预先安排鉴定
         #[arg(long)]
         as_of: Option<String>,
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
-    /// Destroy a record after approval; it enters the destruction register.
+    /// 经批准后销毁一份电子档案，并记入销毁清册
     Destroy {
-        /// 办件编号 or 电子文件号 (on the intake side: of an accepted package).
+        /// 办件编号或电子文件号（接收方为已接收入库的归档信息包的电子文件号）
         case_no: String,
-        /// Who approved the destruction.
+        /// 批准人（必须填写）
         #[arg(long, default_value = "")]
         approved_by: String,
-        /// The approval document number (批准文号).
+        /// 批准文号（必须填写）
         #[arg(long, default_value = "")]
         approval_doc: String,
-        /// The operator who carries it out (recorded; their PIN is asked).
+        /// 执行销毁的经办人（记录在案；须输入其 PIN）
         #[arg(long)]
         operator: String,
-        /// Read the PIN as one line from standard input.
+        /// 从标准输入读取一行作为 PIN
         #[arg(long)]
         pin_stdin: bool,
     },
-    /// Print the destruction register (销毁清册) to PDF.
+    /// 将销毁清册生成为 PDF
     Register {
-        /// Output PDF.
+        /// 输出的 PDF 文件
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -385,70 +381,65 @@ pub(crate) enum RetentionCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum IntakeCommand {
-    /// Open one medium or every carrier of a batch: verify the signed
-    /// manifest and each carrier, and check every package (yj stage).
-    /// Exit 0 when every package passes, 1 when there are findings.
+    /// 打开一个介质或一个批次的全部载体：验证已签名的批次清单和每个载体，并检测每个归档信息包（yj 环节）；全部合格时退出码为 0，有问题时为 1
     Open {
-        /// The carriers (root folders of the media).
+        /// 载体（介质的根文件夹）
         #[arg(required = true)]
         media: Vec<PathBuf>,
-        /// The signer's fingerprint from the signed paper transfer list, or
-        /// the text of its QR code (first batch of a unit, or a new key).
+        /// 已签字的纸质移交清单上签名人的公钥指纹，或其二维码文字（某单位的第一个批次，或对方更换了密钥时需要）
         #[arg(long)]
         trust: Option<String>,
-        /// Who opens (recorded).
+        /// 打开人（记录在案）
         #[arg(long, default_value = "system")]
         operator: String,
-        /// Print the result as JSON.
+        /// 以 JSON 格式输出结果
         #[arg(long)]
         json: bool,
     },
-    /// Return a package of the open batch, with the reason.
+    /// 退回已打开批次中的一个归档信息包，并说明原因
     Return {
-        /// 电子文件号.
+        /// 电子文件号
         efile_no: String,
-        /// Why (what the hall must correct).
+        /// 退回原因（移交方须更正的内容）
         #[arg(long)]
         reason: String,
-        /// The batch (default: the newest open one).
+        /// 批次（默认：最近打开的批次）
         #[arg(long)]
         batch: Option<String>,
-        /// Who decides (recorded).
+        /// 作出决定的人（记录在案）
         #[arg(long, default_value = "system")]
         operator: String,
     },
-    /// Accept what is not returned: store it, write the receipt, the return
-    /// slip and the signed return file.
+    /// 接收未退回的归档信息包：入库，并生成接收回执、退回单和已签名的退回文件
     Accept {
-        /// Accept every package not returned (failing ones not decided on
-        /// are returned with their suggested reasons).
+        /// 接收全部未退回的归档信息包（尚未决定的不合格包按建议原因退回）
         #[arg(long, required = true)]
         rest: bool,
-        /// The receiving archivist, who signs the return file.
+        /// 接收人（档案人员），由其对退回文件签名
         #[arg(long)]
         operator: String,
-        /// Read the PIN as one line from standard input.
+        /// 从标准输入读取一行作为 PIN
         #[arg(long)]
         pin_stdin: bool,
-        /// Where to write the return file (default: onto the medium).
+        /// 退回文件的保存位置（默认：写到介质上）
         #[arg(long)]
         return_file: Option<PathBuf>,
-        /// The batch (default: the newest open one).
+        /// 批次（默认：最近打开的批次）
         #[arg(long)]
         batch: Option<String>,
-        /// Print the result as JSON.
+        /// 以 JSON 格式输出结果
         #[arg(long)]
         json: bool,
     },
-    /// Accepted packages in storage, each material with its entry.
+    /// 列出已接收入库的归档信息包及其每份材料
     Holdings {
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
-    /// Batches opened and received, with each package's decision.
+    /// 列出已打开和已接收的批次，以及对每个归档信息包的决定
     Status {
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
@@ -456,20 +447,17 @@ pub(crate) enum IntakeCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum ReturnsCommand {
-    /// Verify a return file and mark the returned cases (hall side).
+    /// 验证退回文件，并标记被退回的办件（移交方）
     Import {
-        /// The return file (退回清单.json).
+        /// 退回文件（退回清单.json）
         file: PathBuf,
-        /// Who imports (recorded).
+        /// 导入人（记录在案）
         #[arg(long, default_value = "system")]
         operator: String,
-        /// The signing archivist's fingerprint (64 hex digits) or the QR
-        /// text from the signed receipt or return slip: needed the first
-        /// time a receiving unit's return file is imported, and when it is
-        /// signed with a key not confirmed before.
+        /// 签名档案人员的公钥指纹（64 位十六进制数），或已签字的接收回执、退回单上的二维码文字；首次导入某接收单位的退回文件，或退回文件的签名密钥此前未经确认时需要
         #[arg(long)]
         trust: Option<String>,
-        /// Print the result as JSON.
+        /// 以 JSON 格式输出结果
         #[arg(long)]
         json: bool,
     },
@@ -477,26 +465,23 @@ pub(crate) enum ReturnsCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum TransferCommand {
-    /// Write one carrier of a batch to a medium, reading every file back;
-    /// re-running resumes. A batch too big for one carrier is split.
+    /// 将批次的一个载体写入介质，并逐个文件读回校验；中断后重新运行即可续写；一个载体放不下的批次分为多个载体
     Write {
-        /// 批次编号.
+        /// 批次编号
         batch_no: String,
-        /// The medium: its root folder (or an empty folder).
+        /// 介质：其根文件夹（或一个空文件夹）
         #[arg(long)]
         to: PathBuf,
-        /// Capacity of one carrier in bytes (default: the medium's free
-        /// space at the first write); fixes how the batch is split.
+        /// 每个载体的容量（字节；默认取首次写入时介质的可用空间），决定批次如何分为多个载体
         #[arg(long, value_name = "BYTES")]
         carrier_size: Option<u64>,
-        /// Which carrier (default: the one on the medium, else the first
-        /// not yet written).
+        /// 写入第几号载体（默认：介质上已有的那一号，否则为第一个尚未写入的载体）
         #[arg(long)]
         carrier: Option<u32>,
-        /// Who writes (recorded in the audit log).
+        /// 写入人（记入审计日志）
         #[arg(long, default_value = "system")]
         operator: String,
-        /// Print the result as JSON.
+        /// 以 JSON 格式输出结果
         #[arg(long)]
         json: bool,
     },
@@ -504,37 +489,37 @@ pub(crate) enum TransferCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum BatchCommand {
-    /// Group checked packages into a new, signed batch.
+    /// 将已通过检测的归档信息包组成新批次并签名
     Create {
-        /// Every case that passed the archiving check and is in no batch.
+        /// 全部已通过归档检测、尚未组批的办件
         #[arg(long, conflicts_with = "cases")]
         all_ready: bool,
-        /// 办件编号 of the cases (all must be ready).
+        /// 办件编号（这些办件须都已可以组批）
         cases: Vec<String>,
-        /// The transferring operator (移交人), who signs the manifest.
+        /// 移交人（经办人），由其对批次清单签名
         #[arg(long)]
         operator: String,
-        /// Read the PIN as one line from standard input.
+        /// 从标准输入读取一行作为 PIN
         #[arg(long)]
         pin_stdin: bool,
-        /// The batch this one corrects (再次移交).
+        /// 本批次所更正的批次（再次移交）
         #[arg(long)]
         corrects: Option<String>,
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
-    /// List batches.
+    /// 列出批次
     List {
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
-    /// Show a batch's manifest (its signature is verified first).
+    /// 显示批次清单（先验证其签名）
     Show {
-        /// 批次编号.
+        /// 批次编号
         batch_no: String,
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
@@ -542,15 +527,15 @@ pub(crate) enum BatchCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum UnitCommand {
-    /// Set the unit name (立档单位) and service centre.
+    /// 设置立档单位名称和服务中心
     Rename {
-        /// 立档单位名称.
+        /// 立档单位名称
         #[arg(long)]
         unit: String,
-        /// Service centre (empty to clear).
+        /// 服务中心（给出空值则清除）
         #[arg(long)]
         org: Option<String>,
-        /// Who makes the change (for the audit log).
+        /// 作出更改的人（记入审计日志）
         #[arg(long, default_value = "system")]
         by: String,
     },
@@ -558,18 +543,18 @@ pub(crate) enum UnitCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum ScannerCommand {
-    /// Set the scanner's output folder, or clear it with --clear.
+    /// 设置扫描仪输出文件夹，或用 --clear 清除
     Folder {
-        /// The folder the scanner software writes to.
+        /// 扫描软件保存文件的文件夹
         #[arg(required_unless_present = "clear")]
         path: Option<PathBuf>,
-        /// Forget the folder.
+        /// 清除已设置的文件夹
         #[arg(long, conflicts_with = "path")]
         clear: bool,
     },
-    /// List its files, newest first.
+    /// 列出该文件夹中的文件，最新的在前
     List {
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
@@ -577,9 +562,9 @@ pub(crate) enum ScannerCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum KeyringCommand {
-    /// Write the keyring to a file for a receiving archive.
+    /// 将密钥环导出到文件，交给接收档案馆
     Export {
-        /// Output file.
+        /// 输出文件
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -587,26 +572,26 @@ pub(crate) enum KeyringCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum OperatorCommand {
-    /// Add an operator (PIN from a prompt, or one line on stdin).
+    /// 添加经办人（按提示输入 PIN，或从标准输入读取一行）
     Add {
-        /// Name.
+        /// 姓名
         #[arg(long)]
         name: String,
-        /// Read the PIN as one line from standard input.
+        /// 从标准输入读取一行作为 PIN
         #[arg(long)]
         pin_stdin: bool,
     },
-    /// Show an operator.
+    /// 显示一位经办人
     Show {
-        /// Name.
+        /// 姓名
         name: String,
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
-    /// List operators.
+    /// 列出经办人
     List {
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
@@ -614,19 +599,129 @@ pub(crate) enum OperatorCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum AuditCommand {
-    /// Re-compute the hash chain; exit 1 if it is broken.
+    /// 重新计算审计日志的哈希链；链条断裂时退出码为 1
     Verify {
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
-    /// Show recent entries.
+    /// 显示最近的记录
     Log {
-        /// How many.
+        /// 显示条数
         #[arg(long, default_value_t = 20)]
         limit: i64,
-        /// Print as JSON.
+        /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,
     },
+}
+
+// ---------------------------------------------------------------------
+// clap's own words in Chinese.
+// ---------------------------------------------------------------------
+
+/// The parsed command line; `-h`, `-V` and usage errors exit here.
+pub(crate) fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command()).exit())
+}
+
+/// The `guidang` command with clap's own words in Chinese in every command:
+/// the headings, `[OPTIONS]` and `<COMMAND>` in the usage, defaults and
+/// possible values, the help and version flags and the `help` subcommand.
+/// Parsing is unchanged: only help texts are replaced.
+pub(crate) fn command() -> clap::Command {
+    // A flag or command without help fails every debug build (the tests).
+    let mut cmd = Cli::command().help_expected(true);
+    // Built first, so that clap's help and version flags and `help`
+    // subcommands exist, and `--data-dir` is in every subcommand.
+    cmd.build();
+    in_chinese(&mut cmd);
+    cmd
+}
+
+fn in_chinese(cmd: &mut clap::Command) {
+    let mut c = std::mem::take(cmd)
+        .subcommand_value_name("命令")
+        // Order-preserving, as a built command's keys index its arguments.
+        .mut_args(arg_in_chinese);
+    if c.get_name() == "help" {
+        c = c.about("显示本帮助或指定命令的帮助");
+    }
+    let usage = usage_in_chinese(&mut c);
+    let template = help_template(&c);
+    *cmd = c.override_usage(usage).help_template(template);
+    for sub in cmd.get_subcommands_mut() {
+        in_chinese(sub);
+    }
+}
+
+/// The argument's help, with its default and possible values (which clap
+/// would add in English) written after it in Chinese.
+fn arg_in_chinese(arg: Arg) -> Arg {
+    match arg.get_id().as_str() {
+        "help" => return arg.help("显示帮助"),
+        "version" => return arg.help("显示版本"),
+        _ => {}
+    }
+    let mut notes = Vec::new();
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    // An empty default (an optional text) goes unsaid.
+    if arg.get_action().takes_values() && defaults.iter().any(|v| !v.is_empty()) {
+        notes.push(format!("[默认：{}]", defaults.join(" ")));
+    }
+    let possible: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    if !possible.is_empty() {
+        notes.push(format!("[可选值：{}]", possible.join("、")));
+    }
+    let arg = arg.hide_default_value(true).hide_possible_values(true);
+    if notes.is_empty() {
+        return arg;
+    }
+    let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+    arg.help(format!("{help} {}", notes.join(" ")))
+}
+
+/// clap's usage without its “Usage:” title, `[OPTIONS]` in Chinese; styled
+/// as clap styles it (the styles are dropped where output is not a terminal).
+fn usage_in_chinese(cmd: &mut clap::Command) -> String {
+    let reset = cmd.get_styles().get_usage().render_reset().to_string();
+    let usage = cmd.render_usage().ansi().to_string();
+    let body = usage
+        .split_once("Usage:")
+        .map_or(usage.as_str(), |(_, b)| b);
+    let body = body.strip_prefix(reset.as_str()).unwrap_or(body);
+    let body = body.strip_prefix(' ').unwrap_or(body);
+    body.replace("[OPTIONS]", "[选项]")
+}
+
+/// clap's default help layout with Chinese headings, naming only the
+/// sections this command has.
+fn help_template(cmd: &clap::Command) -> String {
+    let h = cmd.get_styles().get_header();
+    let u = cmd.get_styles().get_usage();
+    let mut t = format!("{{before-help}}{{about-with-newline}}\n{u}用法：{u:#}{{usage}}");
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        t.push_str(&format!("\n\n{h}命令：{h:#}\n{{subcommands}}"));
+    }
+    if cmd.get_positionals().any(|a| !a.is_hide_set()) {
+        t.push_str(&format!("\n\n{h}参数：{h:#}\n{{positionals}}"));
+    }
+    if cmd
+        .get_arguments()
+        .any(|a| !a.is_positional() && !a.is_hide_set())
+    {
+        t.push_str(&format!("\n\n{h}选项：{h:#}\n{{options}}"));
+    }
+    t.push_str("{after-help}");
+    t
 }

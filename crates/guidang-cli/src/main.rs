@@ -6,18 +6,15 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 mod args;
 mod cmd;
 mod json;
 mod output;
 
-use args::Cli;
 use output::{end_progress_line, peak_memory_report, Done};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = args::parse();
     let code = match cmd::run(cli) {
         Ok(Done::Ok) => ExitCode::SUCCESS,
         Ok(Done::Findings) => ExitCode::from(1),

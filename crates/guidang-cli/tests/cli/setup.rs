@@ -175,3 +175,143 @@ fn newer_catalog_is_refused_with_exit_2() {
     assert_code(&o, 2, "请升级归档通后再打开");
     assert!(text(&o).contains("catalog_too_new"));
 }
+
+/// Every help the program shows is Chinese: `--help` of every command and
+/// subcommand (walked from the 命令 lists), `-h`, the `help` subcommand and
+/// the help printed when no command is given.
+#[test]
+fn every_help_is_in_chinese() {
+    let d = Dir::new();
+    let mut helps: Vec<(String, String)> = Vec::new();
+    let mut names = std::collections::BTreeSet::from(["guidang".to_string()]);
+    let mut todo: Vec<Vec<String>> = vec![vec![]];
+    while let Some(path) = todo.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let o = d.run(&args);
+        assert_ok(&o);
+        let help = String::from_utf8(o.stdout).unwrap();
+        for sub in listed_commands(&help) {
+            names.insert(sub.clone());
+            if sub != "help" {
+                let mut p = path.clone();
+                p.push(sub);
+                todo.push(p);
+            }
+        }
+        helps.push((args.join(" "), help));
+    }
+    for path in [
+        "--help",
+        "operator add --help",
+        "batch show --help",
+        "intake holdings --help",
+        "retention register --help",
+        "audit log --help",
+        "returns import --help",
+        "unit rename --help",
+        "scanner folder --help",
+        "keyring export --help",
+        "transfer write --help",
+        "open-opinion --help",
+    ] {
+        assert!(helps.iter().any(|(a, _)| a == path), "not walked: {path}");
+    }
+    assert!(helps.len() >= 45, "only {} helps walked", helps.len());
+    for args in [
+        &["-h"][..],
+        &["help"],
+        &["help", "batch", "create"],
+        &["intake", "help", "accept"],
+    ] {
+        let o = d.run(args);
+        assert_ok(&o);
+        helps.push((args.join(" "), text(&o)));
+    }
+    // No arguments at all (so no --data-dir either): the help, on stderr.
+    let bare = Command::new(env!("CARGO_BIN_EXE_guidang"))
+        .env_remove("GUIDANG_DATA_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(bare.status.code(), Some(2), "{}", text(&bare));
+    helps.push((String::new(), text(&bare)));
+
+    for (args, help) in &helps {
+        assert!(
+            help.contains("用法：guidang") && help.contains("显示帮助"),
+            "guidang {args}:\n{help}"
+        );
+        assert_no_english(help);
+        let english = english_words(help, &names);
+        assert!(
+            english.is_empty(),
+            "English {english:?} in the help of `guidang {args}`:\n{help}"
+        );
+    }
+}
+
+/// The command names a help lists under 命令：.
+fn listed_commands(help: &str) -> Vec<String> {
+    help.split("命令：\n")
+        .nth(1)
+        .map(|s| {
+            s.lines()
+                .take_while(|l| !l.trim().is_empty())
+                .filter_map(|l| l.split_whitespace().next())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Technical terms, file names and values a clerk types, written as they are
+/// in Chinese text.
+const HELP_TOKENS: &str = "guidang SM3 SM2 SHA-256 Ed25519 JSON PIN ZIP CSV PDF QR DA/T GB/T CUPS \
+    lp ISO UDF A4 A A.1 case.json .json GUIDANG_DATA_DIR YYYY-MM-DD \
+    hall intake gm intl gd yj sm3 sha256 collected packaged sealed checked transfer-list catalog";
+
+/// The English words of a help, leaving out what users type (flags, value
+/// placeholders, default and possible values, command names) and
+/// [`HELP_TOKENS`].
+fn english_words(help: &str, commands: &std::collections::BTreeSet<String>) -> Vec<String> {
+    let mut text = help.to_string();
+    for (open, close) in [("[默认：", "]"), ("[可选值：", "]")] {
+        text = strip_spans(&text, open, close, |_| true);
+    }
+    // Value placeholders, `<DIR>` or (optional) `[CASES]`, but not clap's
+    // own `<COMMAND>` and `[OPTIONS]`.
+    let placeholder = |inner: &str| !["COMMAND", "OPTIONS"].contains(&inner);
+    text = strip_spans(&text, "<", ">", placeholder);
+    text = strip_spans(&text, "[", "]", |inner| {
+        placeholder(inner) && inner.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+    });
+    let allowed = |w: &str| HELP_TOKENS.split_whitespace().any(|t| t == w) || commands.contains(w);
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)))
+        .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()) && !w.starts_with('-'))
+        .filter(|w| !allowed(w))
+        .map(|w| w.trim_matches(|c| c == '.' || c == '/'))
+        .filter(|w| !allowed(w) && !w.split('/').all(allowed))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `text` without every `open`…`close` span whose inside passes `strip`.
+fn strip_spans(text: &str, open: &str, close: &str, strip: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(open) {
+        let after = &rest[i + open.len()..];
+        match after.find(close) {
+            Some(j) if strip(&after[..j]) => {
+                out.push_str(&rest[..i]);
+                rest = &after[j + close.len()..];
+            }
+            _ => {
+                out.push_str(&rest[..i + open.len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
