@@ -282,7 +282,9 @@ fn hall_and_intake_flows_in_the_real_windows() {
                 e.map(|e| e.actor.as_str()),
                 Some("张三"),
                 "{action} in {:?}",
-                log.iter().map(|e| (&e.action, &e.actor)).collect::<Vec<_>>()
+                log.iter()
+                    .map(|e| (&e.action, &e.actor))
+                    .collect::<Vec<_>>()
             );
         }
         ar.batches().unwrap()[0].fingerprint.clone()
