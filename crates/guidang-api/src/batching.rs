@@ -139,7 +139,7 @@ impl Archive {
         let reason = reason.filter(|_| o != OpenOpinion::Open);
         let d = cases::detail(self.cat.db(), case_no)?
             .ok_or_else(|| Error::NoSuchCase(case_no.into()))?;
-        let status = CaseStatus::from_code(&d.status).unwrap_or(CaseStatus::Collected);
+        let status = d.status;
         if matches!(
             status,
             CaseStatus::InBatch | CaseStatus::Transferred | CaseStatus::Accepted
@@ -166,7 +166,7 @@ impl Archive {
     /// The latest archiving check of the case's registered package (checks
     /// of other copies of it do not count).
     fn registered_check(&self, d: &cases::CaseDetail) -> Result<Option<checks::CheckRecord>> {
-        Ok(match packages::get(self.cat.db(), &d.case_no)? {
+        Ok(match packages::get(self.cat.db(), d.case_no())? {
             Some(p) => checks::latest_of_digest(self.cat.db(), &d.efile_no, "gd", &p.digest)?,
             None => None,
         })
@@ -174,7 +174,7 @@ impl Archive {
 
     /// Why a case cannot go into a batch, if it cannot.
     fn not_ready(&self, d: &cases::CaseDetail) -> Result<Option<String>> {
-        let status = CaseStatus::from_code(&d.status).unwrap_or(CaseStatus::Collected);
+        let status = d.status;
         Ok(match status {
             CaseStatus::Checked => match self.registered_check(d)? {
                 Some(c) if c.verdict != "fail" => None,
@@ -251,14 +251,14 @@ impl Archive {
         let batch_no = format!("{prefix}{seq:02}");
         let mut pkgs = Vec::new();
         for (i, d) in details.iter().enumerate() {
-            let p = packages::get(self.cat.db(), &d.case_no)?.ok_or_else(|| {
+            let p = packages::get(self.cat.db(), d.case_no())?.ok_or_else(|| {
                 Error::Catalog(guidang_catalog::CatalogError::Corrupt(format!(
                     "办件 {} 没有归档信息包登记",
-                    d.case_no
+                    d.case_no()
                 )))
             })?;
-            let ms = cases::materials(self.cat.db(), &d.case_no)?;
-            let (open, reason) = batches::open_opinion(self.cat.db(), &d.case_no)?;
+            let ms = cases::materials(self.cat.db(), d.case_no())?;
+            let (open, reason) = batches::open_opinion(self.cat.db(), d.case_no())?;
             let check = self
                 .registered_check(d)?
                 .map(|c| c.opinion)
@@ -266,15 +266,15 @@ impl Archive {
             pkgs.push(ManifestPackage {
                 seq: i as u32 + 1,
                 efile_no: d.efile_no.clone(),
-                case_no: d.case_no.clone(),
-                case_name: d.case_name.clone(),
-                item_code: d.item_code.clone(),
-                item_name: d.item_name.clone(),
-                item_type: d.item_type.clone(),
-                applicant: d.applicant_name.clone(),
-                completed_on: d.completed_at.get(..10).unwrap_or_default().to_string(),
-                year: d.year,
-                retention: d.retention.clone(),
+                case_no: d.record.case_no.clone(),
+                case_name: d.record.case_name.clone(),
+                item_code: d.record.item.code.clone(),
+                item_name: d.record.item.name.clone(),
+                item_type: d.record.item.item_type.code().to_string(),
+                applicant: d.record.applicant.name.clone(),
+                completed_on: d.record.completed_at.format("%Y-%m-%d").to_string(),
+                year: d.year(),
+                retention: d.record.retention.code().to_string(),
                 open_opinion: open,
                 open_reason: reason,
                 materials: ms.len() as u32,

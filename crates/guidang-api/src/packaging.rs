@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use guidang_catalog::{audit, cases, packages, CatalogError};
 use guidang_core::{CancelFlag, CaseStatus, DigestAlgo, Progress, Suite};
-use guidang_package::metadata::{CaseMeta, MaterialMeta};
+use guidang_package::metadata::{CaseMeta, MaterialMeta, UnitIds};
 use guidang_package::{
     build_package, BuiltPackage, Keyring, PackageInput, PackageMaterial, VerifyReport,
 };
@@ -126,7 +126,7 @@ impl Archive {
     fn package_input(&self, d: &cases::CaseDetail, suite: Suite) -> Result<PackageInput> {
         let unit = self.unit()?;
         let store = self.store()?;
-        let materials = cases::materials(self.cat.db(), &d.case_no)?
+        let materials = cases::materials(self.cat.db(), d.case_no())?
             .into_iter()
             .map(|m| PackageMaterial {
                 blob: store.blob_path(&m.digest),
@@ -149,31 +149,16 @@ impl Archive {
                 "归档通 {}",
                 env!("CARGO_PKG_VERSION")
             )),
-            case: CaseMeta {
-                efile_no: d.efile_no.clone(),
-                region: unit.region.clone(),
-                fonds: unit.fonds.clone(),
-                unit_name: unit.unit_name.clone(),
-                item_code: d.item_code.clone(),
-                item_name: d.item_name.clone(),
-                item_type: d.item_type.clone(),
-                case_no: d.case_no.clone(),
-                case_name: d.case_name.clone(),
-                case_kind: d.case_kind.clone(),
-                applicant_name: d.applicant_name.clone(),
-                applicant_type: d.applicant_type.clone(),
-                applicant_id_type: d.applicant_id_type.clone(),
-                applicant_id_no: d.applicant_id_no.clone(),
-                accepting_unit: d.accepting_unit.clone(),
-                accepted_at: d.accepted_at.clone(),
-                completed_at: d.completed_at.clone(),
-                result: d.result.clone(),
-                result_license_no: d.result_license_no.clone(),
-                retention: d.retention.clone(),
-                secrecy: d.secrecy.clone(),
-                year: d.year,
-                piece_no: d.piece_no,
-            },
+            case: CaseMeta::from_record(
+                &d.record,
+                &UnitIds {
+                    region: &unit.region,
+                    fonds: &unit.fonds,
+                    unit_name: &unit.unit_name,
+                },
+                &d.efile_no,
+                d.piece_no,
+            ),
         })
     }
 
@@ -203,8 +188,7 @@ impl Archive {
                     continue;
                 }
             };
-            let status = CaseStatus::from_code(&d.status)
-                .ok_or_else(|| CatalogError::Corrupt(format!("未知状态 {}", d.status)))?;
+            let status = d.status;
             if status != CaseStatus::Collected {
                 results[i] = Some(match packages::get(self.cat.db(), no)? {
                     Some(p) if status != CaseStatus::Returned => PackageOutcome::AlreadySealed { efile_no: p.efile_no },
@@ -294,7 +278,7 @@ impl Archive {
         built: &BuiltPackage,
         operator: &str,
     ) -> Result<PackageOutcome> {
-        let rel = format!("packages/{}/{}.zip", d.year, d.efile_no);
+        let rel = format!("packages/{}/{}.zip", d.year(), d.efile_no);
         let dest = self.dir.join(&rel);
         let dir = dest.parent().expect("has parent").to_path_buf();
         let io = |path: &Path| {
@@ -308,7 +292,7 @@ impl Archive {
             // file without its registration (a run killed between placing
             // it and committing its row) was never a package of the case:
             // it is set aside as unregistered, and the audit entry says so.
-            let registered = packages::get(self.cat.db(), &d.case_no)?
+            let registered = packages::get(self.cat.db(), d.case_no())?
                 .filter(|p| p.path == rel)
                 .is_some_and(|p| {
                     DigestAlgo::from_name(&p.digest_algo).is_some_and(|a| {
@@ -338,7 +322,7 @@ impl Archive {
         std::fs::rename(&built.path, &dest).map_err(io(&dest))?;
         guidang_collect::store::sync_dir(&dir).map_err(io(&dir))?;
         let row = packages::PackageRow {
-            case_no: d.case_no.clone(),
+            case_no: d.record.case_no.clone(),
             efile_no: d.efile_no.clone(),
             path: rel.clone(),
             size: built.size,
@@ -355,7 +339,7 @@ impl Archive {
                 tx,
                 operator,
                 "seal",
-                &d.case_no,
+                d.case_no(),
                 &serde_json::json!({
                     "efile_no": d.efile_no, "path": rel, "size": built.size,
                     "digest_algo": row.digest_algo, "digest": built.digest, "fingerprint": row.fingerprint,

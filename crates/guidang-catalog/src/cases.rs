@@ -1,6 +1,9 @@
 //! Cases (办件) and their materials.
 
-use guidang_core::{deadline, CaseRecord, CaseStatus, Retention};
+use guidang_core::{
+    deadline, Applicant, ApplicantType, CaseKind, CaseRecord, CaseStatus, Category, IdType,
+    ItemType, MaterialSpec, Retention, Secrecy, ServiceItem,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::{Catalog, CatalogError, Db, Result, Tx};
@@ -388,55 +391,35 @@ pub fn materials(db: Db<'_>, case_no: &str) -> Result<Vec<MaterialRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Every stored field of a case, for building its package.
+/// A stored case: the typed record it was collected as (the one shape the
+/// collector, the package writer and the checker share) plus what the
+/// catalog assigned to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseDetail {
     /// Row id.
     pub id: i64,
-    /// Status code.
-    pub status: String,
-    /// 办件编号.
-    pub case_no: String,
+    /// Status.
+    pub status: CaseStatus,
     /// 电子文件号.
     pub efile_no: String,
-    /// 事项编码.
-    pub item_code: String,
-    /// 事项名称.
-    pub item_name: String,
-    /// 事项类型.
-    pub item_type: String,
-    /// 办件名称.
-    pub case_name: String,
-    /// 办件类型.
-    pub case_kind: String,
-    /// 申请人名称.
-    pub applicant_name: String,
-    /// 申请人类型.
-    pub applicant_type: String,
-    /// 证件类型.
-    pub applicant_id_type: String,
-    /// 证件号码.
-    pub applicant_id_no: String,
-    /// 受理单位.
-    pub accepting_unit: String,
-    /// 受理时间.
-    pub accepted_at: String,
-    /// 办结时间.
-    pub completed_at: String,
-    /// 办理结果.
-    pub result: String,
-    /// 结果证照编号.
-    pub result_license_no: Option<String>,
-    /// 保管期限.
-    pub retention: String,
-    /// 密级.
-    pub secrecy: String,
-    /// 年度.
-    pub year: i32,
     /// 件号.
     pub piece_no: u32,
     /// Why the receiving archive returned it (while returned).
     pub return_reason: Option<String>,
+    /// The validated metadata, with its materials in order.
+    pub record: CaseRecord,
+}
+
+impl CaseDetail {
+    /// 办件编号.
+    pub fn case_no(&self) -> &str {
+        &self.record.case_no
+    }
+
+    /// 年度.
+    pub fn year(&self) -> i32 {
+        self.record.year()
+    }
 }
 
 /// The 办件编号 of the case with this 电子文件号.
@@ -451,46 +434,104 @@ pub fn case_no_of_efile(db: Db<'_>, efile_no: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-/// One case with every field.
+fn code<T>(parse: fn(&str) -> Option<T>, what: &str, v: &str) -> Result<T> {
+    parse(v).ok_or_else(|| CatalogError::Corrupt(format!("{what}“{v}”不在代码范围内")))
+}
+
+fn time(what: &str, v: &str) -> Result<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(v)
+        .map_err(|_| CatalogError::Corrupt(format!("{what}“{v}”不是有效的时间")))
+}
+
+/// One case with every field, decoded into its typed record (a code the
+/// catalog does not know is reported as a corrupt catalog, never guessed).
 pub fn detail(db: Db<'_>, case_no: &str) -> Result<Option<CaseDetail>> {
     let conn = db.conn;
-    Ok(conn
+    let row = conn
         .query_row(
-            "SELECT c.id, c.status, c.case_no, c.efile_no, c.item_code, i.name, i.item_type, c.case_name, c.case_kind,
-                    c.applicant_name, c.applicant_type, c.applicant_id_type, c.applicant_id_no, c.accepting_unit,
-                    c.accepted_at, c.completed_at, c.result, c.result_license_no, c.retention, c.secrecy, c.year, c.piece_no,
-                    c.return_reason
+            "SELECT c.id, c.status, c.case_no, c.efile_no, c.item_code, i.name, i.item_type, i.default_retention,
+                    c.case_name, c.case_kind, c.applicant_name, c.applicant_type, c.applicant_id_type,
+                    c.applicant_id_no, c.accepting_unit, c.accepted_at, c.completed_at, c.result,
+                    c.result_license_no, c.retention, c.secrecy, c.piece_no, c.return_reason
              FROM cases c JOIN items i ON i.code = c.item_code WHERE c.case_no = ?1",
             [case_no],
             |r| {
-                Ok(CaseDetail {
-                    id: r.get(0)?,
-                    status: r.get(1)?,
-                    case_no: r.get(2)?,
-                    efile_no: r.get(3)?,
-                    item_code: r.get(4)?,
-                    item_name: r.get(5)?,
-                    item_type: r.get(6)?,
-                    case_name: r.get(7)?,
-                    case_kind: r.get(8)?,
-                    applicant_name: r.get(9)?,
-                    applicant_type: r.get(10)?,
-                    applicant_id_type: r.get(11)?,
-                    applicant_id_no: r.get(12)?,
-                    accepting_unit: r.get(13)?,
-                    accepted_at: r.get(14)?,
-                    completed_at: r.get(15)?,
-                    result: r.get(16)?,
-                    result_license_no: r.get(17)?,
-                    retention: r.get(18)?,
-                    secrecy: r.get(19)?,
-                    year: r.get(20)?,
-                    piece_no: r.get(21)?,
-                    return_reason: r.get(22)?,
-                })
+                let mut v: Vec<String> = Vec::with_capacity(21);
+                for i in 1..=17 {
+                    v.push(r.get(i)?);
+                }
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    v,
+                    r.get::<_, Option<String>>(18)?,
+                    r.get::<_, String>(19)?,
+                    r.get::<_, String>(20)?,
+                    r.get::<_, u32>(21)?,
+                    r.get::<_, Option<String>>(22)?,
+                ))
             },
         )
-        .optional()?)
+        .optional()?;
+    let Some((id, v, result_license_no, retention, secrecy, piece_no, return_reason)) = row else {
+        return Ok(None);
+    };
+    let materials = material_specs(conn, id)?;
+    let record = CaseRecord {
+        case_no: v[1].clone(),
+        case_name: v[7].clone(),
+        case_kind: code(CaseKind::from_code, "办件类型", &v[8])?,
+        item: ServiceItem {
+            code: v[3].clone(),
+            name: v[4].clone(),
+            item_type: code(ItemType::from_code, "事项类型", &v[5])?,
+            default_retention: code(Retention::from_code, "保管期限", &v[6])?,
+        },
+        applicant: Applicant {
+            name: v[9].clone(),
+            kind: code(ApplicantType::from_code, "申请人类型", &v[10])?,
+            id_type: code(IdType::from_code, "证件类型", &v[11])?,
+            id_no: v[12].clone(),
+        },
+        accepting_unit: v[13].clone(),
+        accepted_at: time("受理时间", &v[14])?,
+        completed_at: time("办结时间", &v[15])?,
+        result: v[16].clone(),
+        result_license_no,
+        retention: code(Retention::from_code, "保管期限", &retention)?,
+        secrecy: code(Secrecy::from_code, "密级", &secrecy)?,
+        materials,
+    };
+    Ok(Some(CaseDetail {
+        id,
+        status: code(CaseStatus::from_code, "办件状态", &v[0])?,
+        efile_no: v[2].clone(),
+        piece_no,
+        return_reason,
+        record,
+    }))
+}
+
+fn material_specs(conn: &Connection, case_id: i64) -> Result<Vec<MaterialSpec>> {
+    let mut st = conn.prepare(
+        "SELECT category, source_name, title FROM materials WHERE case_id = ?1 ORDER BY seq",
+    )?;
+    let rows = st.query_map([case_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (category, rel_path, title) = row?;
+        out.push(MaterialSpec {
+            category: code(Category::from_code, "材料类别", &category)?,
+            rel_path,
+            title,
+        });
+    }
+    Ok(out)
 }
 
 /// A case's status by id.

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 use guidang_core::{
-    electronic_file_no, validate::validate_case, CancelFlag, CaseInput, DigestAlgo, MaterialInput,
-    Progress, Retention,
+    electronic_file_no, validate::validate_case, CancelFlag, DigestAlgo, Progress, Retention,
 };
 use guidang_package::metadata::Metadata;
 use guidang_package::{verify_package_probed, Keyring, VerifyReport, METADATA_ENTRY};
@@ -67,10 +66,6 @@ struct Key {
     efile_no: String,
     series: Option<(String, i32, String)>,
     piece_no: Option<u32>,
-}
-
-fn s(v: &str) -> Option<String> {
-    Some(v.to_string())
 }
 
 fn check_one(
@@ -152,34 +147,7 @@ fn check_one(
 fn metadata_items(m: &Metadata, rep: &VerifyReport, ctx: &CheckContext, r: &mut Rows) {
     let c = &m.case;
     // 1-2-1: the same validation as at collection, on what the package says.
-    let input = CaseInput {
-        case_no: s(&c.case_no),
-        case_name: s(&c.case_name),
-        case_kind: s(&c.case_kind),
-        item_code: s(&c.item_code),
-        item_name: s(&c.item_name),
-        item_type: s(&c.item_type),
-        applicant_name: s(&c.applicant_name),
-        applicant_type: s(&c.applicant_type),
-        applicant_id_type: s(&c.applicant_id_type),
-        applicant_id_no: s(&c.applicant_id_no),
-        accepting_unit: s(&c.accepting_unit),
-        accepted_at: s(&c.accepted_at),
-        completed_at: s(&c.completed_at),
-        result: s(&c.result),
-        result_license_no: c.result_license_no.clone(),
-        retention: s(&c.retention),
-        secrecy: s(&c.secrecy),
-        materials: m
-            .materials
-            .iter()
-            .map(|x| MaterialInput {
-                category: s(&x.category),
-                file: s(&x.path),
-                title: s(&x.title),
-            })
-            .collect(),
-    };
+    let input = m.case_input();
     if let Err(errs) = validate_case(&input, None, ctx.now) {
         for e in errs.0 {
             r.fail(

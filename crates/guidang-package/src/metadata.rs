@@ -5,6 +5,7 @@
 //! changes between two builds of the same case (no build time), so it is
 //! byte-for-byte deterministic.
 
+use guidang_core::{CaseInput, CaseRecord, MaterialInput};
 use serde::{Deserialize, Serialize};
 
 use crate::xml::{esc, parse, Node};
@@ -62,6 +63,45 @@ pub struct CaseMeta {
 }
 
 impl CaseMeta {
+    /// The package's view of a stored case: the typed record written out
+    /// with its codes, times in RFC 3339 (seconds, with offset), and what the
+    /// catalog assigned to it.
+    pub fn from_record(
+        r: &CaseRecord,
+        unit: &UnitIds<'_>,
+        efile_no: &str,
+        piece_no: u32,
+    ) -> CaseMeta {
+        let ts = |t: &chrono::DateTime<chrono::FixedOffset>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        };
+        CaseMeta {
+            efile_no: efile_no.into(),
+            region: unit.region.into(),
+            fonds: unit.fonds.into(),
+            unit_name: unit.unit_name.into(),
+            item_code: r.item.code.clone(),
+            item_name: r.item.name.clone(),
+            item_type: r.item.item_type.code().into(),
+            case_no: r.case_no.clone(),
+            case_name: r.case_name.clone(),
+            case_kind: r.case_kind.code().into(),
+            applicant_name: r.applicant.name.clone(),
+            applicant_type: r.applicant.kind.code().into(),
+            applicant_id_type: r.applicant.id_type.code().into(),
+            applicant_id_no: r.applicant.id_no.clone(),
+            accepting_unit: r.accepting_unit.clone(),
+            accepted_at: ts(&r.accepted_at),
+            completed_at: ts(&r.completed_at),
+            result: r.result.clone(),
+            result_license_no: r.result_license_no.clone(),
+            retention: r.retention.code().into(),
+            secrecy: r.secrecy.code().into(),
+            year: r.year(),
+            piece_no,
+        }
+    }
+
     /// A sample case (电子文件号 `430124-0001-0100001005-2025-Y-000001`, an
     /// applicant with a rare character, a valid ID number), for tests,
     /// previews and documentation.
@@ -146,6 +186,55 @@ pub struct Metadata {
     pub materials: Vec<MaterialMeta>,
     /// Where it was made (absent in packages from other software).
     pub environment: Option<Environment>,
+}
+
+impl Metadata {
+    /// What the package says, as raw input to the collection rules
+    /// (`guidang_core::validate::validate_case`): a package is checked by
+    /// exactly the rules a case was collected under.
+    pub fn case_input(&self) -> CaseInput {
+        let c = &self.case;
+        let s = |v: &str| Some(v.to_string());
+        CaseInput {
+            case_no: s(&c.case_no),
+            case_name: s(&c.case_name),
+            case_kind: s(&c.case_kind),
+            item_code: s(&c.item_code),
+            item_name: s(&c.item_name),
+            item_type: s(&c.item_type),
+            applicant_name: s(&c.applicant_name),
+            applicant_type: s(&c.applicant_type),
+            applicant_id_type: s(&c.applicant_id_type),
+            applicant_id_no: s(&c.applicant_id_no),
+            accepting_unit: s(&c.accepting_unit),
+            accepted_at: s(&c.accepted_at),
+            completed_at: s(&c.completed_at),
+            result: s(&c.result),
+            result_license_no: c.result_license_no.clone(),
+            retention: s(&c.retention),
+            secrecy: s(&c.secrecy),
+            materials: self
+                .materials
+                .iter()
+                .map(|x| MaterialInput {
+                    category: s(&x.category),
+                    file: s(&x.path),
+                    title: s(&x.title),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The holding unit's identifiers a package names.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitIds<'a> {
+    /// 行政区划编码.
+    pub region: &'a str,
+    /// 全宗号.
+    pub fonds: &'a str,
+    /// 立档单位名称.
+    pub unit_name: &'a str,
 }
 
 /// Why `元数据.xml` could not be used.
@@ -410,6 +499,30 @@ pub(crate) mod tests {
         assert!(
             e.contains("缺少元素 <件号>") && e.contains("包内总件数为 2"),
             "{e}"
+        );
+    }
+
+    /// The package writes the one typed record, and reading it back through
+    /// the collection rules gives the same record: one shape, one rule set.
+    #[test]
+    fn the_record_survives_the_package_and_the_rules() {
+        let m = sample();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00+08:00").unwrap();
+        let record = guidang_core::validate::validate_case(&m.case_input(), None, now).unwrap();
+        let unit = UnitIds {
+            region: &m.case.region,
+            fonds: &m.case.fonds,
+            unit_name: &m.case.unit_name,
+        };
+        let written = CaseMeta::from_record(&record, &unit, &m.case.efile_no, m.case.piece_no);
+        assert_eq!(written, m.case);
+        // A code outside its domain is caught by the same rules.
+        let mut bad = m.clone();
+        bad.case.applicant_id_type = "123".into();
+        let errs = guidang_core::validate::validate_case(&bad.case_input(), None, now).unwrap_err();
+        assert!(
+            errs.0.iter().any(|e| e.field.contains("证件类型")),
+            "{errs:?}"
         );
     }
 }

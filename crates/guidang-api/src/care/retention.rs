@@ -32,7 +32,7 @@ impl Archive {
             let d = cases::detail(self.cat.db(), &c.case_no)?
                 .ok_or_else(|| Error::NoSuchCase(c.case_no.clone()))?;
             let transferred_on = care::transferred_on(self.cat.db(), d.id)?;
-            let why_not = destroy_obstacle(&d.status, end, transferred_on.as_deref(), today);
+            let why_not = destroy_obstacle(d.status, end, transferred_on.as_deref(), today);
             out.push(RetentionRow {
                 case_no: c.case_no.clone(),
                 efile_no: c.efile_no.clone(),
@@ -218,16 +218,15 @@ impl Archive {
         let d = cases::detail(self.cat.db(), case_no)?
             .ok_or_else(|| Error::NoSuchCase(case_no.into()))?;
         let unit = self.unit()?;
-        let ret = Retention::from_code(&d.retention)
-            .ok_or_else(|| Error::Retention(format!("未知的保管期限 {}", d.retention)))?;
+        let ret = d.record.retention;
         let today = self.today();
-        let end = deadline::retention_end(d.year, ret);
+        let end = deadline::retention_end(d.year(), ret);
         let transferred_on = care::transferred_on(self.cat.db(), d.id)?;
         let obstacle = match end {
             None => Some("保管期限为永久，不能销毁".to_string()),
-            Some(end) => destroy_obstacle(&d.status, end, transferred_on.as_deref(), today),
+            Some(end) => destroy_obstacle(d.status, end, transferred_on.as_deref(), today),
         };
-        if d.status == CaseStatus::Destroyed.code() {
+        if d.status == CaseStatus::Destroyed {
             // Already destroyed: only finish removing leftovers.
             self.remove_content(&d)?;
             return care::destructions(self.cat.db())?
@@ -238,21 +237,18 @@ impl Archive {
         if let Some(why) = obstacle {
             return Err(Error::WrongStatus {
                 case_no: case_no.into(),
-                status: CaseStatus::from_code(&d.status)
-                    .map(|s| s.label())
-                    .unwrap_or(&d.status)
-                    .into(),
+                status: d.status.label().into(),
                 what: format!("不能销毁：{why}"),
             });
         }
         let pkg = packages::get(self.cat.db(), case_no)?;
         let entry = care::Destruction {
-            case_no: d.case_no.clone(),
+            case_no: d.record.case_no.clone(),
             efile_no: d.efile_no.clone(),
-            case_name: d.case_name.clone(),
-            item_name: d.item_name.clone(),
-            year: d.year,
-            retention: d.retention.clone(),
+            case_name: d.record.case_name.clone(),
+            item_name: d.record.item.name.clone(),
+            year: d.year(),
+            retention: d.record.retention.code().to_string(),
             retention_end: end.map(|e| e.to_string()).unwrap_or_default(),
             package_digest: pkg.as_ref().map(|p| p.digest.clone()),
             package_size: pkg.as_ref().map(|p| p.size),
@@ -272,7 +268,7 @@ impl Archive {
                 tx,
                 actor,
                 "destroy",
-                &d.case_no,
+                d.case_no(),
                 &serde_json::json!({"efile_no": d.efile_no, "approved_by": entry.approved_by, "approval_doc": entry.approval_doc, "package_digest": entry.package_digest}),
             )?;
             Ok(())
@@ -283,13 +279,13 @@ impl Archive {
 
     pub(super) fn remove_content(&self, d: &cases::CaseDetail) -> Result<()> {
         let store = self.store()?;
-        if let Some(p) = packages::get(self.cat.db(), &d.case_no)? {
+        if let Some(p) = packages::get(self.cat.db(), d.case_no())? {
             let path = self.dir.join(&p.path);
             if path.exists() {
                 std::fs::remove_file(&path).map_err(|source| Error::DataDir { path, source })?;
             }
         }
-        for m in cases::materials(self.cat.db(), &d.case_no)? {
+        for m in cases::materials(self.cat.db(), d.case_no())? {
             if !care::blob_used_elsewhere(self.cat.db(), &m.digest, d.id)? {
                 let path = store.blob_path(&m.digest);
                 if path.exists() {
@@ -332,7 +328,7 @@ fn not_yet_ended(end: chrono::NaiveDate, today: chrono::NaiveDate) -> Option<Str
 }
 
 fn destroy_obstacle(
-    status: &str,
+    st: CaseStatus,
     end: chrono::NaiveDate,
     transferred_on: Option<&str>,
     today: chrono::NaiveDate,
@@ -340,7 +336,6 @@ fn destroy_obstacle(
     if let Some(why) = not_yet_ended(end, today) {
         return Some(why);
     }
-    let st = CaseStatus::from_code(status)?;
     if !st.is_transferred() {
         return Some(format!(
             "尚未移交（状态：{}），未移交的电子档案不能销毁",
@@ -425,7 +420,7 @@ mod tests {
         let end = d("2035-12-31");
         // Retention not ended.
         assert!(destroy_obstacle(
-            "transferred",
+            CaseStatus::Transferred,
             end,
             Some("2026-11-21T10:00:00+08:00"),
             d("2035-12-31")
@@ -433,12 +428,14 @@ mod tests {
         .unwrap()
         .contains("届满"));
         // Not transferred.
-        assert!(destroy_obstacle("checked", end, None, d("2040-01-01"))
-            .unwrap()
-            .contains("尚未移交"));
+        assert!(
+            destroy_obstacle(CaseStatus::Checked, end, None, d("2040-01-01"))
+                .unwrap()
+                .contains("尚未移交")
+        );
         // Transferred late: the hall keeps its copy for five years.
         let why = destroy_obstacle(
-            "accepted",
+            CaseStatus::Accepted,
             end,
             Some("2036-03-01T10:00:00+08:00"),
             d("2040-01-01"),
@@ -450,7 +447,7 @@ mod tests {
         );
         assert_eq!(
             destroy_obstacle(
-                "accepted",
+                CaseStatus::Accepted,
                 end,
                 Some("2026-11-21T10:00:00+08:00"),
                 d("2036-01-01")

@@ -213,7 +213,7 @@ impl Archive {
                             tx,
                             actor,
                             "case_returned",
-                            &c.case_no,
+                            c.case_no(),
                             &serde_json::json!({"batch": d.batch_no, "reason": why}),
                         )?;
                     }
