@@ -104,6 +104,7 @@ impl Archive {
     /// Sets a service item's default opinion on opening for use.
     pub fn set_item_open(
         &mut self,
+        actor: &str,
         item_code: &str,
         opinion: &str,
         reason: Option<&str>,
@@ -119,7 +120,7 @@ impl Archive {
             }
             audit::append(
                 tx,
-                "system",
+                actor,
                 "set_item_open",
                 item_code,
                 &serde_json::json!({"opinion": o.code(), "reason": reason}),
@@ -131,6 +132,7 @@ impl Archive {
     /// Sets a case's own opinion on opening for use (before it is batched).
     pub fn set_case_open(
         &mut self,
+        actor: &str,
         case_no: &str,
         opinion: &str,
         reason: Option<&str>,
@@ -154,7 +156,7 @@ impl Archive {
             batches::set_case_open(tx, case_no, Some(o.code()), reason)?;
             audit::append(
                 tx,
-                "system",
+                actor,
                 "set_case_open",
                 case_no,
                 &serde_json::json!({"opinion": o.code(), "reason": reason}),
@@ -304,14 +306,7 @@ impl Archive {
         let sig = BatchSignature::sign(&manifest, &signer)?;
         let rel = format!("batches/{batch_no}");
         let dir = self.dir.join(&rel);
-        let io = |source| Error::DataDir {
-            path: dir.clone(),
-            source,
-        };
-        guidang_collect::store::write_atomic(&dir.join(MANIFEST_FILE), &manifest.to_bytes())
-            .map_err(io)?;
-        let sig_bytes = serde_json::to_vec_pretty(&sig).expect("json");
-        guidang_collect::store::write_atomic(&dir.join(SIGNATURE_FILE), &sig_bytes).map_err(io)?;
+        write_signed_manifest(&dir, &manifest, &sig)?;
         let row = batches::BatchRow {
             batch_no: batch_no.clone(),
             created_at: manifest.created_at.clone(),
@@ -405,4 +400,20 @@ impl Archive {
         }
         Ok((Manifest::from_bytes(&bytes).map_err(Error::Check)?, sig))
     }
+}
+
+/// Writes the batch manifest and its signature atomically into `dir`.
+fn write_signed_manifest(
+    dir: &std::path::Path,
+    manifest: &Manifest,
+    sig: &BatchSignature,
+) -> Result<()> {
+    let io = |source| Error::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    guidang_collect::store::write_atomic(&dir.join(MANIFEST_FILE), &manifest.to_bytes())
+        .map_err(io)?;
+    let sig_bytes = serde_json::to_vec_pretty(sig).expect("json");
+    guidang_collect::store::write_atomic(&dir.join(SIGNATURE_FILE), &sig_bytes).map_err(io)
 }

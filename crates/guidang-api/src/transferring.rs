@@ -208,7 +208,10 @@ impl Archive {
             .collect())
     }
 
-    /// Stages every file of every carrier and fixes the plan.
+    /// Stages every file of every carrier and fixes the plan, in phases:
+    /// the files every carrier shares → the packages → the split over
+    /// carriers → each carrier's own files and manifest → the register
+    /// (which prints every carrier digest) → `plan.json`.
     fn make_plan(
         &self,
         m: &Manifest,
@@ -219,34 +222,77 @@ impl Archive {
         let algo = DigestAlgo::from_name(&m.digest_algo)
             .ok_or_else(|| Error::Transfer(format!("未知的摘要算法 {}", m.digest_algo)))?;
         let media = self.media_dir(&m.batch_no);
-        let data_dir = self.dir.clone();
         if media.exists() {
             std::fs::remove_dir_all(&media).map_err(|source| Error::DataDir {
                 path: media.clone(),
                 source,
             })?;
         }
-        let put = |rel: &str, bytes: &[u8]| -> Result<PlannedFile> {
-            let path = media.join(rel);
-            guidang_collect::store::write_atomic(&path, bytes).map_err(|source| {
-                Error::DataDir {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
-            Ok(PlannedFile {
-                path: String::new(),
-                source: rel_path(&path, &data_dir),
-                size: bytes.len() as u64,
-                digest: algo.hex(bytes),
-            })
+        let stage = Stage {
+            media: &media,
+            data_dir: &self.dir,
+            algo,
         };
-        let at = |f: PlannedFile, path: &str| PlannedFile {
-            path: path.into(),
-            ..f
+        let shared = self.stage_shared(&stage, m, sig)?;
+        let pkg_files = self.package_files(m)?;
+        let fixed = fixed_overhead(m, &shared, &pkg_files, block);
+        if capacity <= fixed {
+            return Err(Error::Transfer(format!(
+                "载体容量 {capacity} 字节太小：仅说明文件、目录、清单和表格就需要约 {fixed} 字节"
+            )));
+        }
+        let costs: Vec<u64> = pkg_files
+            .iter()
+            .map(|f| round_up(f.size, block) + block)
+            .collect();
+        let ranges = plan_carriers(&costs, capacity - fixed).map_err(Error::Transfer)?;
+        let n = ranges.len();
+        let mut carriers = Vec::new();
+        for (i, range) in ranges.iter().enumerate() {
+            let k = i + 1;
+            let readme = readme_txt(m, range.clone(), k, n, capacity);
+            let readme = stage.put_as(
+                &format!("{k}/{README_FILE}"),
+                readme.as_bytes(),
+                README_FILE,
+            )?;
+            let catalogue = catalogue_xml(m, range.clone(), k, n);
+            let catalogue = stage.put_as(
+                &format!("{k}/{CATALOGUE_FILE}"),
+                catalogue.as_bytes(),
+                CATALOGUE_FILE,
+            )?;
+            let mut files = vec![readme];
+            files.extend(pkg_files[range.clone()].iter().cloned());
+            files.extend(shared.iter().take(4).cloned());
+            files.push(catalogue);
+            files.extend(shared.iter().skip(4).cloned());
+            carriers.push(stage.carrier(m, sig, k, n, range.clone(), files)?);
+        }
+        self.stage_register(&stage, m, sig, &mut carriers, capacity, block)?;
+        let plan = MediaPlan {
+            format: PLAN_FORMAT.into(),
+            batch_no: m.batch_no.clone(),
+            digest_algo: m.digest_algo.clone(),
+            carrier_capacity: capacity,
+            block,
+            carriers,
         };
+        let p = media.join("plan.json");
+        guidang_collect::store::write_atomic(&p, &serde_json::to_vec_pretty(&plan).expect("json"))
+            .map_err(|source| Error::DataDir { path: p, source })?;
+        Ok(plan)
+    }
+
+    /// The files every carrier shares: naming rule, schemas, the keyring,
+    /// the transfer and catalogue lists, and the signed batch manifest.
+    fn stage_shared(
+        &self,
+        stage: &Stage<'_>,
+        m: &Manifest,
+        sig: &BatchSignature,
+    ) -> Result<Vec<PlannedFile>> {
         let pdf_err = |e: guidang_pdf::PdfError| Error::Check(e.to_string());
-        // Files every carrier shares.
         let mut shared = Vec::new();
         let keyring = serde_json::to_vec_pretty(&self.keyring_file()?).expect("json");
         for (path, bytes) in [
@@ -264,18 +310,20 @@ impl Archive {
             ),
             ("其他/移交单位公钥.json", keyring),
         ] {
-            shared.push(at(put(&format!("shared/{path}"), &bytes)?, path));
+            shared.push(stage.put_as(&format!("shared/{path}"), &bytes, path)?);
         }
         let tl = guidang_transfer::forms::transfer_list_pdf(m, sig).map_err(pdf_err)?;
-        shared.push(at(
-            put(&format!("shared/{TRANSFER_LIST_FILE}"), &tl)?,
+        shared.push(stage.put_as(
+            &format!("shared/{TRANSFER_LIST_FILE}"),
+            &tl,
             TRANSFER_LIST_FILE,
-        ));
+        )?);
         let cl = guidang_transfer::forms::catalog_list_pdf(m, sig).map_err(pdf_err)?;
-        shared.push(at(
-            put(&format!("shared/{CATALOG_LIST_FILE}"), &cl)?,
+        shared.push(stage.put_as(
+            &format!("shared/{CATALOG_LIST_FILE}"),
+            &cl,
             CATALOG_LIST_FILE,
-        ));
+        )?);
         let b = batches::get(self.cat.db(), &m.batch_no)?
             .ok_or_else(|| Error::NoSuchBatch(m.batch_no.clone()))?;
         for name in [MANIFEST_FILE, SIGNATURE_FILE] {
@@ -288,10 +336,15 @@ impl Archive {
                 path: name.into(),
                 source: rel_path(&p, &self.dir),
                 size: bytes.len() as u64,
-                digest: algo.hex(&bytes),
+                digest: stage.algo.hex(&bytes),
             });
         }
-        // Packages, from the store.
+        Ok(shared)
+    }
+
+    /// The batch's packages, from the store, at their place under
+    /// `电子档案/年度/类别/`; each must still be the one the batch lists.
+    fn package_files(&self, m: &Manifest) -> Result<Vec<PlannedFile>> {
         let registered: HashMap<String, packages::PackageRow> = packages::list(self.cat.db())?
             .into_iter()
             .map(|p| (p.efile_no.clone(), p))
@@ -317,93 +370,21 @@ impl Archive {
                 digest: p.digest.clone(),
             });
         }
-        // What one carrier needs besides its packages.
-        let dirs: BTreeSet<&str> = pkg_files
-            .iter()
-            .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
-            .collect();
-        let full_catalogue = catalogue_xml(m, 0..m.packages.len(), 1, 1).len() as u64;
-        let fixed: u64 = shared
-            .iter()
-            .map(|f| round_up(f.size, block) + block)
-            .sum::<u64>()
-            + round_up(full_catalogue, block)
-            + round_up(8 << 10, block)
-            + round_up(REGISTER_ESTIMATE, block)
-            + round_up(1024 + 320 * (m.packages.len() as u64 + 16), block)
-            + (dirs.len() as u64 * 3 + 8) * block
-            + MARGIN;
-        if capacity <= fixed {
-            return Err(Error::Transfer(format!(
-                "载体容量 {capacity} 字节太小：仅说明文件、目录、清单和表格就需要约 {fixed} 字节"
-            )));
-        }
-        let costs: Vec<u64> = pkg_files
-            .iter()
-            .map(|f| round_up(f.size, block) + block)
-            .collect();
-        let ranges = plan_carriers(&costs, capacity - fixed).map_err(Error::Transfer)?;
-        let n = ranges.len();
-        let batch_digest = sig.manifest_digest.clone();
-        let mut carriers = Vec::new();
-        for (i, range) in ranges.iter().enumerate() {
-            let k = i + 1;
-            let readme = at(
-                put(
-                    &format!("{k}/{README_FILE}"),
-                    readme_txt(m, range.clone(), k, n, capacity).as_bytes(),
-                )?,
-                README_FILE,
-            );
-            let catalogue = at(
-                put(
-                    &format!("{k}/{CATALOGUE_FILE}"),
-                    catalogue_xml(m, range.clone(), k, n).as_bytes(),
-                )?,
-                CATALOGUE_FILE,
-            );
-            let mut files = vec![readme];
-            files.extend(pkg_files[range.clone()].iter().cloned());
-            files.extend(shared.iter().take(4).cloned());
-            files.push(catalogue);
-            files.extend(shared.iter().skip(4).cloned());
-            let cm = CarrierManifest {
-                format: CARRIER_FORMAT.into(),
-                batch_no: m.batch_no.clone(),
-                batch_digest: batch_digest.clone(),
-                digest_algo: m.digest_algo.clone(),
-                carrier_no: k as u32,
-                carriers: n as u32,
-                packages: m.packages[range.clone()]
-                    .iter()
-                    .map(|p| p.efile_no.clone())
-                    .collect(),
-                total_bytes: files.iter().map(|f| f.size).sum(),
-                files: files
-                    .iter()
-                    .map(|f| CarrierFile {
-                        path: f.path.clone(),
-                        size: f.size,
-                        digest: f.digest.clone(),
-                    })
-                    .collect(),
-            };
-            let cm_file = at(
-                put(&format!("{k}/{CARRIER_FILE}"), &cm.to_bytes())?,
-                CARRIER_FILE,
-            );
-            let digest = cm_file.digest.clone();
-            files.push(cm_file);
-            carriers.push(PlannedCarrier {
-                carrier_no: k as u32,
-                seqs: (m.packages[range.start].seq, m.packages[range.end - 1].seq),
-                bytes: 0,
-                digest,
-                files,
-            });
-        }
-        // The register prints every carrier digest; it goes on every carrier
-        // just before its carrier manifest (and is not listed in it).
+        Ok(pkg_files)
+    }
+
+    /// The register prints every carrier digest; it goes on every carrier
+    /// just before its carrier manifest (and is not listed in it). Checks
+    /// that each carrier, register included, fits.
+    fn stage_register(
+        &self,
+        stage: &Stage<'_>,
+        m: &Manifest,
+        sig: &BatchSignature,
+        carriers: &mut [PlannedCarrier],
+        capacity: u64,
+        block: u64,
+    ) -> Result<()> {
         let info = RegisterInfo {
             carriers: carriers
                 .iter()
@@ -419,12 +400,10 @@ impl Archive {
             hall_results: self.hall_results(m)?,
             materials: m.packages.iter().map(|p| p.materials as u64).sum(),
         };
-        let reg = guidang_transfer::forms::register_pdf(m, sig, &info).map_err(pdf_err)?;
-        let reg = at(
-            put(&format!("shared/{REGISTER_FILE}"), &reg)?,
-            REGISTER_FILE,
-        );
-        for c in &mut carriers {
+        let reg = guidang_transfer::forms::register_pdf(m, sig, &info)
+            .map_err(|e| Error::Check(e.to_string()))?;
+        let reg = stage.put_as(&format!("shared/{REGISTER_FILE}"), &reg, REGISTER_FILE)?;
+        for c in carriers.iter_mut() {
             let last = c.files.pop().expect("carrier manifest");
             c.files.push(reg.clone());
             c.files.push(last);
@@ -441,18 +420,7 @@ impl Archive {
                 )));
             }
         }
-        let plan = MediaPlan {
-            format: PLAN_FORMAT.into(),
-            batch_no: m.batch_no.clone(),
-            digest_algo: m.digest_algo.clone(),
-            carrier_capacity: capacity,
-            block,
-            carriers,
-        };
-        let p = media.join("plan.json");
-        guidang_collect::store::write_atomic(&p, &serde_json::to_vec_pretty(&plan).expect("json"))
-            .map_err(|source| Error::DataDir { path: p, source })?;
-        Ok(plan)
+        Ok(())
     }
 
     /// Whether any carrier of the batch was started or finished.
@@ -642,4 +610,98 @@ impl Archive {
         }
         Ok(bytes)
     }
+}
+
+/// Where a media plan's files are staged.
+struct Stage<'a> {
+    media: &'a std::path::Path,
+    data_dir: &'a std::path::Path,
+    algo: DigestAlgo,
+}
+
+impl Stage<'_> {
+    /// Writes `bytes` atomically to `rel` under the staging folder; the
+    /// planned file goes to `path` on the medium.
+    fn put_as(&self, rel: &str, bytes: &[u8], path: &str) -> Result<PlannedFile> {
+        let staged = self.media.join(rel);
+        guidang_collect::store::write_atomic(&staged, bytes).map_err(|source| Error::DataDir {
+            path: staged.clone(),
+            source,
+        })?;
+        Ok(PlannedFile {
+            path: path.into(),
+            source: rel_path(&staged, self.data_dir),
+            size: bytes.len() as u64,
+            digest: self.algo.hex(bytes),
+        })
+    }
+
+    /// Carrier `k` of `n`: its files and, staged last, its carrier
+    /// manifest (whose digest is the carrier's digest).
+    fn carrier(
+        &self,
+        m: &Manifest,
+        sig: &BatchSignature,
+        k: usize,
+        n: usize,
+        range: std::ops::Range<usize>,
+        mut files: Vec<PlannedFile>,
+    ) -> Result<PlannedCarrier> {
+        let cm = CarrierManifest {
+            format: CARRIER_FORMAT.into(),
+            batch_no: m.batch_no.clone(),
+            batch_digest: sig.manifest_digest.clone(),
+            digest_algo: m.digest_algo.clone(),
+            carrier_no: k as u32,
+            carriers: n as u32,
+            packages: m.packages[range.clone()]
+                .iter()
+                .map(|p| p.efile_no.clone())
+                .collect(),
+            total_bytes: files.iter().map(|f| f.size).sum(),
+            files: files
+                .iter()
+                .map(|f| CarrierFile {
+                    path: f.path.clone(),
+                    size: f.size,
+                    digest: f.digest.clone(),
+                })
+                .collect(),
+        };
+        let cm_file = self.put_as(&format!("{k}/{CARRIER_FILE}"), &cm.to_bytes(), CARRIER_FILE)?;
+        let digest = cm_file.digest.clone();
+        files.push(cm_file);
+        Ok(PlannedCarrier {
+            carrier_no: k as u32,
+            seqs: (m.packages[range.start].seq, m.packages[range.end - 1].seq),
+            bytes: 0,
+            digest,
+            files,
+        })
+    }
+}
+
+/// What one carrier needs besides its packages (description files,
+/// catalogue, manifests, forms, folders, margin), rounded to blocks.
+fn fixed_overhead(
+    m: &Manifest,
+    shared: &[PlannedFile],
+    pkg_files: &[PlannedFile],
+    block: u64,
+) -> u64 {
+    let dirs: BTreeSet<&str> = pkg_files
+        .iter()
+        .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
+        .collect();
+    let full_catalogue = catalogue_xml(m, 0..m.packages.len(), 1, 1).len() as u64;
+    shared
+        .iter()
+        .map(|f| round_up(f.size, block) + block)
+        .sum::<u64>()
+        + round_up(full_catalogue, block)
+        + round_up(8 << 10, block)
+        + round_up(REGISTER_ESTIMATE, block)
+        + round_up(1024 + 320 * (m.packages.len() as u64 + 16), block)
+        + (dirs.len() as u64 * 3 + 8) * block
+        + MARGIN
 }

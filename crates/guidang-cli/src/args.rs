@@ -302,6 +302,9 @@ pub(crate) enum Command {
         /// 理由（意见不是“开放”时必须填写）
         #[arg(long)]
         reason: Option<String>,
+        /// 决定人（记入审计日志）
+        #[arg(long, default_value = "system")]
+        operator: String,
     },
     /// 初始化后更正立档单位名称或服务中心（行政区划码、全宗号、角色和密码算法套件保持初始化时的设置）
     Unit {
@@ -622,8 +625,82 @@ pub(crate) enum AuditCommand {
 
 /// The parsed command line; `-h`, `-V` and usage errors exit here.
 pub(crate) fn parse() -> Cli {
-    let matches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command()).exit())
+    let matches = command().try_get_matches().unwrap_or_else(|e| exit_with(e));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| exit_with(e.format(&mut command())))
+}
+
+/// Help and version print as clap renders them (already in Chinese); a
+/// usage error is said in Chinese with the usage line and where to find
+/// help, on stderr, exit code 2 (as clap's own).
+fn exit_with(e: clap::Error) -> ! {
+    use clap::error::ErrorKind as K;
+    match e.kind() {
+        K::DisplayHelp
+        | K::DisplayVersion
+        | K::DisplayHelpOnMissingArgumentOrSubcommand
+        | K::MissingSubcommand => e.exit(),
+        _ => {
+            eprint!("{}", usage_error(&e));
+            std::process::exit(2)
+        }
+    }
+}
+
+/// The Chinese text of a usage error.
+pub(crate) fn usage_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind as C, ContextValue as V, ErrorKind as K};
+    let text = |k: C| -> Option<String> {
+        e.get(k).map(|v| match v {
+            V::String(s) => s.clone(),
+            V::Strings(v) => v.join("、"),
+            V::StyledStr(s) => s.to_string(),
+            V::StyledStrs(v) => v
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join("、"),
+            V::Number(n) => n.to_string(),
+            V::Bool(b) => b.to_string(),
+            _ => String::new(),
+        })
+    };
+    let arg = text(C::InvalidArg).unwrap_or_default();
+    let value = text(C::InvalidValue).unwrap_or_default();
+    let mut msg = match e.kind() {
+        K::UnknownArgument => format!("无法识别的参数 {arg}"),
+        K::InvalidSubcommand => format!(
+            "没有“{}”这个命令",
+            text(C::InvalidSubcommand).unwrap_or_default()
+        ),
+        K::MissingRequiredArgument => format!("缺少必需的参数：{arg}"),
+        K::InvalidValue if value.is_empty() => format!("参数 {arg} 需要一个值"),
+        K::InvalidValue => format!("参数 {arg} 的值“{value}”不在可选范围内"),
+        K::ValueValidation => format!("参数 {arg} 的值“{value}”格式不对"),
+        K::ArgumentConflict => match text(C::PriorArg) {
+            Some(p) if p != arg => format!("参数 {arg} 不能与 {p} 同时使用"),
+            _ => format!("参数 {arg} 只能给一次"),
+        },
+        K::TooManyValues => format!("参数 {arg} 的值“{value}”多余"),
+        K::TooFewValues | K::WrongNumberOfValues => format!("参数 {arg} 的值个数不对"),
+        K::NoEquals => format!("参数 {arg} 的值须用 = 连接"),
+        K::InvalidUtf8 => "命令行参数含有无效的 UTF-8 字符".into(),
+        _ => "命令行参数有误".into(),
+    };
+    msg = format!("错误：{msg}");
+    if let Some(v) = text(C::ValidValue) {
+        msg.push_str(&format!("（可选值：{v}）"));
+    }
+    if let Some(s) = text(C::SuggestedArg).or_else(|| text(C::SuggestedSubcommand)) {
+        msg.push_str(&format!("。您是否要用 {s}？"));
+    }
+    msg.push('\n');
+    if let Some(u) = text(C::Usage) {
+        let u = u.trim();
+        let u = u.strip_prefix("Usage:").unwrap_or(u).trim();
+        msg.push_str(&format!("\n用法：{}\n", u.replace("[OPTIONS]", "[选项]")));
+    }
+    msg.push_str("\n查看帮助请在命令后加 --help\n");
+    msg
 }
 
 /// The `guidang` command with clap's own words in Chinese in every command:

@@ -356,6 +356,10 @@ pub const CLASSIFIED_MESSAGE: &str =
 /// Validates a case. `known_item` is the catalog's entry for the case's item
 /// code, if any: it supplies the item name, type and default retention when
 /// the input omits them, and must agree with them when given.
+///
+/// Long by design: one rule per field of `case.json`, in the file's order,
+/// every finding collected; splitting it would scatter the rules a clerk
+/// reads together.
 pub fn validate_case(
     input: &CaseInput,
     known_item: Option<&ServiceItem>,

@@ -295,3 +295,110 @@ fn no_source_file_grows_past_its_bound_without_a_reason() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// Functions longer than this must say why beside them.
+const MAX_FN_LINES: usize = 150;
+
+/// Every `fn` in `text` with its name, first line (1-based) and length in
+/// lines, found by matching braces (string and char literals and comments
+/// are skipped so their braces do not count).
+fn functions(text: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let t = lines[i].trim_start();
+        let t = t
+            .strip_prefix("pub(crate) ")
+            .or(t.strip_prefix("pub(super) "))
+            .unwrap_or(t);
+        let t = t.strip_prefix("pub ").unwrap_or(t);
+        let t = t.strip_prefix("async ").unwrap_or(t);
+        let Some(rest) = t.strip_prefix("fn ") else {
+            i += 1;
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut started, mut j) = (0i32, false, i);
+        'scan: while j < lines.len() {
+            let mut chars = lines[j].chars().peekable();
+            let mut in_str = false;
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' if in_str => {
+                        chars.next();
+                    }
+                    '"' => in_str = !in_str,
+                    '/' if !in_str && chars.peek() == Some(&'/') => break,
+                    '\'' if !in_str => {
+                        // A char literal such as '{' (not a lifetime).
+                        let rest: String = chars.clone().take(3).collect();
+                        if rest.len() >= 2 && rest.chars().nth(1) == Some('\'') {
+                            chars.next();
+                            chars.next();
+                        }
+                    }
+                    '{' if !in_str => {
+                        depth += 1;
+                        started = true;
+                    }
+                    '}' if !in_str => depth -= 1,
+                    ';' if !in_str && !started && depth == 0 => break 'scan,
+                    _ => {}
+                }
+            }
+            if started && depth == 0 {
+                break;
+            }
+            j += 1;
+        }
+        out.push((name, i + 1, j + 1 - i));
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn the_function_scanner_measures_bodies() {
+    let src = "fn a() {\n    let s = \"}{\";\n    let c = '{';\n}\n\nfn b();\npub(crate) fn c() {\n    // }\n    x\n}\n";
+    let f = functions(src);
+    assert_eq!(f[0], ("a".to_string(), 1, 4));
+    assert_eq!(f[1], ("b".to_string(), 6, 1));
+    assert_eq!(f[2], ("c".to_string(), 7, 4));
+}
+
+#[test]
+fn no_function_runs_past_its_bound_without_a_reason() {
+    let mut bad = Vec::new();
+    for (_, src) in source_trees() {
+        for f in rust_files(&src) {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (name, at, len) in functions(&text) {
+                if len <= MAX_FN_LINES {
+                    continue;
+                }
+                // The reason is a doc or comment line just above the fn
+                // (above its attributes) that says "Long by design".
+                let reason = lines[..at - 1]
+                    .iter()
+                    .rev()
+                    .take_while(|l| {
+                        let l = l.trim_start();
+                        l.starts_with("//") || l.starts_with("#[")
+                    })
+                    .any(|l| l.contains("Long by design"));
+                if !reason {
+                    bad.push(format!(
+                        "{}:{at}: fn {name} is {len} lines (split it into named phases, or say \"Long by design: why\" in its doc)",
+                        rel(&f)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

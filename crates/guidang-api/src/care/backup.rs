@@ -205,7 +205,7 @@ impl Archive {
     }
 
     /// Sets the backup reminder interval in days.
-    pub fn set_backup_interval(&mut self, days: i64) -> Result<()> {
+    pub fn set_backup_interval(&mut self, actor: &str, days: i64) -> Result<()> {
         if !(1..=3650).contains(&days) {
             return Err(Error::invalid("备份提醒间隔（天）", "应为 1 至 3650 天"));
         }
@@ -213,7 +213,7 @@ impl Archive {
             settings::set(tx, INTERVAL_SETTING, &days.to_string())?;
             audit::append(
                 tx,
-                "system",
+                actor,
                 "set_backup_interval",
                 "backup",
                 &serde_json::json!({"days": days}),

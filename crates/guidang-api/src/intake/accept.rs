@@ -5,7 +5,7 @@
 use super::*;
 use crate::{Archive, Error, Result};
 use guidang_catalog::audit;
-use guidang_catalog::intake::{self, HoldingMaterial};
+use guidang_catalog::intake::{self, HoldingMaterial, Receipt, ReceiptItem};
 use guidang_core::{CancelFlag, DigestAlgo, Progress, Role};
 use guidang_transfer::manifest::MANIFEST_FILE;
 use guidang_transfer::returns::{
@@ -14,11 +14,29 @@ use guidang_transfer::returns::{
 use guidang_transfer::{Manifest, ManifestPackage, ManifestUnit};
 use std::path::{Path, PathBuf};
 
+/// What the archivist decided for the open batch.
+struct Decisions<'a> {
+    accepted: Vec<(&'a ReceiptItem, ManifestPackage)>,
+    returned: Vec<ReturnedPackage>,
+}
+
+/// What an acceptance run starts from.
+enum Start {
+    /// The acceptance was finished already (or is now): its result.
+    Done(AcceptReport),
+    /// The open receipt to decide.
+    Open(Receipt),
+}
+
 impl Archive {
     /// Accepts every package of the open batch that is not returned (a
     /// failing package not decided on is returned with its suggested
     /// reason), stores the accepted ones, writes the receipt, return slip
-    /// and signed return file, and marks the batch received.
+    /// and signed return file, and marks the batch received. Phases: resume
+    /// or find the open receipt → split the decisions → store the accepted
+    /// packages (verify after copy) → sign the decision and write the
+    /// signed files to pending → register everything in one transaction →
+    /// hand the files out.
     pub fn intake_accept(
         &mut self,
         operator: &str,
@@ -29,14 +47,72 @@ impl Archive {
         cancel: &CancelFlag,
     ) -> Result<AcceptReport> {
         self.require_role(Role::Intake, "不能接收入库；接收在接收方进行")?;
+        let r = match self.start_accept(batch_no, return_file)? {
+            Start::Done(done) => return Ok(done),
+            Start::Open(r) => r,
+        };
+        let signer = self.unlock(operator, pin)?;
+        let items = intake::receipt_items(self.cat.db(), r.id)?;
+        let transferring = transferring_unit(&r);
+        let algo = DigestAlgo::from_name(&r.digest_algo)
+            .ok_or_else(|| Error::Intake(format!("未知的摘要算法 {}", r.digest_algo)))?;
+        let decisions = split_decisions(&items)?;
+        let storage = self
+            .dir
+            .join("holdings")
+            .join(format!("{}-{}", transferring.region, transferring.fonds));
+        let stored = store_accepted(&decisions, &storage, algo, progress, cancel)?;
+        let now = guidang_catalog::now_string();
         let unit = self.unit()?;
+        let decision = ReturnDecision {
+            format: RETURN_FORMAT.into(),
+            batch_no: r.batch_no.clone(),
+            batch_digest: r.batch_digest.clone(),
+            digest_algo: r.digest_algo.clone(),
+            transferring_unit: transferring,
+            receiving_unit: ManifestUnit {
+                region: unit.region.clone(),
+                fonds: unit.fonds.clone(),
+                name: unit.unit_name.clone(),
+            },
+            archivist: operator.into(),
+            decided_at: now.clone(),
+            accepted: decisions
+                .accepted
+                .iter()
+                .map(|(i, _)| AcceptedPackage {
+                    efile_no: i.efile_no.clone(),
+                    case_no: i.case_no.clone(),
+                    digest: i.digest.clone(),
+                })
+                .collect(),
+            returned: decisions.returned.clone(),
+        };
+        let envelope = ReturnEnvelope::sign(&decision, unit.suite, &signer)?;
+        self.write_pending_files(&decision, &envelope, &decisions)?;
+        self.register_acceptance(&r, &decisions, &stored, &envelope, operator, &now)?;
+        self.finish_accept(&r.batch_no, return_file)?
+            .map(|done| AcceptReport {
+                already_done: false,
+                ..done
+            })
+            .ok_or_else(|| Error::Intake("接收结果已登记，但找不到待交付的退回文件".into()))
+    }
+
+    /// Finishes an acceptance stopped after its commit, delivers again the
+    /// result of a finished one, or finds the open receipt to decide.
+    fn start_accept(
+        &mut self,
+        batch_no: Option<&str>,
+        return_file: Option<&Path>,
+    ) -> Result<Start> {
         // An acceptance stopped after its commit is finished, not redone.
         if let Some(b) = batch_no
             .map(str::to_string)
             .or_else(|| self.pending_accept())
         {
             if let Some(done) = self.finish_accept(&b, return_file)? {
-                return Ok(done);
+                return Ok(Start::Done(done));
             }
         }
         let r = match self.current_receipt(batch_no) {
@@ -51,10 +127,13 @@ impl Archive {
                         .max_by(|a, b| a.received_at.cmp(&b.received_at))
                         .map(|x| x.batch_no),
                 };
-                match last {
-                    Some(b) => return self.finish_accept(&b, return_file)?.ok_or(e),
-                    None => return Err(e),
-                }
+                return match last {
+                    Some(b) => self
+                        .finish_accept(&b, return_file)?
+                        .map(Start::Done)
+                        .ok_or(e),
+                    None => Err(e),
+                };
             }
         };
         if let Some(done) = intake::receipts_of_digest(self.cat.db(), &r.batch_digest)?
@@ -67,123 +146,29 @@ impl Archive {
                 done.received_at.unwrap_or_default()
             )));
         }
-        let signer = self.unlock(operator, pin)?;
-        let items = intake::receipt_items(self.cat.db(), r.id)?;
-        let media: Vec<PathBuf> = serde_json::from_str(&r.media).unwrap_or_default();
-        // The transferring unit as in the manifest opened (re-read only if it
-        // is still the same batch).
-        let transferring = media
-            .first()
-            .and_then(|m| {
-                guidang_transfer::carrier::read_capped(
-                    m,
-                    MANIFEST_FILE,
-                    guidang_transfer::carrier::MAX_MANIFEST,
-                )
-                .ok()
-            })
-            .filter(|b| {
-                DigestAlgo::from_name(&r.digest_algo).is_some_and(|a| a.hex(b) == r.batch_digest)
-            })
-            .and_then(|b| Manifest::from_bytes(&b).ok())
-            .map(|m| m.unit)
-            .unwrap_or(ManifestUnit {
-                region: String::new(),
-                fonds: String::new(),
-                name: r.unit_name.clone(),
-            });
-        let algo = DigestAlgo::from_name(&r.digest_algo)
-            .ok_or_else(|| Error::Intake(format!("未知的摘要算法 {}", r.digest_algo)))?;
-        let storage = self
-            .dir
-            .join("holdings")
-            .join(format!("{}-{}", transferring.region, transferring.fonds));
-        let mut accepted = Vec::new();
-        let mut returned = Vec::new();
-        for i in &items {
-            let mp: ManifestPackage = serde_json::from_str(&i.manifest)
-                .map_err(|e| Error::Intake(format!("接收记录损坏：{e}")))?;
-            let take = match i.decision.as_str() {
-                "return" => false,
-                "accept" => i.path.is_some(),
-                _ => i.verdict != "fail" && i.path.is_some(),
-            };
-            if take {
-                accepted.push((i, mp));
-            } else {
-                returned.push(ReturnedPackage {
-                    seq: i.seq,
-                    efile_no: i.efile_no.clone(),
-                    case_no: i.case_no.clone(),
-                    case_name: i.case_name.clone(),
-                    digest: i.digest.clone(),
-                    reason: i
-                        .reason
-                        .clone()
-                        .or_else(|| i.suggested.clone())
-                        .unwrap_or_else(|| "接收方决定退回".into()),
-                });
-            }
-        }
-        // Store accepted packages (verify after copy); register afterwards.
-        let total = accepted.len() as u64;
-        let mut stored = Vec::new();
-        for (n, (i, mp)) in accepted.iter().enumerate() {
-            progress.report(n as u64, total, &i.efile_no);
-            let src = PathBuf::from(i.path.as_deref().expect("accepted packages were found"));
-            let to = storage
-                .join(mp.year.to_string())
-                .join(format!("{}.zip", i.efile_no));
-            guidang_transfer::write::copy_verified(
-                &guidang_transfer::write::Source {
-                    rel: i.efile_no.clone(),
-                    src,
-                    size: i.size,
-                    digest: i.digest.clone(),
-                },
-                &to,
-                algo,
-                cancel,
-            )?;
-            let materials = package_materials(&to)?;
-            stored.push((to, materials));
-        }
-        progress.report(total, total, "已入库");
-        let now = guidang_catalog::now_string();
-        let decision = ReturnDecision {
-            format: RETURN_FORMAT.into(),
-            batch_no: r.batch_no.clone(),
-            batch_digest: r.batch_digest.clone(),
-            digest_algo: r.digest_algo.clone(),
-            transferring_unit: transferring.clone(),
-            receiving_unit: ManifestUnit {
-                region: unit.region.clone(),
-                fonds: unit.fonds.clone(),
-                name: unit.unit_name.clone(),
-            },
-            archivist: operator.into(),
-            decided_at: now.clone(),
-            accepted: accepted
-                .iter()
-                .map(|(i, _)| AcceptedPackage {
-                    efile_no: i.efile_no.clone(),
-                    case_no: i.case_no.clone(),
-                    digest: i.digest.clone(),
-                })
-                .collect(),
-            returned: returned.clone(),
-        };
-        let envelope = ReturnEnvelope::sign(&decision, unit.suite, &signer)?;
+        Ok(Start::Open(r))
+    }
+
+    /// The signed files are made now but kept in the data directory's
+    /// pending folder until the decision is committed; only then are they
+    /// put in place and handed out (see `finish_accept`).
+    fn write_pending_files(
+        &self,
+        decision: &ReturnDecision,
+        envelope: &ReturnEnvelope,
+        decisions: &Decisions<'_>,
+    ) -> Result<()> {
         let pdf_err = |e: guidang_pdf::PdfError| Error::Check(e.to_string());
-        let sizes: Vec<u64> = accepted.iter().map(|(i, _)| i.size).collect();
+        let sizes: Vec<u64> = decisions.accepted.iter().map(|(i, _)| i.size).collect();
         let receipt_pdf =
-            guidang_transfer::forms::receipt_pdf(&decision, &envelope, &sizes).map_err(pdf_err)?;
+            guidang_transfer::forms::receipt_pdf(decision, envelope, &sizes).map_err(pdf_err)?;
         let slip_pdf =
-            guidang_transfer::forms::return_slip_pdf(&decision, &envelope).map_err(pdf_err)?;
-        // The signed files are made now but kept in the data directory's
-        // pending folder until the decision is committed; only then are
-        // they put in place and handed out (see `finish_accept`).
-        let pending = self.dir.join("receipts").join(&r.batch_no).join(PENDING);
+            guidang_transfer::forms::return_slip_pdf(decision, envelope).map_err(pdf_err)?;
+        let pending = self
+            .dir
+            .join("receipts")
+            .join(&decision.batch_no)
+            .join(PENDING);
         let write = |p: &Path, b: &[u8]| {
             guidang_collect::store::write_atomic(p, b).map_err(|source| Error::DataDir {
                 path: p.to_path_buf(),
@@ -192,20 +177,35 @@ impl Archive {
         };
         write(&pending.join(RECEIPT_PDF), &receipt_pdf)?;
         write(&pending.join(SLIP_PDF), &slip_pdf)?;
-        write(&pending.join(RETURN_FILE), &envelope.to_bytes())?;
+        write(&pending.join(RETURN_FILE), &envelope.to_bytes())
+    }
+
+    /// Registers the holdings, the decisions, the received batch and the
+    /// audit entries in one transaction.
+    fn register_acceptance(
+        &mut self,
+        r: &Receipt,
+        decisions: &Decisions<'_>,
+        stored: &[(PathBuf, Vec<HoldingMaterial>)],
+        envelope: &ReturnEnvelope,
+        operator: &str,
+        now: &str,
+    ) -> Result<()> {
+        let (accepted, returned) = (&decisions.accepted, &decisions.returned);
+        let dir = self.dir.clone();
         self.cat.transaction(|tx| -> Result<()> {
-            for ((i, mp), (to, materials)) in accepted.iter().zip(&stored) {
+            for ((i, mp), (to, materials)) in accepted.iter().zip(stored) {
                 intake::insert_holding(
                     tx,
                     r.id,
                     &intake::Holding {
                         efile_no: i.efile_no.clone(),
                         batch_no: r.batch_no.clone(),
-                        path: guidang_core::fsutil::rel_path(to, &self.dir),
+                        path: guidang_core::fsutil::rel_path(to, &dir),
                         size: i.size,
                         digest_algo: r.digest_algo.clone(),
                         digest: i.digest.clone(),
-                        accepted_at: now.clone(),
+                        accepted_at: now.into(),
                         accepted_by: operator.into(),
                         case_no: mp.case_no.clone(),
                         case_name: mp.case_name.clone(),
@@ -220,7 +220,7 @@ impl Archive {
                     },
                     materials,
                 )?;
-                intake::decide(tx, r.id, &i.efile_no, "accept", None, operator, &now)?;
+                intake::decide(tx, r.id, &i.efile_no, "accept", None, operator, now)?;
                 audit::append(
                     tx,
                     operator,
@@ -229,13 +229,13 @@ impl Archive {
                     &serde_json::json!({"batch": r.batch_no, "digest": i.digest}),
                 )?;
             }
-            for p in &returned {
-                intake::decide(tx, r.id, &p.efile_no, "return", Some(&p.reason), operator, &now)?;
+            for p in returned {
+                intake::decide(tx, r.id, &p.efile_no, "return", Some(&p.reason), operator, now)?;
             }
             intake::mark_received(
                 tx,
                 r.id,
-                &now,
+                now,
                 operator,
                 accepted.len() as u32,
                 returned.len() as u32,
@@ -248,13 +248,7 @@ impl Archive {
                 &serde_json::json!({"digest": r.batch_digest, "accepted": accepted.len(), "returned": returned.len(), "return_file_fingerprint": envelope.fingerprint}),
             )?;
             Ok(())
-        })?;
-        self.finish_accept(&r.batch_no, return_file)?
-            .map(|done| AcceptReport {
-                already_done: false,
-                ..done
-            })
-            .ok_or_else(|| Error::Intake("接收结果已登记，但找不到待交付的退回文件".into()))
+        })
     }
 
     /// Puts the signed files of a committed acceptance in place: the
@@ -375,4 +369,99 @@ pub(super) fn package_materials(path: &Path) -> Result<Vec<HoldingMaterial>> {
             digest: m.digest,
         })
         .collect())
+}
+
+/// The transferring unit as in the manifest opened (re-read only if it is
+/// still the same batch; otherwise the name the receipt recorded).
+fn transferring_unit(r: &Receipt) -> ManifestUnit {
+    let media: Vec<PathBuf> = serde_json::from_str(&r.media).unwrap_or_default();
+    media
+        .first()
+        .and_then(|m| {
+            guidang_transfer::carrier::read_capped(
+                m,
+                MANIFEST_FILE,
+                guidang_transfer::carrier::MAX_MANIFEST,
+            )
+            .ok()
+        })
+        .filter(|b| {
+            DigestAlgo::from_name(&r.digest_algo).is_some_and(|a| a.hex(b) == r.batch_digest)
+        })
+        .and_then(|b| Manifest::from_bytes(&b).ok())
+        .map(|m| m.unit)
+        .unwrap_or(ManifestUnit {
+            region: String::new(),
+            fonds: String::new(),
+            name: r.unit_name.clone(),
+        })
+}
+
+/// Accepted: decided so, or passed and not decided on (and found on a
+/// carrier). Returned: everything else, with the archivist's reason, or the
+/// suggested one.
+fn split_decisions(items: &[ReceiptItem]) -> Result<Decisions<'_>> {
+    let mut accepted = Vec::new();
+    let mut returned = Vec::new();
+    for i in items {
+        let mp: ManifestPackage = serde_json::from_str(&i.manifest)
+            .map_err(|e| Error::Intake(format!("接收记录损坏：{e}")))?;
+        let take = match i.decision.as_str() {
+            "return" => false,
+            "accept" => i.path.is_some(),
+            _ => i.verdict != "fail" && i.path.is_some(),
+        };
+        if take {
+            accepted.push((i, mp));
+        } else {
+            returned.push(ReturnedPackage {
+                seq: i.seq,
+                efile_no: i.efile_no.clone(),
+                case_no: i.case_no.clone(),
+                case_name: i.case_name.clone(),
+                digest: i.digest.clone(),
+                reason: i
+                    .reason
+                    .clone()
+                    .or_else(|| i.suggested.clone())
+                    .unwrap_or_else(|| "接收方决定退回".into()),
+            });
+        }
+    }
+    Ok(Decisions { accepted, returned })
+}
+
+/// Copies each accepted package into the holdings (verify after copy) and
+/// reads its material list; registering comes afterwards.
+fn store_accepted(
+    decisions: &Decisions<'_>,
+    storage: &Path,
+    algo: DigestAlgo,
+    progress: &dyn Progress,
+    cancel: &CancelFlag,
+) -> Result<Vec<(PathBuf, Vec<HoldingMaterial>)>> {
+    let total = decisions.accepted.len() as u64;
+    let mut stored = Vec::new();
+    for (n, (i, mp)) in decisions.accepted.iter().enumerate() {
+        progress.report(n as u64, total, &i.efile_no);
+        let src = PathBuf::from(i.path.as_deref().expect("accepted packages were found"));
+        let to = storage
+            .join(mp.year.to_string())
+            .join(format!("{}.zip", i.efile_no));
+        guidang_transfer::write::copy_verified(
+            &guidang_transfer::write::Source {
+                rel: i.efile_no.clone(),
+                src,
+                size: i.size,
+                digest: i.digest.clone(),
+            },
+            &to,
+            algo,
+            cancel,
+        )?;
+        let materials = package_materials(&to)?;
+        stored.push((to, materials));
+    }
+    progress.report(total, total, "已入库");
+    Ok(stored)
 }

@@ -13,10 +13,48 @@ use guidang_package::TrustedKey;
 use guidang_transfer::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
 use guidang_transfer::write::{CarrierManifest, CARRIER_FILE};
 use guidang_transfer::{BatchSignature, Manifest, ManifestPackage};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
+
+/// The signed batch manifest as read from the carriers.
+struct SignedBatch {
+    /// The manifest's bytes (what the signature covers).
+    bytes: Vec<u8>,
+    manifest: Manifest,
+    algo: DigestAlgo,
+    /// The manifest's digest: the batch's identity.
+    digest: String,
+    signature: BatchSignature,
+}
+
+/// How far the batch's signer is trusted, and the sender row if known.
+struct SignerTrust {
+    stored: Option<intake::Sender>,
+    /// `stored`, `changed` (a new key confirmed by fingerprint) or
+    /// `confirmed` (a first key confirmed by fingerprint).
+    level: &'static str,
+}
+
+/// The sealing keys the check may accept, and those newly learnt.
+struct SealingKeys {
+    signer: TrustedKey,
+    all: Vec<TrustedKey>,
+    learnt: Vec<TrustedKey>,
+}
+
+/// The receipt to record, with the open receipt of the same batch it
+/// replaces.
+struct NewReceipt {
+    replaces: Option<i64>,
+    receipt: Receipt,
+    items: Vec<ReceiptItem>,
+    failed: usize,
+}
 
 impl Archive {
-    /// Opens the carriers of a batch and checks everything on them.
+    /// Opens the carriers of a batch and checks everything on them, in named
+    /// phases: read the signed batch → trust its signer → gather the sealing
+    /// keys → check every carrier and package (yj) → flag what was received
+    /// before → plan the receipt → record it in one transaction.
     pub fn intake_open(
         &mut self,
         req: &OpenRequest,
@@ -27,57 +65,90 @@ impl Archive {
             Role::Intake,
             "不能接收载体；接收请在接收方（--role intake）的数据目录中进行",
         )?;
-        if req.media.is_empty() {
-            return Err(Error::Intake("请给出载体（移动介质的根目录）".into()));
-        }
-        use guidang_transfer::carrier::{read_capped, PathProblem, MAX_MANIFEST, MAX_SMALL};
-        let mut manifests = Vec::new();
-        for p in &req.media {
-            if !p.is_dir() {
-                return Err(Error::NotFound(p.clone()));
-            }
-            match read_capped(p, MANIFEST_FILE, MAX_MANIFEST) {
-                Ok(b) => manifests.push(b),
-                Err(PathProblem::Missing) => {
-                    return Err(Error::Intake(format!(
-                    "{} 上没有 {MANIFEST_FILE}：不是移交载体，或选错了文件夹（应选载体的根目录）",
-                    p.display()
-                )))
-                }
-                Err(e) => {
-                    return Err(Error::Intake(format!(
-                        "{} 上的 {MANIFEST_FILE}{e}：不能作为移交载体打开，请移交方重新写入",
-                        p.display()
-                    )))
-                }
-            }
-        }
-        let bytes = manifests[0].clone();
-        let m = Manifest::from_bytes(&bytes).map_err(Error::Transfer)?;
-        let algo: DigestAlgo = m.suite.digest();
-        let batch_digest = algo.hex(&bytes);
-        let other: BTreeSet<String> = manifests
+        let sb = read_signed_batch(&req.media)?;
+        let trust = self.trust_signer(req, &sb)?;
+        let keys = self.sealing_keys(req, &sb, &trust)?;
+        let check = self.check_with_keys(
+            &CheckTarget::Paths(req.media.clone()),
+            Stage::Yj,
+            &[],
+            &keys.all,
+            &req.actor,
+            progress,
+            cancel,
+        )?;
+        let (carriers, mut batch) =
+            self.carrier_findings(req, &sb.manifest, sb.algo, &sb.digest, check)?;
+        let earlier = self.flag_received_before(&mut batch, &sb.digest)?;
+        let reopened = earlier.iter().find(|r| r.status == "open");
+        let (packages, items) = self.plan_receipt(&sb.manifest, &batch, reopened)?;
+        let failed = packages
             .iter()
-            .map(|b| algo.hex(b))
-            .filter(|d| *d != batch_digest)
-            .collect();
-        if !other.is_empty() {
-            return Err(Error::Intake(
-                "这些载体上的批次清单不同，属于不同的批次（或已被改动）：请一次只打开同一批次的载体".into(),
-            ));
-        }
-        let sig: BatchSignature = read_capped(&req.media[0], SIGNATURE_FILE, MAX_SMALL)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| {
-                Error::Intake(format!(
-                    "载体上缺少或无法读取批次清单的签名 {SIGNATURE_FILE}：无法确认移交方，不能接收。请移交方重新写入载体"
-                ))
-            })?;
-        // Trust in the batch signer.
+            .filter(|p| p.verdict == Verdict::Fail)
+            .count();
+        let verdict = if failed > 0
+            || batch
+                .batch_findings
+                .iter()
+                .any(|f| f.verdict == Verdict::Fail)
+        {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        };
+        let (m, sig) = (&sb.manifest, &sb.signature);
+        let receipt = Receipt {
+            id: 0,
+            batch_no: m.batch_no.clone(),
+            batch_digest: sb.digest.clone(),
+            digest_algo: sb.algo.name().into(),
+            corrects: m.corrects.clone(),
+            unit_name: m.unit.name.clone(),
+            transferred_by: sig.operator.clone(),
+            fingerprint: sig.fingerprint.clone(),
+            media: serde_json::to_string(&req.media).expect("json"),
+            opened_at: guidang_catalog::now_string(),
+            opened_by: req.actor.clone(),
+            verdict: verdict.code().into(),
+            findings: serde_json::to_string(&batch.batch_findings).expect("json"),
+            status: "open".into(),
+            received_at: None,
+            received_by: None,
+            accepted: 0,
+            returned: 0,
+        };
+        let new = NewReceipt {
+            replaces: reopened.map(|r| r.id),
+            receipt,
+            items,
+            failed,
+        };
+        self.record_receipt(req, &sb, &trust, &keys, &new)?;
+        Ok(IntakeReport {
+            batch_no: m.batch_no.clone(),
+            batch_digest: sb.digest.clone(),
+            digest_algo: sb.algo.name().into(),
+            corrects: m.corrects.clone(),
+            unit: m.unit.clone(),
+            transferred_by: sig.operator.clone(),
+            fingerprint: sig.fingerprint.clone(),
+            trust: trust.level.into(),
+            carriers,
+            passed: packages.len() - failed,
+            failed,
+            packages,
+            batch_findings: batch.batch_findings,
+            verdict,
+        })
+    }
+
+    /// Trust in the batch's signer: the stored key, or a fingerprint the
+    /// archivist confirmed; anything else refuses the batch.
+    fn trust_signer(&self, req: &OpenRequest, sb: &SignedBatch) -> Result<SignerTrust> {
+        let (m, sig) = (&sb.manifest, &sb.signature);
         let given = req.trust.as_deref().map(parse_trust);
         if let Some((fp, digest)) = &given {
-            if digest.as_ref().is_some_and(|d| *d != batch_digest) || *fp != sig.fingerprint {
+            if digest.as_ref().is_some_and(|d| *d != sb.digest) || *fp != sig.fingerprint {
                 return Err(Error::TrustMismatch {
                     given: req.trust.clone().unwrap_or_default(),
                     found: sig.fingerprint.clone(),
@@ -85,7 +156,7 @@ impl Archive {
             }
         }
         let stored = intake::sender(self.cat.db(), &m.unit.region, &m.unit.fonds)?;
-        let trust = match (&stored, &given) {
+        let level = match (&stored, &given) {
             (Some(s), _) if s.fingerprint == sig.fingerprint => "stored",
             (Some(_), Some(_)) => "changed",
             (Some(s), None) => {
@@ -104,18 +175,28 @@ impl Archive {
                 })
             }
         };
-        let signer_key = TrustedKey {
+        Ok(SignerTrust { stored, level })
+    }
+
+    /// The unit's sealing keys: from the catalog, and from the medium's
+    /// keyring when it holds the trusted signer and the signature holds.
+    fn sealing_keys(
+        &self,
+        req: &OpenRequest,
+        sb: &SignedBatch,
+        trust: &SignerTrust,
+    ) -> Result<SealingKeys> {
+        let (m, sig) = (&sb.manifest, &sb.signature);
+        let signer = TrustedKey {
             operator: sig.operator.clone(),
             unit: m.unit.name.clone(),
             suite: sig.suite,
             public_key: sig.public_key.clone(),
             fingerprint: sig.fingerprint.clone(),
         };
-        // The unit's sealing keys: from the catalog, and from the medium's
-        // keyring when it holds the confirmed signer and the signature holds.
-        let mut keys = vec![signer_key.clone()];
-        if let Some(s) = &stored {
-            keys.extend(
+        let mut all = vec![signer.clone()];
+        if let Some(s) = &trust.stored {
+            all.extend(
                 intake::sender_keys(self.cat.db(), s.id)?
                     .into_iter()
                     .filter_map(|k| {
@@ -130,26 +211,29 @@ impl Archive {
             );
         }
         let mut learnt = Vec::new();
-        let signature_ok = sig.verify(&bytes, None).is_empty();
+        let signature_ok = sig.verify(&sb.bytes, None).is_empty();
         if let Ok(k) =
             crate::packaging::read_medium_keyring(&req.media[0], "其他/移交单位公钥.json")
         {
             if signature_ok && k.keys.iter().any(|x| x.fingerprint == sig.fingerprint) {
                 learnt = k.keys.clone();
-                keys.extend(k.keys);
+                all.extend(k.keys);
             }
         }
-        let check = self.check_with_keys(
-            &CheckTarget::Paths(req.media.clone()),
-            Stage::Yj,
-            &[],
-            &keys,
-            &req.actor,
-            progress,
-            cancel,
-        )?;
-        let (carriers, mut batch) = self.carrier_findings(req, &m, algo, &batch_digest, check)?;
-        // Packages already received.
+        Ok(SealingKeys {
+            signer,
+            all,
+            learnt,
+        })
+    }
+
+    /// Fails packages already in the holdings and a batch received before
+    /// (a replay); returns the earlier receipts of this batch.
+    fn flag_received_before(
+        &self,
+        batch: &mut BatchCheck,
+        batch_digest: &str,
+    ) -> Result<Vec<Receipt>> {
         for p in batch.packages.iter_mut() {
             if let Some((b, at)) = intake::holding_of(self.cat.db(), &p.efile_no)? {
                 guidang_check::push(
@@ -164,8 +248,7 @@ impl Archive {
                 );
             }
         }
-        // A batch received before: a replay.
-        let earlier = intake::receipts_of_digest(self.cat.db(), &batch_digest)?;
+        let earlier = intake::receipts_of_digest(self.cat.db(), batch_digest)?;
         if let Some(r) = earlier.iter().find(|r| r.status == "received") {
             batch.batch_findings.push(guidang_check::finding(
                 Stage::Yj,
@@ -181,8 +264,18 @@ impl Archive {
                 Some(MANIFEST_FILE.into()),
             ));
         }
-        // Decisions carried over from an earlier opening of the same batch.
-        let reopened = earlier.iter().find(|r| r.status == "open");
+        Ok(earlier)
+    }
+
+    /// One receipt item per package the signed manifest lists, with its
+    /// check, a suggested return reason, and the decision carried over from
+    /// an earlier opening of the same batch.
+    fn plan_receipt(
+        &self,
+        m: &Manifest,
+        batch: &BatchCheck,
+        reopened: Option<&Receipt>,
+    ) -> Result<(Vec<IntakePackage>, Vec<ReceiptItem>)> {
         let previous: HashMap<String, ReceiptItem> = match reopened {
             Some(r) => intake::receipt_items(self.cat.db(), r.id)?
                 .into_iter()
@@ -256,77 +349,59 @@ impl Archive {
                 decision,
             });
         }
-        let failed = packages
-            .iter()
-            .filter(|p| p.verdict == Verdict::Fail)
-            .count();
-        let verdict = if failed > 0
-            || batch
-                .batch_findings
-                .iter()
-                .any(|f| f.verdict == Verdict::Fail)
-        {
-            Verdict::Fail
-        } else {
-            Verdict::Pass
-        };
-        let now = guidang_catalog::now_string();
-        let receipt = Receipt {
-            id: 0,
-            batch_no: m.batch_no.clone(),
-            batch_digest: batch_digest.clone(),
-            digest_algo: algo.name().into(),
-            corrects: m.corrects.clone(),
-            unit_name: m.unit.name.clone(),
-            transferred_by: sig.operator.clone(),
-            fingerprint: sig.fingerprint.clone(),
-            media: serde_json::to_string(&req.media).expect("json"),
-            opened_at: now.clone(),
-            opened_by: req.actor.clone(),
-            verdict: verdict.code().into(),
-            findings: serde_json::to_string(&batch.batch_findings).expect("json"),
-            status: "open".into(),
-            received_at: None,
-            received_by: None,
-            accepted: 0,
-            returned: 0,
-        };
+        Ok((packages, items))
+    }
+
+    /// Records the receipt, the sender's trust and keys, and the audit
+    /// entries, in one transaction (replacing an earlier open receipt).
+    fn record_receipt(
+        &mut self,
+        req: &OpenRequest,
+        sb: &SignedBatch,
+        trust: &SignerTrust,
+        keys: &SealingKeys,
+        new: &NewReceipt,
+    ) -> Result<()> {
+        let (m, sig) = (&sb.manifest, &sb.signature);
+        let receipt = &new.receipt;
         self.cat.transaction(|tx| -> Result<()> {
-            if let Some(r) = reopened {
-                intake::drop_open_receipt(tx, r.id)?;
+            if let Some(old) = new.replaces {
+                intake::drop_open_receipt(tx, old)?;
             }
-            let id = intake::insert_receipt(tx, &receipt, &items)?;
-            let sender_id = if trust == "stored" {
-                stored.as_ref().map(|s| s.id).expect("stored sender")
-            } else {
-                let id = intake::trust_sender(
-                    tx,
-                    &intake::Sender {
-                        id: 0,
-                        region: m.unit.region.clone(),
-                        fonds: m.unit.fonds.clone(),
-                        unit_name: m.unit.name.clone(),
-                        suite: sig.suite.code().into(),
-                        operator: sig.operator.clone(),
-                        public_key: sig.public_key.clone(),
-                        fingerprint: sig.fingerprint.clone(),
-                        trusted_at: now.clone(),
-                        trusted_by: req.actor.clone(),
-                    },
-                )?;
-                audit::append(
-                    tx,
-                    &req.actor,
-                    "sender_trust",
-                    &format!("{}-{}", m.unit.region, m.unit.fonds),
-                    &serde_json::json!({"unit": m.unit.name, "fingerprint": sig.fingerprint, "previous": stored.as_ref().map(|s| &s.fingerprint), "confirmed_with": req.trust}),
-                )?;
-                id
+            let id = intake::insert_receipt(tx, receipt, &new.items)?;
+            let sender_id = match (&trust.stored, trust.level) {
+                (Some(s), "stored") => s.id,
+                _ => {
+                    let id = intake::trust_sender(
+                        tx,
+                        &intake::Sender {
+                            id: 0,
+                            region: m.unit.region.clone(),
+                            fonds: m.unit.fonds.clone(),
+                            unit_name: m.unit.name.clone(),
+                            suite: sig.suite.code().into(),
+                            operator: sig.operator.clone(),
+                            public_key: sig.public_key.clone(),
+                            fingerprint: sig.fingerprint.clone(),
+                            trusted_at: receipt.opened_at.clone(),
+                            trusted_by: req.actor.clone(),
+                        },
+                    )?;
+                    audit::append(
+                        tx,
+                        &req.actor,
+                        "sender_trust",
+                        &format!("{}-{}", m.unit.region, m.unit.fonds),
+                        &serde_json::json!({"unit": m.unit.name, "fingerprint": sig.fingerprint, "previous": trust.stored.as_ref().map(|s| &s.fingerprint), "confirmed_with": req.trust}),
+                    )?;
+                    id
+                }
             };
             intake::set_receipt_sender(tx, id, sender_id)?;
-            let keys: Vec<intake::SenderKey> = learnt
+            let stored_keys: Vec<intake::SenderKey> = keys
+                .learnt
                 .iter()
-                .chain(std::iter::once(&signer_key))
+                .chain(std::iter::once(&keys.signer))
                 .map(|k| intake::SenderKey {
                     operator: k.operator.clone(),
                     suite: k.suite.code().into(),
@@ -334,31 +409,15 @@ impl Archive {
                     fingerprint: k.fingerprint.clone(),
                 })
                 .collect();
-            intake::add_sender_keys(tx, sender_id, &keys)?;
+            intake::add_sender_keys(tx, sender_id, &stored_keys)?;
             audit::append(
                 tx,
                 &req.actor,
                 "intake_open",
                 &m.batch_no,
-                &serde_json::json!({"digest": batch_digest, "verdict": verdict.code(), "failed": failed, "trust": trust, "media": req.media}),
+                &serde_json::json!({"digest": sb.digest, "verdict": receipt.verdict, "failed": new.failed, "trust": trust.level, "media": req.media}),
             )?;
             Ok(())
-        })?;
-        Ok(IntakeReport {
-            batch_no: m.batch_no.clone(),
-            batch_digest,
-            digest_algo: algo.name().into(),
-            corrects: m.corrects.clone(),
-            unit: m.unit.clone(),
-            transferred_by: sig.operator.clone(),
-            fingerprint: sig.fingerprint.clone(),
-            trust: trust.into(),
-            carriers,
-            passed: packages.len() - failed,
-            failed,
-            packages,
-            batch_findings: batch.batch_findings,
-            verdict,
         })
     }
 
@@ -467,4 +526,59 @@ impl Archive {
         }
         Ok((seen, batch))
     }
+}
+
+/// Reads the batch manifest from every carrier (all must be the same
+/// batch) and its signature from the first.
+fn read_signed_batch(media: &[std::path::PathBuf]) -> Result<SignedBatch> {
+    use guidang_transfer::carrier::{read_capped, PathProblem, MAX_MANIFEST, MAX_SMALL};
+    if media.is_empty() {
+        return Err(Error::Intake("请给出载体（移动介质的根目录）".into()));
+    }
+    let mut manifests = Vec::new();
+    for p in media {
+        if !p.is_dir() {
+            return Err(Error::NotFound(p.clone()));
+        }
+        match read_capped(p, MANIFEST_FILE, MAX_MANIFEST) {
+            Ok(b) => manifests.push(b),
+            Err(PathProblem::Missing) => {
+                return Err(Error::Intake(format!(
+                    "{} 上没有 {MANIFEST_FILE}：不是移交载体，或选错了文件夹（应选载体的根目录）",
+                    p.display()
+                )))
+            }
+            Err(e) => {
+                return Err(Error::Intake(format!(
+                    "{} 上的 {MANIFEST_FILE}{e}：不能作为移交载体打开，请移交方重新写入",
+                    p.display()
+                )))
+            }
+        }
+    }
+    let bytes = manifests.swap_remove(0);
+    let manifest = Manifest::from_bytes(&bytes).map_err(Error::Transfer)?;
+    let algo: DigestAlgo = manifest.suite.digest();
+    let digest = algo.hex(&bytes);
+    if manifests.iter().any(|b| algo.hex(b) != digest) {
+        return Err(Error::Intake(
+            "这些载体上的批次清单不同，属于不同的批次（或已被改动）：请一次只打开同一批次的载体"
+                .into(),
+        ));
+    }
+    let signature: BatchSignature = read_capped(&media[0], SIGNATURE_FILE, MAX_SMALL)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| {
+            Error::Intake(format!(
+                "载体上缺少或无法读取批次清单的签名 {SIGNATURE_FILE}：无法确认移交方，不能接收。请移交方重新写入载体"
+            ))
+        })?;
+    Ok(SignedBatch {
+        bytes,
+        manifest,
+        algo,
+        digest,
+        signature,
+    })
 }

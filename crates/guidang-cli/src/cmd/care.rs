@@ -18,7 +18,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
             json,
         } => {
             if let Some(days) = interval_days {
-                ar.set_backup_interval(days)?;
+                ar.set_backup_interval(&operator, days)?;
                 println!("备份提醒间隔已设为 {days} 天");
                 return Ok(Done::Ok);
             }

@@ -121,13 +121,14 @@ pub(crate) fn run(ar: &mut Archive, command: Command, dir: &Path) -> Result<Done
             case,
             opinion,
             reason,
+            operator,
         } => match (item, case) {
             (Some(code), _) => {
-                ar.set_item_open(&code, &opinion, reason.as_deref())?;
+                ar.set_item_open(&operator, &code, &opinion, reason.as_deref())?;
                 println!("事项 {code} 的默认开放利用意见已设为“{opinion}”");
             }
             (None, Some(no)) => {
-                ar.set_case_open(&no, &opinion, reason.as_deref())?;
+                ar.set_case_open(&operator, &no, &opinion, reason.as_deref())?;
                 println!("办件 {no} 的开放利用意见已设为“{opinion}”");
             }
             (None, None) => unreachable!("clap requires one"),

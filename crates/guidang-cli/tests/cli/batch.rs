@@ -34,7 +34,13 @@ fn batch_create_signs_a_manifest_and_moves_cases_in_batch() {
         "不开放",
         "--reason",
         "涉及未成年人",
+        "--operator",
+        "王五",
     ]));
+    // Who decided is in the audit log.
+    let last = json(&d.run(&["audit", "log", "--limit", "1", "--json"]));
+    assert_eq!(last[0]["action"], "set_case_open", "{last}");
+    assert_eq!(last[0]["actor"], "王五", "{last}");
 
     let b = create_batch(&d);
     let no = b["batch_no"].as_str().unwrap().to_string();

@@ -250,6 +250,55 @@ fn every_help_is_in_chinese() {
     }
 }
 
+/// A mistyped command line is answered in Chinese (what is wrong, the
+/// usage, where help is), on stderr with exit code 2, for each kind of
+/// mistake clap detects.
+#[test]
+fn usage_errors_are_in_chinese() {
+    let d = Dir::new();
+    let names = std::collections::BTreeSet::from(
+        [
+            "guidang",
+            "package",
+            "check",
+            "cases",
+            "init",
+            "frobnicate",
+            "abc",
+            "boss",
+        ]
+        .map(String::from),
+    );
+    for (args, says) in [
+        (&["--bogus"][..], "无法识别的参数 --bogus"),
+        (&["package", "--all", "--nope"], "您是否要用 --operator"),
+        (&["frobnicate"], "没有“frobnicate”这个命令"),
+        (&["check"], "缺少必需的参数"),
+        (&["check", "--stage"], "需要一个值"),
+        (&["cases", "--limit", "abc"], "“abc”格式不对"),
+        (
+            &["init", "--role", "boss"],
+            "不在可选范围内（可选值：hall、intake）",
+        ),
+        (&["cases", "--json", "--json"], "只能给一次"),
+    ] {
+        let o = d.run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(
+            err.starts_with("错误：") && err.contains(says),
+            "{args:?}:\n{err}"
+        );
+        assert!(err.contains("--help"), "{args:?}:\n{err}");
+        let english = english_words(&err, &names);
+        assert!(
+            english.is_empty(),
+            "English {english:?} in `guidang {args:?}`:\n{err}"
+        );
+    }
+}
+
 /// The command names a help lists under 命令：.
 fn listed_commands(help: &str) -> Vec<String> {
     help.split("命令：\n")
