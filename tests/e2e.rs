@@ -268,8 +268,8 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.click("[data-view=home]");
         s.wait_text("#total", "51", 30);
     }
-    assert!(medium.join("批次清单.json").is_file());
-    assert!(medium.join("载体清单.json").is_file());
+    assert!(medium.join("其他/批次清单.json").is_file());
+    assert!(medium.join("其他/载体清单.json").is_file());
     let fingerprint = {
         let ar = Archive::open(&hall_dir).unwrap();
         // Every action of the desktop names the operator at the desk, never
@@ -319,7 +319,7 @@ fn hall_and_intake_flows_in_the_real_windows() {
     }
     let ar = Archive::open(&intake_dir).unwrap();
     assert_eq!(ar.holdings().unwrap().len(), 50);
-    assert!(medium.join("退回清单.json").is_file());
+    assert!(medium.join("其他/退回清单.json").is_file());
 
     // Back at the hall: the return file is imported and the case is work to do.
     {
@@ -328,7 +328,7 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.click("[data-view=returns]");
         s.type_into(
             "#return-file",
-            medium.join("退回清单.json").to_str().unwrap(),
+            medium.join("其他/退回清单.json").to_str().unwrap(),
         );
         // The first return file from this archive: the archivist's key is
         // asked for, then typed as it stands on the signed receipt.

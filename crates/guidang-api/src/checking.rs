@@ -31,7 +31,8 @@ pub enum CheckTarget {
 }
 
 /// Expectations by 电子文件号 from a manifest, and problems with its signature.
-type ManifestExpectations = (HashMap<String, Expected>, Vec<String>);
+/// (and where the manifest is on the carrier).
+type ManifestExpectations = (HashMap<String, Expected>, Vec<String>, &'static str);
 
 /// Finds a signed batch manifest at the root of a checked folder and turns
 /// it into expectations; problems with its signature are returned.
@@ -40,20 +41,26 @@ fn manifest_on(
     keyring: &guidang_package::Keyring,
 ) -> Result<Option<ManifestExpectations>> {
     use guidang_transfer::carrier::{read_capped, PathProblem, MAX_MANIFEST, MAX_SMALL};
-    use guidang_transfer::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
     for root in paths.iter().filter(|p| p.is_dir()) {
-        let bytes = match read_capped(root, MANIFEST_FILE, MAX_MANIFEST) {
+        let Some(layout) = carrier_layout(root) else {
+            continue;
+        };
+        let files = layout.files();
+        let bytes = match read_capped(root, files.batch_manifest, MAX_MANIFEST) {
             Ok(b) => b,
             Err(PathProblem::Missing) => continue,
-            Err(e) => return Err(Error::Check(format!("{MANIFEST_FILE}{e}"))),
+            Err(e) => return Err(Error::Check(format!("{}{e}", files.batch_manifest))),
         };
         let mut problems = Vec::new();
-        match read_capped(root, SIGNATURE_FILE, MAX_SMALL)
+        match read_capped(root, files.batch_signature, MAX_SMALL)
             .ok()
             .and_then(|b| serde_json::from_slice::<guidang_transfer::BatchSignature>(&b).ok())
         {
             Some(sig) => problems.extend(sig.verify(&bytes, Some(keyring))),
-            None => problems.push("缺少或无法读取批次清单的签名文件 批次清单.sig".into()),
+            None => problems.push(format!(
+                "缺少或无法读取批次清单的签名文件 {}",
+                files.batch_signature
+            )),
         }
         let m = guidang_transfer::Manifest::from_bytes(&bytes).map_err(Error::Check)?;
         let unknown = guidang_transfer::carrier::unknown_fields(&bytes, &m);
@@ -78,7 +85,7 @@ fn manifest_on(
                 )
             })
             .collect();
-        return Ok(Some((expected, problems)));
+        return Ok(Some((expected, problems, files.batch_manifest)));
     }
     Ok(None)
 }
@@ -93,9 +100,15 @@ fn carrier_finding(p: guidang_transfer::carrier::Problem) -> guidang_check::Find
         C::Empty | C::ManifestMissing | C::ListedMissing | C::SizeMismatch => "2-1-1",
         C::ManifestUnreadable | C::UnknownFields | C::PathUnsafe | C::DigestMismatch => "1-5-2",
         C::DescriptionMissing => "1-5-1",
-        C::NotListed | C::SpecialFile | C::Link | C::NotRegular => "4-2-1",
+        C::NotListed | C::SpecialFile | C::Link | C::NotRegular | C::RootEntry => "4-2-1",
+        C::LegacyLayout => "1-5-1",
     };
-    guidang_check::finding(Stage::Yj, no, Verdict::Fail, p.message, p.entry)
+    let verdict = if p.code.fails() {
+        Verdict::Fail
+    } else {
+        Verdict::Warn
+    };
+    guidang_check::finding(Stage::Yj, no, verdict, p.message, p.entry)
 }
 
 /// Whether a folder checked at receipt is a carrier (and so compared with
@@ -104,10 +117,8 @@ fn carrier_finding(p: guidang_transfer::carrier::Problem) -> guidang_check::Find
 /// nothing at all. A folder of loose packages is checked package by
 /// package.
 fn is_carrier(p: &std::path::Path) -> bool {
-    let has = |name: &str| std::fs::symlink_metadata(p.join(name)).is_ok();
     p.is_dir()
-        && (has(guidang_transfer::manifest::MANIFEST_FILE)
-            || has(guidang_transfer::write::CARRIER_FILE)
+        && (carrier_layout(p).is_some()
             || std::fs::read_dir(p).is_ok_and(|mut d| {
                 d.all(|e| {
                     e.is_ok_and(|e| {
@@ -117,6 +128,12 @@ fn is_carrier(p: &std::path::Path) -> bool {
                     })
                 })
             }))
+}
+
+/// The layout of the carrier at `root`, if it is one (its batch or carrier
+/// manifest is there, in either layout; links are not followed).
+pub(crate) fn carrier_layout(root: &std::path::Path) -> Option<guidang_core::layout::Layout> {
+    guidang_core::layout::Layout::detect(|rel| std::fs::symlink_metadata(root.join(rel)).is_ok())
 }
 
 /// A batch with a failing batch-level finding fails, and its opinion says
@@ -248,10 +265,12 @@ impl Archive {
         // At receipt, a carrier's signed batch manifest says what was sent.
         let mut ctx = ctx;
         let mut manifest_findings = Vec::new();
+        let mut manifest_entry = "";
         if stage == Stage::Yj && ctx.expected.is_none() {
-            if let Some((expected, problems)) = manifest_on(&paths, &ctx.keyring)? {
+            if let Some((expected, problems, at)) = manifest_on(&paths, &ctx.keyring)? {
                 ctx.expected = Some(("移交清单".into(), expected));
                 manifest_findings = problems;
+                manifest_entry = at;
             }
         }
         let batch = check_packages(&paths, &ctx, progress, cancel).map_err(|e| match e.kind() {
@@ -294,7 +313,7 @@ impl Archive {
                 title: guidang_check::items::item("1-5-2").title.into(),
                 verdict: Verdict::Fail,
                 reason: Some(why),
-                entry: Some(guidang_transfer::manifest::MANIFEST_FILE.into()),
+                entry: Some(manifest_entry.into()),
             });
         }
         mark_batch_failed(&mut batch);

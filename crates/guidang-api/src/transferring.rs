@@ -22,10 +22,13 @@ use std::path::PathBuf;
 
 use guidang_catalog::{audit, batches, cases, checks, packages};
 use guidang_core::fsutil::rel_path;
-use guidang_core::{CancelFlag, CaseStatus, DigestAlgo, ItemType, Progress};
+use guidang_core::layout::{self, Layout};
+use guidang_core::{CancelFlag, CaseStatus, DigestAlgo, Progress};
 use guidang_transfer::forms::{RegisterCarrier, RegisterInfo};
 use guidang_transfer::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
-use guidang_transfer::medium::{catalogue_xml, plan_carriers, readme_txt};
+use guidang_transfer::medium::{
+    catalogue_xml, plan_carriers, readme_txt, record_path, CarrierSpec,
+};
 use guidang_transfer::write::{
     self, CarrierFile, CarrierJob, CarrierManifest, Source, CARRIER_FILE, CARRIER_FORMAT,
     CATALOGUE_FILE, README_FILE,
@@ -36,13 +39,14 @@ use serde::{Deserialize, Serialize};
 use crate::{Archive, Error, Result};
 
 /// Format tag of `plan.json`.
-const PLAN_FORMAT: &str = "guidang-media-plan/1";
-/// The transfer list (Table A.1) on a carrier.
-pub const TRANSFER_LIST_FILE: &str = "移交清单.pdf";
-/// The catalogue list on a carrier.
-pub const CATALOG_LIST_FILE: &str = "归档目录清单.pdf";
-/// The hand-over register on a carrier.
-pub const REGISTER_FILE: &str = "移交与接收登记表.pdf";
+/// `/2`: the transfer measures' layout; `/1` plans (Guidang's old layout)
+/// are only kept to resume or copy carriers already written from them.
+const PLAN_FORMAT: &str = "guidang-media-plan/2";
+/// Where the measures' layout keeps Guidang's files on a carrier.
+const ON_CARRIER: &guidang_core::layout::CarrierFiles = Layout::Measures.files();
+/// The carrier type the hand-over register and `说明文件.TXT` name for a
+/// removable disk.
+const REMOVABLE: &str = "移动存储介质（U 盘、移动硬盘）";
 /// Estimate of the register's size when planning (it is generated after the
 /// plan, as it prints the carrier digests).
 const REGISTER_ESTIMATE: u64 = 1 << 20;
@@ -250,23 +254,30 @@ impl Archive {
         let mut carriers = Vec::new();
         for (i, range) in ranges.iter().enumerate() {
             let k = i + 1;
-            let readme = readme_txt(m, range.clone(), k, n, capacity);
+            let spec = CarrierSpec {
+                kind: REMOVABLE,
+                capacity,
+                no: k,
+                of: n,
+            };
+            let readme = readme_txt(m, range.clone(), &spec);
             let readme = stage.put_as(
                 &format!("{k}/{README_FILE}"),
                 readme.as_bytes(),
                 README_FILE,
             )?;
-            let catalogue = catalogue_xml(m, range.clone(), k, n);
+            let catalogue = catalogue_xml(m, range.clone());
             let catalogue = stage.put_as(
                 &format!("{k}/{CATALOGUE_FILE}"),
                 catalogue.as_bytes(),
                 CATALOGUE_FILE,
             )?;
+            // The description first (an interrupted medium still says what
+            // it holds), the carrier manifest last (added by `carrier`).
             let mut files = vec![readme];
             files.extend(pkg_files[range.clone()].iter().cloned());
-            files.extend(shared.iter().take(4).cloned());
             files.push(catalogue);
-            files.extend(shared.iter().skip(4).cloned());
+            files.extend(shared.iter().cloned());
             carriers.push(stage.carrier(m, sig, k, n, range.clone(), files)?);
         }
         self.stage_register(&stage, m, sig, &mut carriers, capacity, block)?;
@@ -295,45 +306,37 @@ impl Archive {
         let pdf_err = |e: guidang_pdf::PdfError| Error::Check(e.to_string());
         let mut shared = Vec::new();
         let keyring = serde_json::to_vec_pretty(&self.keyring_file()?).expect("json");
+        let tl = guidang_transfer::forms::transfer_list_pdf(m, sig).map_err(pdf_err)?;
+        let cl = guidang_transfer::forms::catalog_list_pdf(m, sig).map_err(pdf_err)?;
+        use guidang_transfer::medium as md;
         for (path, bytes) in [
+            (layout::NAMING_RULE, md::naming_rule_txt(m).into_bytes()),
             (
-                "其他/命名规则.txt",
-                guidang_transfer::medium::naming_rule_txt(m).into_bytes(),
+                layout::ARCHIVAL_CODE_RULE,
+                md::archival_code_rule_txt(m).into_bytes(),
             ),
-            (
-                "其他/元数据模式.xsd",
-                guidang_transfer::medium::METADATA_XSD.as_bytes().to_vec(),
-            ),
-            (
-                "其他/固化信息模式.xsd",
-                guidang_transfer::medium::SEAL_XSD.as_bytes().to_vec(),
-            ),
-            ("其他/移交单位公钥.json", keyring),
+            (layout::CATALOGUE_XSD, md::CATALOGUE_XSD.as_bytes().to_vec()),
+            (layout::METADATA_XSD, md::METADATA_XSD.as_bytes().to_vec()),
+            (layout::SEAL_XSD, md::SEAL_XSD.as_bytes().to_vec()),
+            (layout::KEYRING, keyring),
+            (layout::TRANSFER_LIST, tl),
+            (layout::CATALOG_LIST, cl),
         ] {
             shared.push(stage.put_as(&format!("shared/{path}"), &bytes, path)?);
         }
-        let tl = guidang_transfer::forms::transfer_list_pdf(m, sig).map_err(pdf_err)?;
-        shared.push(stage.put_as(
-            &format!("shared/{TRANSFER_LIST_FILE}"),
-            &tl,
-            TRANSFER_LIST_FILE,
-        )?);
-        let cl = guidang_transfer::forms::catalog_list_pdf(m, sig).map_err(pdf_err)?;
-        shared.push(stage.put_as(
-            &format!("shared/{CATALOG_LIST_FILE}"),
-            &cl,
-            CATALOG_LIST_FILE,
-        )?);
         let b = batches::get(self.cat.db(), &m.batch_no)?
             .ok_or_else(|| Error::NoSuchBatch(m.batch_no.clone()))?;
-        for name in [MANIFEST_FILE, SIGNATURE_FILE] {
+        for (name, on_carrier) in [
+            (MANIFEST_FILE, ON_CARRIER.batch_manifest),
+            (SIGNATURE_FILE, ON_CARRIER.batch_signature),
+        ] {
             let p = self.dir.join(&b.path).join(name);
             let bytes = std::fs::read(&p).map_err(|source| Error::DataDir {
                 path: p.clone(),
                 source,
             })?;
             shared.push(PlannedFile {
-                path: name.into(),
+                path: on_carrier.into(),
                 source: rel_path(&p, &self.dir),
                 size: bytes.len() as u64,
                 digest: stage.algo.hex(&bytes),
@@ -360,11 +363,8 @@ impl Archive {
                     p.efile_no
                 )));
             }
-            let ty = ItemType::from_code(&p.item_type)
-                .map(|t| t.label())
-                .unwrap_or(&p.item_type);
             pkg_files.push(PlannedFile {
-                path: format!("电子档案/{}/{ty}/{}.zip", p.year, p.efile_no),
+                path: record_path(p),
                 source: r.path.clone(),
                 size: p.size,
                 digest: p.digest.clone(),
@@ -396,13 +396,17 @@ impl Archive {
                     digest: c.digest.clone(),
                 })
                 .collect(),
-            carrier_type: "可移动存储介质（U 盘、移动硬盘）".into(),
+            carrier_type: REMOVABLE.into(),
             hall_results: self.hall_results(m)?,
             materials: m.packages.iter().map(|p| p.materials as u64).sum(),
         };
         let reg = guidang_transfer::forms::register_pdf(m, sig, &info)
             .map_err(|e| Error::Check(e.to_string()))?;
-        let reg = stage.put_as(&format!("shared/{REGISTER_FILE}"), &reg, REGISTER_FILE)?;
+        let reg = stage.put_as(
+            &format!("shared/{}", ON_CARRIER.register),
+            &reg,
+            ON_CARRIER.register,
+        )?;
         for c in carriers.iter_mut() {
             let last = c.files.pop().expect("carrier manifest");
             c.files.push(reg.clone());
@@ -450,7 +454,13 @@ impl Archive {
         }
         write::create_root(&req.dest)?;
         let (free, block) = write::free_space(&req.dest).unwrap_or((u64::MAX, 4096));
-        let plan = match (self.media_plan(&m.batch_no)?, req.carrier_size) {
+        // An old-layout plan from which nothing was written yet is made
+        // anew in the measures' layout.
+        let existing = match self.media_plan(&m.batch_no)? {
+            Some(p) if p.format != PLAN_FORMAT && !self.media_started(&m.batch_no)? => None,
+            p => p,
+        };
+        let plan = match (existing, req.carrier_size) {
             (Some(p), None) => p,
             (Some(p), Some(c)) if c == p.carrier_capacity => p,
             (Some(p), Some(c)) => {
@@ -593,7 +603,7 @@ impl Archive {
         let f = plan.carriers[0]
             .files
             .iter()
-            .find(|f| f.path == REGISTER_FILE)
+            .find(|f| Layout::ALL.iter().any(|l| f.path == l.files().register))
             .ok_or_else(|| Error::Transfer("载体规划中没有登记表".into()))?;
         let p = self.dir.join(&f.source);
         let bytes = std::fs::read(&p).map_err(|source| Error::DataDir {
@@ -693,7 +703,7 @@ fn fixed_overhead(
         .iter()
         .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
         .collect();
-    let full_catalogue = catalogue_xml(m, 0..m.packages.len(), 1, 1).len() as u64;
+    let full_catalogue = catalogue_xml(m, 0..m.packages.len()).len() as u64;
     shared
         .iter()
         .map(|f| round_up(f.size, block) + block)

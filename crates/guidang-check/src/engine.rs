@@ -371,23 +371,13 @@ fn audit_item(ctx: &CheckContext, digest: Option<&str>, efile_no: &str, r: &mut 
 }
 
 /// Files in a carrier or folder that are part of a transfer besides the
-/// packages (see the transfer issue's medium layout).
+/// packages, in either carrier layout (`guidang_core::layout`); the
+/// carrier audit then holds each carrier to its own layout.
 fn allowed_on_carrier(rel: &str) -> bool {
-    let top = rel.split('/').next().unwrap_or("");
-    rel.ends_with(".zip") && !rel.contains("/其他/")
-        || top == "其他"
-        || matches!(
-            rel,
-            "说明文件.txt"
-                | "目录文件.xml"
-                | "批次清单.json"
-                | "批次清单.sig"
-                | "载体清单.json"
-                | "退回清单.json"
-                | "移交清单.pdf"
-                | "归档目录清单.pdf"
-                | "移交与接收登记表.pdf"
-        )
+    guidang_core::layout::Layout::ALL
+        .iter()
+        .any(|l| l.allows(rel))
+        || rel.ends_with(".zip") && !rel.contains("/其他/")
 }
 
 /// Checks packages: each path is a package, or a folder/carrier whose

@@ -7,6 +7,7 @@
 use std::process::ExitCode;
 
 mod args;
+mod chinese;
 mod cmd;
 mod json;
 mod output;

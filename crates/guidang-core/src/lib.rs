@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod digest;
 pub mod fsutil;
 pub mod ids;
+pub mod layout;
 pub mod model;
 pub mod oserror;
 pub mod pool;

@@ -168,9 +168,31 @@ pub fn electronic_file_no(
     )
 }
 
+/// The 档号 of a record, DA/T 22 style: `全宗号-年度-保管期限-事项编码-件号`
+/// (the 事项编码 stands where DA/T 22 puts the 机构（问题）代码, since 件号
+/// run per 事项, 年度 and 保管期限), e.g. `0001-2025-Y-0100001005-000001`.
+/// Made from the 电子文件号, which holds every part; `None` when it is not
+/// one of ours (six `-`-separated parts).
+pub fn archival_code(efile_no: &str) -> Option<String> {
+    let parts: Vec<&str> = efile_no.split('-').collect();
+    let [_region, fonds, item, year, retention, piece] = parts[..] else {
+        return None;
+    };
+    Some(format!("{fonds}-{year}-{retention}-{item}-{piece}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archival_code_reorders_the_electronic_file_no() {
+        assert_eq!(
+            archival_code("350100-0002-0100001005-2021-D30-000008").as_deref(),
+            Some("0002-2021-D30-0100001005-000008")
+        );
+        assert_eq!(archival_code("not-ours"), None);
+    }
 
     #[test]
     fn electronic_file_no_matches_the_provincial_example() {

@@ -32,7 +32,8 @@ use std::path::{Path, PathBuf};
 use guidang_core::DigestAlgo;
 use serde::Serialize;
 
-use crate::write::{CarrierManifest, CARRIER_FILE};
+use crate::write::CarrierManifest;
+use guidang_core::layout::{self, Layout};
 
 /// Largest manifest (batch or carrier manifest, return file) read from a
 /// medium: a batch of 10,000 packages needs about 10 MB.
@@ -40,19 +41,12 @@ pub const MAX_MANIFEST: u64 = 16 << 20;
 /// Largest small file read from a medium (signatures, keyrings).
 pub const MAX_SMALL: u64 = 1 << 20;
 
-/// The description file every carrier holds.
-pub const DESCRIPTION_FILE: &str = "说明文件.txt";
-/// The catalogue file every carrier holds.
-pub const CATALOGUE_FILE: &str = "目录文件.xml";
-/// The receiving archive's return file, which it may add to a carrier.
-pub const RETURN_FILE: &str = crate::returns::RETURN_FILE;
-/// The hand-over register: it quotes every carrier's digest, so no
-/// carrier manifest can list it.
-pub const REGISTER_FILE: &str = "移交与接收登记表.pdf";
-
-/// Files a carrier may hold that its manifest cannot list.
-fn unlisted_ok(rel: &str) -> bool {
-    matches!(rel, CARRIER_FILE | RETURN_FILE | REGISTER_FILE)
+/// Files a carrier may hold that its manifest cannot list: the manifest
+/// itself, the register (it prints the manifest's digest) and the return
+/// file the receiving archive may add.
+fn unlisted_ok(layout: Layout, rel: &str) -> bool {
+    let f = layout.files();
+    rel == f.carrier_manifest || rel == f.register || rel == f.return_file
 }
 
 /// What an entry on a carrier is (links are never followed).
@@ -353,8 +347,21 @@ pub enum ProblemCode {
     SpecialFile,
     /// A symbolic link on the carrier.
     Link,
-    /// `说明文件.txt` or `目录文件.xml` missing.
+    /// `说明文件.TXT` or `文件目录.XML` missing.
     DescriptionMissing,
+    /// An entry at the root other than the four the measures allow.
+    RootEntry,
+    /// Written in Guidang's old layout (its files at the root): readable,
+    /// but not as the measures lay a carrier out.
+    LegacyLayout,
+}
+
+impl ProblemCode {
+    /// Whether the problem fails the carrier (all but the old layout,
+    /// which is reported and accepted).
+    pub fn fails(self) -> bool {
+        self != ProblemCode::LegacyLayout
+    }
 }
 
 /// One problem of a carrier.
@@ -369,7 +376,7 @@ pub struct Problem {
 }
 
 /// What [`audit`] found.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CarrierAudit {
     /// The carrier manifest, when it could be read and parsed.
     pub manifest: Option<CarrierManifest>,
@@ -377,6 +384,8 @@ pub struct CarrierAudit {
     pub digest: Option<String>,
     /// Every problem.
     pub problems: Vec<Problem>,
+    /// The carrier's layout (the current one when it has neither manifest).
+    pub layout: Layout,
 }
 
 /// Compares a carrier with its manifest both ways. Packages (`.zip`
@@ -384,34 +393,85 @@ pub struct CarrierAudit {
 /// their digests are read once, by the package check, against the signed
 /// batch manifest; every other listed file is read (bounded) and digested.
 pub fn audit(root: &Path) -> io::Result<CarrierAudit> {
-    let mut a = CarrierAudit::default();
-    let mut add = |code, entry: Option<&str>, message: String| {
-        a.problems.push(Problem {
-            code,
-            entry: entry.map(str::to_string),
-            message,
-        })
-    };
+    let mut found = Found::default();
     let entries: Vec<(String, Kind)> = survey(root)?
         .into_iter()
         .filter(|(r, _)| !guidang_core::fsutil::is_volume_system_path(r))
         .collect();
+    let present: HashMap<&str, Kind> = entries.iter().map(|(r, k)| (r.as_str(), *k)).collect();
+    let layout = Layout::detect(|p| present.contains_key(p)).unwrap_or(Layout::Measures);
+    let mut a = CarrierAudit {
+        manifest: None,
+        digest: None,
+        problems: Vec::new(),
+        layout,
+    };
     if entries.is_empty() {
-        add(
+        found.add(
             ProblemCode::Empty,
             None,
             "载体是空的，没有任何移交内容：请确认选对了载体，或请移交方重新写入".into(),
         );
-        return Ok(a);
+    } else {
+        foreign_kinds(&entries, &mut found);
+        root_shape(layout, &entries, &mut found);
+        if let Some((m, digest, algo)) = read_manifest(root, layout, &mut found) {
+            let listed = compare_listed(root, &m, algo, &mut found);
+            for (rel, k) in &entries {
+                if matches!(k, Kind::File(_))
+                    && !unlisted_ok(layout, rel)
+                    && !listed.contains(rel.as_str())
+                {
+                    found.add(
+                        ProblemCode::NotListed,
+                        Some(rel),
+                        "载体上有载体清单没有列出的文件（不属于移交内容或被塞入）：请移交方移除后重新写入"
+                            .into(),
+                    );
+                }
+            }
+            let files = layout.files();
+            for need in [files.readme, files.catalogue] {
+                if !listed.contains(need) || !matches!(present.get(need), Some(Kind::File(_))) {
+                    found.add(
+                        ProblemCode::DescriptionMissing,
+                        Some(need),
+                        format!("载体上缺少 {need}（每个载体都须有说明文件和目录文件）"),
+                    );
+                }
+            }
+            a.digest = Some(digest);
+            a.manifest = Some(m);
+        }
     }
-    for (rel, k) in &entries {
+    a.problems = found.0;
+    Ok(a)
+}
+
+/// The problems an audit collects.
+#[derive(Default)]
+struct Found(Vec<Problem>);
+
+impl Found {
+    fn add(&mut self, code: ProblemCode, entry: Option<&str>, message: String) {
+        self.0.push(Problem {
+            code,
+            entry: entry.map(str::to_string),
+            message,
+        });
+    }
+}
+
+/// Special files and links anywhere on the carrier.
+fn foreign_kinds(entries: &[(String, Kind)], found: &mut Found) {
+    for (rel, k) in entries {
         match k {
-            Kind::Special(s) => add(
+            Kind::Special(s) => found.add(
                 ProblemCode::SpecialFile,
                 Some(rel),
                 format!("载体上有{s}，不属于移交内容，未打开；请移交方移除后重新写入"),
             ),
-            Kind::Link => add(
+            Kind::Link => found.add(
                 ProblemCode::Link,
                 Some(rel),
                 "载体上有符号链接，不属于移交内容，未跟随；请移交方移除后重新写入".into(),
@@ -419,37 +479,76 @@ pub fn audit(root: &Path) -> io::Result<CarrierAudit> {
             _ => {}
         }
     }
-    let bytes = match read_capped(root, CARRIER_FILE, MAX_MANIFEST) {
+}
+
+/// The root: exactly the measures' four entries, or the old layout noted.
+fn root_shape(layout: Layout, entries: &[(String, Kind)], found: &mut Found) {
+    match layout {
+        Layout::Legacy => found.add(
+            ProblemCode::LegacyLayout,
+            Some(layout.files().carrier_manifest),
+            format!(
+                "载体按{}写入，不是《电子档案移交与接收办法》规定的结构（根目录只有说明文件.TXT、文件目录.XML、电子档案、其他）；内容仍可检测和接收，今后请移交方用新版归档通重新写入",
+                layout.label()
+            ),
+        ),
+        Layout::Measures => {
+            let mut roots: Vec<&str> = entries
+                .iter()
+                .map(|(r, _)| r.split('/').next().unwrap_or(""))
+                .filter(|top| !layout::ROOT_ENTRIES.contains(top))
+                .collect();
+            roots.dedup();
+            for top in roots {
+                found.add(
+                    ProblemCode::RootEntry,
+                    Some(top),
+                    format!("载体根目录只应有说明文件.TXT、文件目录.XML、电子档案、其他四项，“{top}”不属于移交内容；请移交方移除后重新写入"),
+                );
+            }
+        }
+    }
+}
+
+/// The carrier manifest (bounded), parsed, with its digest and algorithm;
+/// `None` (with the problem noted) when it cannot be used.
+fn read_manifest(
+    root: &Path,
+    layout: Layout,
+    found: &mut Found,
+) -> Option<(CarrierManifest, String, DigestAlgo)> {
+    let carrier_file = layout.files().carrier_manifest;
+    let bytes = match read_capped(root, carrier_file, MAX_MANIFEST) {
         Ok(b) => b,
         Err(PathProblem::Missing) => {
-            add(
+            found.add(
                 ProblemCode::ManifestMissing,
-                Some(CARRIER_FILE),
-                format!("载体上没有载体清单 {CARRIER_FILE}（它最后写入）：载体没有写完整，请移交方重新写入"),
+                Some(carrier_file),
+                format!("载体上没有载体清单 {carrier_file}（它最后写入）：载体没有写完整，请移交方重新写入"),
             );
-            return Ok(a);
+            return None;
         }
         Err(e) => {
-            add(
+            found.add(
                 ProblemCode::ManifestUnreadable,
-                Some(CARRIER_FILE),
+                Some(carrier_file),
                 format!("载体清单{e}"),
             );
-            return Ok(a);
+            return None;
         }
     };
     let m = match CarrierManifest::from_bytes(&bytes) {
         Ok(m) => m,
         Err(e) => {
-            add(ProblemCode::ManifestUnreadable, Some(CARRIER_FILE), e);
-            return Ok(a);
+            found.add(ProblemCode::ManifestUnreadable, Some(carrier_file), e);
+            return None;
         }
     };
     let unknown = unknown_fields(&bytes, &m);
     if !unknown.is_empty() {
-        add(
+        found.add(
             ProblemCode::UnknownFields,
-            Some(CARRIER_FILE),
+            Some(carrier_file),
             format!(
                 "载体清单中有本格式没有定义的字段：{}；载体清单可能被改动",
                 unknown.join("、")
@@ -457,77 +556,68 @@ pub fn audit(root: &Path) -> io::Result<CarrierAudit> {
         );
     }
     let Some(algo) = DigestAlgo::from_name(&m.digest_algo) else {
-        add(
+        found.add(
             ProblemCode::ManifestUnreadable,
-            Some(CARRIER_FILE),
+            Some(carrier_file),
             format!("载体清单的摘要算法“{}”未知", m.digest_algo),
         );
-        return Ok(a);
+        return None;
     };
-    a.digest = Some(algo.hex(&bytes));
-    let present: HashMap<&str, Kind> = entries.iter().map(|(r, k)| (r.as_str(), *k)).collect();
+    let digest = algo.hex(&bytes);
+    Some((m, digest, algo))
+}
+
+/// Every file the manifest lists: there, a regular file, its size, and
+/// (except packages, which the check reads) its digest. Returns the paths
+/// listed.
+fn compare_listed<'m>(
+    root: &Path,
+    m: &'m CarrierManifest,
+    algo: DigestAlgo,
+    found: &mut Found,
+) -> BTreeSet<&'m str> {
     let mut listed = BTreeSet::new();
     for f in &m.files {
         listed.insert(f.path.as_str());
-        let is_package = f.path.starts_with("电子档案/") && f.path.ends_with(".zip");
-        let found = if is_package {
+        let got = if layout::is_package_path(&f.path) {
             resolve(root, &f.path).map(|(_, n)| (n, None))
         } else {
             digest_bounded(root, &f.path, algo, f.size).map(|(n, d)| (n, Some(d)))
         };
-        match found {
-            Err(PathProblem::Unsafe(why)) => add(
+        let at = Some(f.path.as_str());
+        match got {
+            Err(PathProblem::Unsafe(why)) => found.add(
                 ProblemCode::PathUnsafe,
-                Some(&f.path),
+                at,
                 format!("载体清单所列的路径不安全（{why}），未打开；载体清单可能被改动"),
             ),
-            Err(PathProblem::Missing) => add(
+            Err(PathProblem::Missing) => found.add(
                 ProblemCode::ListedMissing,
-                Some(&f.path),
+                at,
                 "载体清单所列的文件不在载体上".into(),
             ),
             Err(
                 e @ (PathProblem::Link(_) | PathProblem::NotDir(_) | PathProblem::NotRegular(_)),
-            ) => add(
+            ) => found.add(
                 ProblemCode::NotRegular,
-                Some(&f.path),
+                at,
                 format!("载体清单所列的文件{e}"),
             ),
-            Err(e) => add(ProblemCode::ListedMissing, Some(&f.path), e.to_string()),
-            Ok((n, _)) if n != f.size => add(
+            Err(e) => found.add(ProblemCode::ListedMissing, at, e.to_string()),
+            Ok((n, _)) if n != f.size => found.add(
                 ProblemCode::SizeMismatch,
-                Some(&f.path),
+                at,
                 format!("大小应为 {} 字节（载体清单），实为 {n} 字节", f.size),
             ),
-            Ok((_, Some(d))) if d != f.digest => add(
+            Ok((_, Some(d))) if d != f.digest => found.add(
                 ProblemCode::DigestMismatch,
-                Some(&f.path),
+                at,
                 "内容与载体清单所记的摘要不符（被改动或损坏）".into(),
             ),
             Ok(_) => {}
         }
     }
-    for (rel, k) in &entries {
-        if matches!(k, Kind::File(_)) && !unlisted_ok(rel) && !listed.contains(rel.as_str()) {
-            add(
-                ProblemCode::NotListed,
-                Some(rel),
-                "载体上有载体清单没有列出的文件（不属于移交内容或被塞入）：请移交方移除后重新写入"
-                    .into(),
-            );
-        }
-    }
-    for need in [DESCRIPTION_FILE, CATALOGUE_FILE] {
-        if !listed.contains(need) || !matches!(present.get(need), Some(Kind::File(_))) {
-            add(
-                ProblemCode::DescriptionMissing,
-                Some(need),
-                format!("载体上缺少 {need}（每个载体都须有说明文件和目录文件）"),
-            );
-        }
-    }
-    a.manifest = Some(m);
-    Ok(a)
+    listed
 }
 
 #[cfg(test)]

@@ -264,7 +264,7 @@ pub fn register_pdf(
             ],
         },
         Block::Space(2.0),
-        Block::Text("载体清单（每个载体的摘要为其根目录下 载体清单.json 的摘要）：".into()),
+        Block::Text("载体清单（每个载体的摘要为其 其他/载体清单.json 的摘要）：".into()),
         Block::Table {
             columns: vec![
                 Column::new("载体编号", 18.0),

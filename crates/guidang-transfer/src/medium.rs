@@ -146,76 +146,127 @@ pub fn plan_carriers(costs: &[u64], usable: u64) -> Result<Vec<std::ops::Range<u
     Ok(plan)
 }
 
+use guidang_core::layout;
 use guidang_package::xml::esc;
 
-/// `目录文件.xml` of one carrier: for each record 顺序号, 电子文件号, 责任者,
-/// 题名, 日期, 保管期限, 密级, 开放利用意见, 备注.
-pub fn catalogue_xml(
-    m: &Manifest,
-    range: std::ops::Range<usize>,
-    carrier_no: usize,
-    carriers: usize,
-) -> String {
-    let mut x = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<目录文件 批次编号=\"{}\" 载体编号=\"{carrier_no}\" 载体总数=\"{carriers}\">\n",
-        esc(&m.batch_no)
-    );
+use crate::ManifestPackage;
+
+/// Where a package goes on a carrier: `电子档案/年度/类别/电子文件号.zip`
+/// (类别 is the 事项类型's name).
+pub fn record_path(p: &ManifestPackage) -> String {
+    let ty = guidang_core::ItemType::from_code(&p.item_type)
+        .map(|t| t.label())
+        .unwrap_or(&p.item_type);
+    format!("{}/{}/{ty}/{}.zip", layout::RECORDS, p.year, p.efile_no)
+}
+
+/// `文件目录.XML` of one carrier, as the transfer measures give it: root
+/// `<文件目录>`, one `<文件>` per record with 顺序号, 档号, 责任者, 题名, 日期
+/// (YYYYMMDD), 密级, 电子档案名称 (the path under `电子档案/`), 备注 in that
+/// order, then Guidang's extension elements (see
+/// `assets/schemas/file-catalogue.xsd`, copied to `其他/文件目录模式.xsd`).
+pub fn catalogue_xml(m: &Manifest, range: std::ops::Range<usize>) -> String {
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<文件目录>\n");
     for p in &m.packages[range] {
-        x.push_str(&format!(
-            "  <条目>\n    <顺序号>{}</顺序号>\n    <电子文件号>{}</电子文件号>\n    <责任者>{}</责任者>\n    <题名>{}</题名>\n    <日期>{}</日期>\n    <保管期限>{}</保管期限>\n    <密级>非密</密级>\n    <开放利用意见>{}</开放利用意见>\n    <备注>{}</备注>\n  </条目>\n",
-            p.seq,
-            esc(&p.efile_no),
-            esc(&m.unit.name),
-            esc(&p.case_name),
-            esc(&p.completed_on),
-            esc(&p.retention),
-            esc(&p.open_opinion),
-            esc(p.open_reason.as_deref().unwrap_or(""))
-        ));
+        let path = record_path(p);
+        let name = path.strip_prefix("电子档案/").unwrap_or(&path).to_string();
+        let code = guidang_core::archival_code(&p.efile_no).unwrap_or_else(|| p.efile_no.clone());
+        let el = |tag: &str, v: &str| format!("    <{tag}>{}</{tag}>\n", esc(v));
+        x.push_str("  <文件>\n");
+        for (tag, v) in [
+            ("顺序号", p.seq.to_string()),
+            ("档号", code),
+            ("责任者", m.unit.name.clone()),
+            ("题名", p.case_name.clone()),
+            ("日期", p.completed_on.replace('-', "")),
+            ("密级", "非密".into()),
+            ("电子档案名称", name),
+            ("备注", String::new()),
+            ("电子文件号", p.efile_no.clone()),
+            ("办件编号", p.case_no.clone()),
+            ("事项编码", p.item_code.clone()),
+            ("事项名称", p.item_name.clone()),
+            ("年度", p.year.to_string()),
+            ("保管期限", p.retention.clone()),
+            ("开放利用意见", p.open_opinion.clone()),
+            ("开放利用理由", p.open_reason.clone().unwrap_or_default()),
+            ("文件大小", p.size.to_string()),
+            ("摘要算法", m.digest_algo.clone()),
+            ("数字摘要", p.digest.clone()),
+        ] {
+            x.push_str(&el(tag, &v));
+        }
+        x.push_str("  </文件>\n");
     }
-    x.push_str("</目录文件>\n");
+    x.push_str("</文件目录>\n");
     x
 }
 
-/// `说明文件.txt` of one carrier (UTF-8 with BOM so that Windows Notepad
-/// shows the Chinese text).
-pub fn readme_txt(
-    m: &Manifest,
-    range: std::ops::Range<usize>,
-    carrier_no: usize,
-    carriers: usize,
-    capacity: u64,
-) -> String {
+/// The carrier's parameters as `说明文件.TXT` states them.
+#[derive(Debug, Clone, Copy)]
+pub struct CarrierSpec<'a> {
+    /// 载体类型和规格, e.g. `DVD-R 4.7 GB` or `移动存储介质（U 盘、移动硬盘）`.
+    pub kind: &'a str,
+    /// Usable capacity in bytes.
+    pub capacity: u64,
+    /// This carrier's number, from 1.
+    pub no: usize,
+    /// How many carriers the batch has.
+    pub of: usize,
+}
+
+/// `说明文件.TXT` of one carrier (UTF-8 with BOM and CRLF, so that Windows
+/// Notepad shows the Chinese text): every item the transfer measures list —
+/// carrier parameters (type and capacity), carrier number, keeping,
+/// producing and checking units, the software and hardware needed to read
+/// it — and what is on it.
+pub fn readme_txt(m: &Manifest, range: std::ops::Range<usize>, c: &CarrierSpec<'_>) -> String {
     let ps = &m.packages[range];
     let bytes: u64 = ps.iter().map(|p| p.size).sum();
-    format!(
-        "\u{feff}电子档案移交载体说明文件\r\n\r\n\
-         批次编号：{}\r\n载体编号：{carrier_no}（共 {carriers} 个载体）\r\n载体类型：移动存储介质\r\n载体容量：{:.3} GB\r\n\
-         形成单位：{}（行政区划码 {}，全宗号 {}）\r\n保管单位：{}\r\n检测单位：{}（归档检测）\r\n\
-         内容：政务服务电子档案归档信息包 {} 个（本载体顺序号 {} 至 {}），共 {} 字节（{:.3} GB）\r\n\
-         开放利用意见：见目录文件.xml\r\n\
-         目录结构：电子档案/年度/事项类型/电子文件号.zip；批次清单.json 及其签名 批次清单.sig；其他/（模式文件、公钥、命名规则）\r\n\
-         所需软硬件：能读取 ZIP 的任何计算机；验证签名和摘要需归档通或支持 {} 的工具\r\n",
-        m.batch_no,
-        capacity as f64 / 1e9,
-        m.unit.name,
-        m.unit.region,
-        m.unit.fonds,
-        m.unit.name,
-        m.unit.name,
-        ps.len(),
-        ps.first().map(|p| p.seq).unwrap_or(0),
-        ps.last().map(|p| p.seq).unwrap_or(0),
-        bytes,
-        bytes as f64 / 1e9,
-        m.digest_algo
-    )
+    let unit = format!(
+        "{}（行政区划码 {}，全宗号 {}）",
+        m.unit.name, m.unit.region, m.unit.fonds
+    );
+    let lines = [
+        "电子档案移交载体说明文件".to_string(),
+        String::new(),
+        format!("批次编号：{}", m.batch_no),
+        format!("载体编号：{}（本批次共 {} 个载体）", c.no, c.of),
+        format!("载体类型：{}", c.kind),
+        format!("载体容量：{:.3} GB（{} 字节）", c.capacity as f64 / 1e9, c.capacity),
+        format!("形成单位：{unit}"),
+        format!("保管单位：{unit}（移交后由接收单位保管）"),
+        format!("检测单位：{}（归档检测，依据 DA/T 70）", m.unit.name),
+        format!(
+            "内容：政务服务电子档案归档信息包 {} 个（本载体顺序号 {} 至 {}），共 {} 字节（{:.3} GB）",
+            ps.len(),
+            ps.first().map(|p| p.seq).unwrap_or(0),
+            ps.last().map(|p| p.seq).unwrap_or(0),
+            bytes,
+            bytes as f64 / 1e9
+        ),
+        "目录结构：说明文件.TXT（本文件）；文件目录.XML（逐件目录）；电子档案/年度/事项类型/电子文件号.zip（归档信息包）；其他/（批次清单及签名、载体清单、移交清单、登记表、模式文件、命名规则、档号规则、移交单位公钥）".into(),
+        "开放利用意见：见文件目录.XML".into(),
+        format!(
+            "所需软件：能打开 ZIP 文件和 PDF 文件的任何软件（如 Windows 资源管理器、7-Zip、WPS）；核验签名和摘要需归档通或支持 {} 的工具",
+            m.digest_algo
+        ),
+        "所需硬件：能读取本载体的计算机（光盘需光驱）".into(),
+    ];
+    let mut t = String::from("\u{feff}");
+    for l in lines {
+        t.push_str(&l);
+        t.push_str("\r\n");
+    }
+    t
 }
 
 /// XML Schema of `元数据.xml`, copied to `其他/` on every carrier.
 pub const METADATA_XSD: &str = include_str!("../../../assets/schemas/package-metadata.xsd");
 /// XML Schema of `固化信息.xml`, copied to `其他/` on every carrier.
 pub const SEAL_XSD: &str = include_str!("../../../assets/schemas/seal.xsd");
+/// XML Schema of `文件目录.XML`, copied to `其他/` on every carrier.
+pub const CATALOGUE_XSD: &str = include_str!("../../../assets/schemas/file-catalogue.xsd");
 
 /// `其他/命名规则.txt`: how the files on the carrier are named.
 pub fn naming_rule_txt(m: &Manifest) -> String {
@@ -226,10 +277,30 @@ pub fn naming_rule_txt(m: &Manifest) -> String {
          二、归档信息包：电子档案/年度/事项类型/电子文件号.zip，每个办件一个包。\r\n\
          \u{3000}\u{3000}包内：元数据.xml（元数据），申请材料/、过程材料/、结果材料/（原文件名），固化信息.xml（摘要与签名，最后一项）。\r\n\
          三、批次编号：行政区划码-年月日-两位序号，例如 {}。\r\n\
-         四、批次清单.json 列出本批全部包及摘要；批次清单.sig 为移交人对其的签名；载体清单.json 列出本载体全部文件及摘要，其摘要即载体摘要。\r\n\
-         五、其他/元数据模式.xsd、其他/固化信息模式.xsd 为包内 XML 的模式；其他/移交单位公钥.json 为移交单位各操作员的公钥。\r\n",
+         四、载体根目录只有说明文件.TXT、文件目录.XML、电子档案、其他四项。\r\n\
+         五、其他/批次清单.json 列出本批全部包及摘要；其他/批次清单.sig 为移交人对其的签名；其他/载体清单.json 列出本载体全部文件及摘要（它最后写入，其摘要即载体摘要）；其他/移交与接收登记表.pdf 印有各载体摘要，故不列入载体清单。\r\n\
+         六、其他/元数据模式.xsd、其他/固化信息模式.xsd、其他/文件目录模式.xsd 为各 XML 文件的模式；其他/移交单位公钥.json 为移交单位各操作员的公钥；其他/档号规则.txt 说明档号的编制。\r\n",
         m.packages.first().map(|p| p.efile_no.as_str()).unwrap_or("430124-0001-0100001005-2025-D30-000001"),
         m.batch_no
+    )
+}
+
+/// `其他/档号规则.txt`: how a record's 档号 is made.
+pub fn archival_code_rule_txt(m: &Manifest) -> String {
+    let example = m
+        .packages
+        .first()
+        .map(|p| p.efile_no.clone())
+        .unwrap_or_else(|| "430124-0001-0100001005-2025-D30-000001".into());
+    let code = guidang_core::archival_code(&example).unwrap_or_default();
+    format!(
+        "\u{feff}档号编制规则\r\n\r\n\
+         参照 DA/T 22《归档文件整理规则》和 DA/T 13《档号编制规则》，政务服务电子档案以件为单位，档号结构为：\r\n\
+         \u{3000}\u{3000}全宗号-年度-保管期限-事项编码-件号\r\n\
+         其中：全宗号为立档单位的全宗号；年度为办结年度（4位）；保管期限代码 Y 为永久、D30 为定期30年、D10 为定期10年；\
+         事项编码为政务服务事项编码，位于 DA/T 22 中机构（问题）代码的位置，因为件号在同一事项、年度、保管期限内编号；件号为6位流水号。\r\n\
+         档号与电子文件号一一对应：电子文件号为 行政区划码-全宗号-事项编码-年度-保管期限-件号，去掉行政区划码并调整顺序即为档号。\r\n\
+         示例：电子文件号 {example} 的档号为 {code}。\r\n"
     )
 }
 
@@ -281,12 +352,60 @@ mod tests {
     #[test]
     fn description_files() {
         let (m, _) = crate::forms::sample(5);
-        let x = catalogue_xml(&m, 1..4, 1, 2);
-        guidang_package::xml::parse(x.as_bytes()).unwrap();
-        assert_eq!(x.matches("<条目>").count(), 3);
-        assert!(x.contains("载体编号=\"1\""));
-        let t = readme_txt(&m, 0..5, 1, 1, 64 << 30);
+        let x = catalogue_xml(&m, 1..4);
+        let doc = guidang_package::xml::parse(x.as_bytes()).unwrap();
+        assert_eq!(doc.name, "文件目录");
+        assert_eq!(doc.children.len(), 3);
+        // The measures' eight elements first, in their order.
+        let names: Vec<&str> = doc.children[0]
+            .children
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(
+            names[..8],
+            [
+                "顺序号",
+                "档号",
+                "责任者",
+                "题名",
+                "日期",
+                "密级",
+                "电子档案名称",
+                "备注"
+            ]
+        );
+        assert_eq!(doc.children[0].child("顺序号").unwrap().text, "2");
+        let name = &doc.children[0].child("电子档案名称").unwrap().text;
+        assert!(
+            !name.starts_with("电子档案/") && name.ends_with(".zip"),
+            "{name}"
+        );
+        let spec = CarrierSpec {
+            kind: "DVD-R 4.7 GB",
+            capacity: 4_700_000_000,
+            no: 1,
+            of: 1,
+        };
+        let t = readme_txt(&m, 0..5, &spec);
         assert!(t.starts_with('\u{feff}'));
-        assert!(t.contains("归档信息包 5 个（本载体顺序号 1 至 5）"));
+        for item in [
+            "载体类型：DVD-R 4.7 GB",
+            "载体容量：4.700 GB",
+            "载体编号：1",
+            "形成单位：",
+            "保管单位：",
+            "检测单位：",
+            "所需软件：",
+            "所需硬件：",
+            "归档信息包 5 个（本载体顺序号 1 至 5）",
+        ] {
+            assert!(t.contains(item), "{item} missing:\n{t}");
+        }
+        let rule = archival_code_rule_txt(&m);
+        assert!(
+            rule.contains("全宗号-年度-保管期限-事项编码-件号"),
+            "{rule}"
+        );
     }
 }

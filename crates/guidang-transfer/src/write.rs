@@ -1,9 +1,9 @@
 //! Writing one carrier (载体) of a batch onto a removable medium.
 //!
 //! The caller hands over the carrier's files in writing order — the
-//! description file `说明文件.txt` first, so that an interrupted medium still
+//! description file `说明文件.TXT` first, so that an interrupted medium still
 //! says which batch and carrier it holds, and the carrier manifest
-//! `载体清单.json` last, so that a medium only looks complete when it is.
+//! `其他/载体清单.json` last, so that a medium only looks complete when it is.
 //!
 //! - Pre-flight, before the first byte: the medium is a writable directory,
 //!   holds no other batch or carrier and no foreign files, its file system
@@ -31,13 +31,14 @@ use guidang_core::{CancelFlag, DigestAlgo, Progress};
 use serde::{Deserialize, Serialize};
 
 use crate::medium::FsRules;
+use guidang_core::layout::Layout;
 
 /// The carrier's description file, written first.
-pub const README_FILE: &str = "说明文件.txt";
+pub const README_FILE: &str = guidang_core::layout::README;
 /// The carrier's catalogue of records.
-pub const CATALOGUE_FILE: &str = "目录文件.xml";
+pub const CATALOGUE_FILE: &str = guidang_core::layout::CATALOGUE;
 /// The carrier manifest, written last; its digest is the carrier digest.
-pub const CARRIER_FILE: &str = "载体清单.json";
+pub const CARRIER_FILE: &str = Layout::Measures.files().carrier_manifest;
 /// Format tag of [`CarrierManifest`].
 pub const CARRIER_FORMAT: &str = "guidang-carrier/1";
 /// Suffix of temporary files on the medium.
@@ -338,7 +339,17 @@ fn is_part(rel: &str) -> bool {
 /// manifest, else the description file (with the batch manifest's digest,
 /// in `algo`, when it is there), else the batch manifest.
 pub fn identify(dest: &Path, algo: DigestAlgo) -> Option<Identity> {
-    if let Some(m) = fs::read(dest.join(CARRIER_FILE))
+    Layout::ALL
+        .into_iter()
+        .find_map(|l| identify_in(dest, algo, l.files()))
+}
+
+fn identify_in(
+    dest: &Path,
+    algo: DigestAlgo,
+    files: &guidang_core::layout::CarrierFiles,
+) -> Option<Identity> {
+    if let Some(m) = fs::read(dest.join(files.carrier_manifest))
         .ok()
         .and_then(|b| CarrierManifest::from_bytes(&b).ok())
     {
@@ -348,9 +359,9 @@ pub fn identify(dest: &Path, algo: DigestAlgo) -> Option<Identity> {
             batch_digest: Some(m.batch_digest),
         });
     }
-    let manifest = fs::read(dest.join(crate::manifest::MANIFEST_FILE)).ok();
+    let manifest = fs::read(dest.join(files.batch_manifest)).ok();
     let batch_digest = manifest.as_ref().map(|b| algo.hex(b));
-    if let Ok(t) = fs::read_to_string(dest.join(README_FILE)) {
+    if let Ok(t) = fs::read_to_string(dest.join(files.readme)) {
         let field = |k: &str| {
             t.lines()
                 .find_map(|l| l.trim_start_matches('\u{feff}').strip_prefix(k))

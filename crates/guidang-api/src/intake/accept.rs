@@ -7,7 +7,6 @@ use crate::{Archive, Error, Result};
 use guidang_catalog::audit;
 use guidang_catalog::intake::{self, HoldingMaterial, Receipt, ReceiptItem};
 use guidang_core::{CancelFlag, DigestAlgo, Progress, Role};
-use guidang_transfer::manifest::MANIFEST_FILE;
 use guidang_transfer::returns::{
     AcceptedPackage, ReturnDecision, ReturnEnvelope, ReturnedPackage, RETURN_FILE, RETURN_FORMAT,
 };
@@ -298,9 +297,14 @@ impl Archive {
         let media: Vec<PathBuf> = serde_json::from_str(&r.media).unwrap_or_default();
         let return_path = match return_file {
             Some(p) => p.to_path_buf(),
+            // On the first carrier, where its layout keeps the return file.
             None => media
                 .first()
-                .map(|m| m.join(RETURN_FILE))
+                .map(|m| {
+                    let layout = crate::checking::carrier_layout(m)
+                        .unwrap_or(guidang_core::layout::Layout::Measures);
+                    m.join(layout.files().return_file)
+                })
                 .unwrap_or_else(|| out.join(RETURN_FILE)),
         };
         let delivered = std::fs::read(&return_path).is_ok_and(|b| b == bytes);
@@ -378,9 +382,10 @@ fn transferring_unit(r: &Receipt) -> ManifestUnit {
     media
         .first()
         .and_then(|m| {
+            let layout = crate::checking::carrier_layout(m)?;
             guidang_transfer::carrier::read_capped(
                 m,
-                MANIFEST_FILE,
+                layout.files().batch_manifest,
                 guidang_transfer::carrier::MAX_MANIFEST,
             )
             .ok()

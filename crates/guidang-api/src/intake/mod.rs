@@ -3,7 +3,8 @@
 //! file; and on the hall's side, import that return file.
 //!
 //! Opening a batch:
-//! 1. every medium must hold the same `批次清单.json` (one batch at a time);
+//! 1. every medium must hold the same `其他/批次清单.json` (one batch at a time;
+//!    the old layout kept it at the root and is still read);
 //! 2. the batch signer's key is trusted from the catalog (`senders`), or on
 //!    first use only when the archivist typed its fingerprint (or the QR
 //!    payload) from the signed paper list (`--trust`); a different key for a
@@ -11,7 +12,7 @@
 //! 3. the yj-stage check runs on every package of every carrier, trusting
 //!    the confirmed key and the unit's sealing keys from `其他/` when that
 //!    keyring contains the confirmed signer;
-//! 4. findings are added for the carriers (each `载体清单.json` against the
+//! 4. findings are added for the carriers (each `其他/载体清单.json` against the
 //!    files and the batch, missing or repeated carrier numbers), packages in
 //!    the manifest but on no carrier, packages already received, and a batch
 //!    already received (a replay);

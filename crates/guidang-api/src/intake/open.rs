@@ -8,15 +8,17 @@ use crate::{Archive, Error, Result};
 use guidang_catalog::audit;
 use guidang_catalog::intake::{self, Receipt, ReceiptItem};
 use guidang_check::{BatchCheck, PackageCheck, Stage, Verdict};
+use guidang_core::layout::{self, Layout};
 use guidang_core::{CancelFlag, DigestAlgo, Progress, Role};
 use guidang_package::TrustedKey;
-use guidang_transfer::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
-use guidang_transfer::write::{CarrierManifest, CARRIER_FILE};
+use guidang_transfer::write::CarrierManifest;
 use guidang_transfer::{BatchSignature, Manifest, ManifestPackage};
 use std::collections::{BTreeMap, HashMap};
 
 /// The signed batch manifest as read from the carriers.
 struct SignedBatch {
+    /// The layout of the first carrier.
+    layout: Layout,
     /// The manifest's bytes (what the signature covers).
     bytes: Vec<u8>,
     manifest: Manifest,
@@ -79,7 +81,7 @@ impl Archive {
         )?;
         let (carriers, mut batch) =
             self.carrier_findings(req, &sb.manifest, sb.algo, &sb.digest, check)?;
-        let earlier = self.flag_received_before(&mut batch, &sb.digest)?;
+        let earlier = self.flag_received_before(&mut batch, &sb)?;
         let reopened = earlier.iter().find(|r| r.status == "open");
         let (packages, items) = self.plan_receipt(&sb.manifest, &batch, reopened)?;
         let failed = packages
@@ -212,9 +214,7 @@ impl Archive {
         }
         let mut learnt = Vec::new();
         let signature_ok = sig.verify(&sb.bytes, None).is_empty();
-        if let Ok(k) =
-            crate::packaging::read_medium_keyring(&req.media[0], "其他/移交单位公钥.json")
-        {
+        if let Ok(k) = crate::packaging::read_medium_keyring(&req.media[0], layout::KEYRING) {
             if signature_ok && k.keys.iter().any(|x| x.fingerprint == sig.fingerprint) {
                 learnt = k.keys.clone();
                 all.extend(k.keys);
@@ -232,8 +232,9 @@ impl Archive {
     fn flag_received_before(
         &self,
         batch: &mut BatchCheck,
-        batch_digest: &str,
+        sb: &SignedBatch,
     ) -> Result<Vec<Receipt>> {
+        let batch_digest = sb.digest.as_str();
         for p in batch.packages.iter_mut() {
             if let Some((b, at)) = intake::holding_of(self.cat.db(), &p.efile_no)? {
                 guidang_check::push(
@@ -261,7 +262,7 @@ impl Archive {
                     r.accepted,
                     r.returned
                 ),
-                Some(MANIFEST_FILE.into()),
+                Some(sb.layout.files().batch_manifest.into()),
             ));
         }
         Ok(earlier)
@@ -445,9 +446,13 @@ impl Archive {
         for root in &req.media {
             // The carrier itself (files against its manifest, both ways)
             // was audited by the check; here only its place in the batch.
+            let carrier_file = crate::checking::carrier_layout(root)
+                .unwrap_or(Layout::Measures)
+                .files()
+                .carrier_manifest;
             let cm = guidang_transfer::carrier::read_capped(
                 root,
-                CARRIER_FILE,
+                carrier_file,
                 guidang_transfer::carrier::MAX_MANIFEST,
             )
             .ok()
@@ -472,12 +477,12 @@ impl Archive {
                         root.display(),
                         cm.batch_no
                     ),
-                    Some(CARRIER_FILE.into()),
+                    Some(carrier_file.into()),
                 ));
             }
             *numbers.entry(cm.carrier_no).or_default() += 1;
             total = Some(cm.carriers);
-            for f in cm.files.iter().filter(|f| f.path.starts_with("电子档案/")) {
+            for f in cm.files.iter().filter(|f| layout::is_package_path(&f.path)) {
                 let stem = f
                     .path
                     .rsplit('/')
@@ -536,25 +541,34 @@ fn read_signed_batch(media: &[std::path::PathBuf]) -> Result<SignedBatch> {
         return Err(Error::Intake("请给出载体（移动介质的根目录）".into()));
     }
     let mut manifests = Vec::new();
+    let mut layouts = Vec::new();
     for p in media {
         if !p.is_dir() {
             return Err(Error::NotFound(p.clone()));
         }
-        match read_capped(p, MANIFEST_FILE, MAX_MANIFEST) {
+        let Some(layout) = crate::checking::carrier_layout(p) else {
+            return Err(Error::Intake(format!(
+                "{} 上没有批次清单（其他/批次清单.json）：不是移交载体，或选错了文件夹（应选载体的根目录）",
+                p.display()
+            )));
+        };
+        let at = layout.files().batch_manifest;
+        match read_capped(p, at, MAX_MANIFEST) {
             Ok(b) => manifests.push(b),
             Err(PathProblem::Missing) => {
                 return Err(Error::Intake(format!(
-                    "{} 上没有 {MANIFEST_FILE}：不是移交载体，或选错了文件夹（应选载体的根目录）",
+                    "{} 上没有批次清单 {at}：载体没有写完整，请移交方重新写入",
                     p.display()
                 )))
             }
             Err(e) => {
                 return Err(Error::Intake(format!(
-                    "{} 上的 {MANIFEST_FILE}{e}：不能作为移交载体打开，请移交方重新写入",
+                    "{} 上的 {at}{e}：不能作为移交载体打开，请移交方重新写入",
                     p.display()
                 )))
             }
         }
+        layouts.push(layout);
     }
     let bytes = manifests.swap_remove(0);
     let manifest = Manifest::from_bytes(&bytes).map_err(Error::Transfer)?;
@@ -566,15 +580,17 @@ fn read_signed_batch(media: &[std::path::PathBuf]) -> Result<SignedBatch> {
                 .into(),
         ));
     }
-    let signature: BatchSignature = read_capped(&media[0], SIGNATURE_FILE, MAX_SMALL)
+    let sig_at = layouts[0].files().batch_signature;
+    let signature: BatchSignature = read_capped(&media[0], sig_at, MAX_SMALL)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(|| {
             Error::Intake(format!(
-                "载体上缺少或无法读取批次清单的签名 {SIGNATURE_FILE}：无法确认移交方，不能接收。请移交方重新写入载体"
+                "载体上缺少或无法读取批次清单的签名 {sig_at}：无法确认移交方，不能接收。请移交方重新写入载体"
             ))
         })?;
     Ok(SignedBatch {
+        layout: layouts[0],
         bytes,
         manifest,
         algo,

@@ -52,7 +52,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                         w.reverified
                     );
                     println!(
-                        "载体摘要（{}，载体清单.json）：{}",
+                        "载体摘要（{}，其他/载体清单.json）：{}",
                         w.digest_algo, w.carrier_digest
                     );
                     if w.remaining.is_empty() {

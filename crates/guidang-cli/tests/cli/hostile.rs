@@ -19,7 +19,7 @@ fn paths_a_carrier_manifest_names_are_findings_and_never_opened() {
     std::os::unix::fs::symlink("/dev/zero", medium.join("其他/零.txt")).unwrap();
     let outside = hall._tmp.path().join("outside.txt");
     std::fs::write(&outside, b"outside").unwrap();
-    edit_json(&medium.join("载体清单.json"), |v| {
+    edit_json(&medium.join("其他/载体清单.json"), |v| {
         let files = v["files"].as_array_mut().unwrap();
         for (path, size) in [
             ("/dev/zero", 1u64 << 40),
@@ -92,20 +92,20 @@ fn a_carrier_is_complete_only_when_it_matches_its_manifest_both_ways() {
     std::fs::remove_dir(&zips[0]).unwrap();
     std::fs::rename(&keep, &zips[0]).unwrap();
     // A wrong size in the manifest.
-    let cm = medium.join("载体清单.json");
+    let cm = medium.join("其他/载体清单.json");
     let original = std::fs::read(&cm).unwrap();
     edit_json(&cm, |v| {
         let f = v["files"]
             .as_array_mut()
             .unwrap()
             .iter_mut()
-            .find(|f| f["path"] == "说明文件.txt")
+            .find(|f| f["path"] == "说明文件.TXT")
             .unwrap();
         f["size"] = serde_json::json!(f["size"].as_u64().unwrap() + 1);
     });
     let out = check("wrong size");
     assert!(
-        out.contains("说明文件.txt") && out.contains("大小应为"),
+        out.contains("说明文件.TXT") && out.contains("大小应为"),
         "{out}"
     );
     // A listed path that is not there.
@@ -146,7 +146,7 @@ fn an_oversized_batch_manifest_is_refused_before_it_is_read() {
     // 100 MB, sparse: refused by its size, never read into memory.
     let f = std::fs::OpenOptions::new()
         .write(true)
-        .open(medium.join("批次清单.json"))
+        .open(medium.join("其他/批次清单.json"))
         .unwrap();
     f.set_len(100 << 20).unwrap();
     drop(f);

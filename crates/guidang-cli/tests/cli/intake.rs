@@ -35,7 +35,7 @@ fn hall_to_intake_round_trip_returns_a_damaged_package_and_accepts_it_corrected(
     json(&write_medium(&hall, &b1, &m1, &[]));
     // On the way, one package is damaged.
     let cm: Value =
-        serde_json::from_slice(&std::fs::read(m1.join("载体清单.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(m1.join("其他/载体清单.json")).unwrap()).unwrap();
     let victim = cm["packages"][1].as_str().unwrap().to_string();
     let zip = walk_zip(&m1, &victim);
     let mut bytes = std::fs::read(&zip).unwrap();
@@ -101,7 +101,7 @@ fn hall_to_intake_round_trip_returns_a_damaged_package_and_accepts_it_corrected(
     assert_eq!(accepted["accepted"].as_array().unwrap().len(), 3);
     assert_eq!(accepted["returned"][0]["efile_no"], victim.as_str());
     assert_eq!(accepted["returned"][0]["reason"], reason);
-    let ret = m1.join("退回清单.json");
+    let ret = m1.join("其他/退回清单.json");
     assert_eq!(
         PathBuf::from(accepted["return_file"].as_str().unwrap()),
         ret
@@ -387,7 +387,7 @@ fn hall_to_intake_round_trip_returns_a_damaged_package_and_accepts_it_corrected(
     assert!(accepted["returned"].as_array().unwrap().is_empty());
     // Hall: a key not confirmed before is refused with a warning, then
     // confirmed from the new receipt; the first one stays confirmed.
-    let ret2 = m2.join("退回清单.json");
+    let ret2 = m2.join("其他/退回清单.json");
     assert_code(
         &hall.run(&["returns", "import", ret2.to_str().unwrap()]),
         2,
@@ -462,8 +462,8 @@ fn intake_catches_a_foreign_file_a_missing_carrier_a_resigned_package_and_a_new_
     assert!(findings.contains("缺少第 2 号载体"), "{findings}");
     assert!(findings.contains("电子档案/说明.docx"), "{findings}");
     let on_c2: Vec<String> =
-        serde_json::from_slice::<Value>(&std::fs::read(c2.join("载体清单.json")).unwrap()).unwrap()
-            ["packages"]
+        serde_json::from_slice::<Value>(&std::fs::read(c2.join("其他/载体清单.json")).unwrap())
+            .unwrap()["packages"]
             .as_array()
             .unwrap()
             .iter()
@@ -480,7 +480,7 @@ fn intake_catches_a_foreign_file_a_missing_carrier_a_resigned_package_and_a_new_
     let forger = self::hall(6);
     package_all(&forger);
     let on_c1: Value =
-        serde_json::from_slice(&std::fs::read(c1.join("载体清单.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(c1.join("其他/载体清单.json")).unwrap()).unwrap();
     let victim = on_c1["packages"][0].as_str().unwrap().to_string();
     let genuine = walk_zip(&c1, &victim);
     let fake = walk_zip(&forger.data.join("packages"), &victim);
@@ -523,4 +523,84 @@ fn intake_catches_a_foreign_file_a_missing_carrier_a_resigned_package_and_a_new_
         2,
         "不同的批次",
     );
+}
+
+/// Rewrites a carrier written now into Guidang's old layout (its files at
+/// the root, lower-case description names), as older versions wrote it.
+/// The batch manifest and its signature are moved unchanged, so the
+/// signature still holds; the (unsigned) carrier manifest lists the new
+/// paths.
+fn to_old_layout(medium: &Path) {
+    let moves = [
+        ("说明文件.TXT", "说明文件.txt"),
+        ("文件目录.XML", "目录文件.xml"),
+        ("其他/批次清单.json", "批次清单.json"),
+        ("其他/批次清单.sig", "批次清单.sig"),
+        ("其他/移交清单.pdf", "移交清单.pdf"),
+        ("其他/归档目录清单.pdf", "归档目录清单.pdf"),
+        ("其他/移交与接收登记表.pdf", "移交与接收登记表.pdf"),
+        ("其他/载体清单.json", "载体清单.json"),
+    ];
+    for (from, to) in moves {
+        std::fs::rename(medium.join(from), medium.join(to)).unwrap();
+    }
+    edit_json(&medium.join("载体清单.json"), |v| {
+        for f in v["files"].as_array_mut().unwrap() {
+            if let Some((_, to)) = moves.iter().find(|(from, _)| f["path"] == *from) {
+                f["path"] = Value::from(*to);
+            }
+        }
+    });
+}
+
+#[test]
+fn a_carrier_in_the_old_layout_still_opens_with_a_finding_saying_so() {
+    let (hall, b, medium, arc) = written_carrier(2);
+    to_old_layout(&medium);
+    let m = medium.to_str().unwrap();
+    let r = open_json(&arc, &[m, "--trust", &qr_of(&hall, &b)], 0);
+    assert_eq!(r["verdict"], "pass", "{r}");
+    assert_eq!(r["passed"], 2, "{r}");
+    let old = r["batch_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["reason"].as_str().unwrap_or("").contains("旧版载体结构"))
+        .unwrap_or_else(|| panic!("no old-layout finding: {r}"));
+    assert_eq!(old["verdict"], "warn", "{old}");
+    assert_eq!(old["entry"], "载体清单.json", "{old}");
+    let a = accept(&arc, &[]);
+    assert_eq!(a["accepted"].as_array().unwrap().len(), 2, "{a}");
+    // The return file goes where the old layout kept it.
+    assert!(medium.join("退回清单.json").is_file());
+}
+
+#[test]
+fn a_carrier_root_holds_only_the_four_entries_of_the_measures() {
+    let (hall, b, medium, arc) = written_carrier(1);
+    // A file at the root, even one the carrier manifest lists, is foreign.
+    std::fs::write(medium.join("补充说明.txt"), "后加的").unwrap();
+    edit_json(&medium.join("其他/载体清单.json"), |v| {
+        v["files"].as_array_mut().unwrap().push(serde_json::json!({
+            "path": "补充说明.txt",
+            "size": "后加的".len(),
+            "digest": "00"
+        }));
+    });
+    let r = open_json(
+        &arc,
+        &[medium.to_str().unwrap(), "--trust", &qr_of(&hall, &b)],
+        1,
+    );
+    let f = r["batch_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["entry"] == "补充说明.txt" && f["item"] == "YJ-4-2-1")
+        .unwrap_or_else(|| panic!("no root finding: {r}"));
+    assert!(
+        f["reason"].as_str().unwrap().contains("根目录只应有"),
+        "{f}"
+    );
+    assert_eq!(f["verdict"], "fail");
 }

@@ -15,8 +15,13 @@ fn receipt_check_compares_a_medium_with_its_signed_manifest() {
     let medium = d._tmp.path().join("medium");
     let pk_dir = medium.join("电子档案");
     std::fs::create_dir_all(&pk_dir).unwrap();
+    std::fs::create_dir_all(medium.join("其他")).unwrap();
     for f in ["批次清单.json", "批次清单.sig"] {
-        std::fs::copy(d.data.join(format!("batches/{no}/{f}")), medium.join(f)).unwrap();
+        std::fs::copy(
+            d.data.join(format!("batches/{no}/{f}")),
+            medium.join("其他").join(f),
+        )
+        .unwrap();
     }
     let cases = json(&d.run(&["cases", "--json"]));
     for c in cases.as_array().unwrap() {
@@ -39,7 +44,7 @@ fn receipt_check_compares_a_medium_with_its_signed_manifest() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|f| f["item"] == "YJ-2-1-1" && f["entry"] == "载体清单.json"),
+            .any(|f| f["item"] == "YJ-2-1-1" && f["entry"] == "其他/载体清单.json"),
         "{r}"
     );
     for p in r["packages"].as_array().unwrap() {
@@ -52,7 +57,7 @@ fn receipt_check_compares_a_medium_with_its_signed_manifest() {
         assert_eq!(f["verdict"], "pass", "{p}");
     }
     // An edited manifest no longer matches its signature.
-    let mf = medium.join("批次清单.json");
+    let mf = medium.join("其他/批次清单.json");
     let original = std::fs::read_to_string(&mf).unwrap();
     std::fs::write(
         &mf,
@@ -111,23 +116,37 @@ fn transfer_write_puts_the_layout_on_a_folder_that_passes_the_receipt_check() {
     assert_eq!(w["written"], w["files"]);
     assert_eq!(w["batch_status"], "written");
     assert!(w["remaining"].as_array().unwrap().is_empty());
-    // The layout of standards.md section 5.
+    // The layout of the transfer measures (standards.md section 5): the
+    // root holds exactly four entries, Guidang's files are under 其他/.
+    assert_eq!(
+        root_entries(&medium),
+        ["其他", "文件目录.XML", "电子档案", "说明文件.TXT"]
+    );
     for f in [
-        "说明文件.txt",
-        "目录文件.xml",
-        "批次清单.json",
-        "批次清单.sig",
-        "载体清单.json",
-        "移交清单.pdf",
-        "归档目录清单.pdf",
-        "移交与接收登记表.pdf",
+        "其他/批次清单.json",
+        "其他/批次清单.sig",
+        "其他/载体清单.json",
+        "其他/移交清单.pdf",
+        "其他/归档目录清单.pdf",
+        "其他/移交与接收登记表.pdf",
         "其他/命名规则.txt",
+        "其他/档号规则.txt",
+        "其他/文件目录模式.xsd",
         "其他/元数据模式.xsd",
         "其他/固化信息模式.xsd",
         "其他/移交单位公钥.json",
     ] {
         assert!(medium.join(f).is_file(), "{f} missing");
     }
+    // 文件目录.XML validates against the schema written from the measures,
+    // which travels on the carrier.
+    let o = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(medium.join("其他/文件目录模式.xsd"))
+        .arg(medium.join("文件目录.XML"))
+        .output()
+        .expect("xmllint (libxml2-utils) is installed by .ci/run");
+    assert!(o.status.success(), "{}", text(&o));
     let shown = json(&d.run(&["batch", "show", &no, "--json"]));
     for p in shown["manifest"]["packages"].as_array().unwrap() {
         let ty = match p["item_type"].as_str().unwrap() {
@@ -152,13 +171,16 @@ fn transfer_write_puts_the_layout_on_a_folder_that_passes_the_receipt_check() {
     }
     // The carrier digest is the digest of 载体清单.json, and it is recorded.
     let carrier_digest = w["carrier_digest"].as_str().unwrap();
-    let o = d.run(&["digest", medium.join("载体清单.json").to_str().unwrap()]);
+    let o = d.run(&[
+        "digest",
+        medium.join("其他/载体清单.json").to_str().unwrap(),
+    ]);
     assert!(text(&o).contains(carrier_digest), "{}", text(&o));
     assert_eq!(shown["carriers"][0]["digest"], carrier_digest);
     assert_eq!(shown["carriers"][0]["copies"], 1);
     // Every file the carrier manifest lists is there with its digest.
     let cm: Value =
-        serde_json::from_slice(&std::fs::read(medium.join("载体清单.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(medium.join("其他/载体清单.json")).unwrap()).unwrap();
     for f in cm["files"].as_array().unwrap() {
         let p = medium.join(f["path"].as_str().unwrap());
         let o = d.run(&["digest", p.to_str().unwrap()]);
@@ -186,7 +208,7 @@ fn transfer_write_puts_the_layout_on_a_folder_that_passes_the_receipt_check() {
     );
     assert_eq!(
         std::fs::read(&reg).unwrap(),
-        std::fs::read(medium.join("移交与接收登记表.pdf")).unwrap()
+        std::fs::read(medium.join("其他/移交与接收登记表.pdf")).unwrap()
     );
     let t = pdf_text(&reg);
     for needle in [
@@ -201,13 +223,31 @@ fn transfer_write_puts_the_layout_on_a_folder_that_passes_the_receipt_check() {
     let gb = format!("{:.3}GB", b["bytes"].as_u64().unwrap() as f64 / 1e9);
     assert!(t.contains(&gb), "{gb} missing in {t}");
     // The description file names the batch and carrier; the catalogue carries opinions.
-    let readme = std::fs::read_to_string(medium.join("说明文件.txt")).unwrap();
-    assert!(
-        readme.contains(&format!("批次编号：{no}"))
-            && readme.contains("载体编号：1（共 1 个载体）")
-    );
-    let cat = std::fs::read_to_string(medium.join("目录文件.xml")).unwrap();
+    let readme = std::fs::read_to_string(medium.join("说明文件.TXT")).unwrap();
+    for item in [
+        format!("批次编号：{no}"),
+        "载体编号：1（本批次共 1 个载体）".into(),
+        "载体类型：移动存储介质".into(),
+        "载体容量：".into(),
+        "形成单位：".into(),
+        "保管单位：".into(),
+        "检测单位：".into(),
+        "所需软件：".into(),
+        "所需硬件：".into(),
+    ] {
+        assert!(readme.contains(&item), "{item} missing:\n{readme}");
+    }
+    let cat = std::fs::read_to_string(medium.join("文件目录.XML")).unwrap();
+    assert_eq!(cat.matches("<文件>").count(), 6);
     assert_eq!(cat.matches("<开放利用意见>").count(), 6);
+    // 电子档案名称 is the record's path under 电子档案/, and it is there.
+    for name in cat.split("<电子档案名称>").skip(1) {
+        let name = name.split("</电子档案名称>").next().unwrap();
+        assert!(
+            medium.join("电子档案").join(name).is_file(),
+            "{name} is not under 电子档案/"
+        );
+    }
 
     // Re-running skips every verified file.
     let again = json(&write_medium(&d, &no, &medium, &[]));
@@ -349,13 +389,14 @@ fn a_batch_too_big_for_one_exfat_stick_is_split_over_numbered_carriers() {
     // Every carrier describes itself and holds a run of the batch.
     let mut packages = 0;
     for (i, m) in media.iter().enumerate() {
-        let readme = std::fs::read_to_string(m.mount.join("说明文件.txt")).unwrap();
+        let readme = std::fs::read_to_string(m.mount.join("说明文件.TXT")).unwrap();
         assert!(
-            readme.contains(&format!("载体编号：{}（共 {n} 个载体）", i + 1)),
+            readme.contains(&format!("载体编号：{}（本批次共 {n} 个载体）", i + 1)),
             "{readme}"
         );
         let cm: Value =
-            serde_json::from_slice(&std::fs::read(m.mount.join("载体清单.json")).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(m.mount.join("其他/载体清单.json")).unwrap())
+                .unwrap();
         assert_eq!(cm["carrier_no"].as_u64(), Some(i as u64 + 1));
         packages += cm["packages"].as_array().unwrap().len();
     }

@@ -434,3 +434,13 @@ pub(crate) fn assert_no_english(out: &str) {
         assert!(!out.contains(bad), "English text “{bad}” in:\n{out}");
     }
 }
+
+/// The names at the root of a carrier, sorted.
+pub(crate) fn root_entries(root: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}

@@ -544,7 +544,7 @@ fn data_dir_sound(w: &World, log: &mut Log, d: &Path) {
 /// receipt-stage check passes.
 fn carrier_sound(w: &World, log: &mut Log, s: &Place) {
     let m = s.medium();
-    let Ok(bytes) = std::fs::read(m.join("载体清单.json")) else {
+    let Ok(bytes) = std::fs::read(m.join("其他/载体清单.json")) else {
         return;
     };
     let cm: Value = match serde_json::from_slice(&bytes) {
@@ -598,7 +598,7 @@ fn receipt_of(w: &World, arc: &Path) -> Option<Value> {
 
 /// No signed return file on the medium before its receipt is committed.
 fn return_file_sound(w: &World, log: &mut Log, s: &Place) {
-    if !s.medium().join("退回清单.json").exists() {
+    if !s.medium().join("其他/退回清单.json").exists() {
         return;
     }
     let st = receipt_of(w, &s.arc());
@@ -819,7 +819,7 @@ fn facts(w: &World, op: Op) -> Facts {
                 lines(&files_under(&arc.join("receipts"))),
             );
             f.insert("files on the medium", lines(&files_under(&s.medium())));
-            let ret = s.medium().join("退回清单.json");
+            let ret = s.medium().join("其他/退回清单.json");
             let o = run(
                 &s.hall(),
                 &[
@@ -1042,7 +1042,7 @@ fn build(log: &mut Log) -> (World, BTreeMap<Op, (Duration, Facts)>) {
                 assert_ok(&o);
             }
             Op::Backup => {
-                let ret = w.work.medium().join("退回清单.json");
+                let ret = w.work.medium().join("其他/退回清单.json");
                 assert_ok(&run(
                     &hall,
                     &[
