@@ -249,8 +249,14 @@ impl Archive {
         cancel: &CancelFlag,
     ) -> Result<BatchCheck> {
         let ctx = self.check_context(stage, keyrings, extra)?;
+        // Images unpacked for this check are removed when it ends.
+        let _unpacked;
         let paths: Vec<PathBuf> = match target {
-            CheckTarget::Paths(p) => p.clone(),
+            CheckTarget::Paths(p) => {
+                let (p, guard) = self.unpack_images(p, false)?;
+                _unpacked = guard;
+                p
+            }
             CheckTarget::All => {
                 let sealed = cases::case_nos_with_status(self.cat.db(), CaseStatus::Sealed)?;
                 let mut v = Vec::new();

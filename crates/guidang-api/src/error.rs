@@ -86,6 +86,9 @@ pub enum Error {
     /// A medium could not be written.
     #[error(transparent)]
     Medium(#[from] guidang_transfer::write::WriteError),
+    /// An image or a disc could not be made, burned or verified.
+    #[error(transparent)]
+    Disc(guidang_transfer::iso::IsoError),
     /// A transfer cannot proceed (plan, carrier choice…).
     #[error("无法移交：{0}")]
     Transfer(String),
@@ -250,6 +253,19 @@ impl Error {
             Error::Backup(_) => "backup_failed",
             Error::Printer(_) => "printer_failed",
             Error::Qr(_) => "qr_unreadable",
+            Error::Disc(e) => {
+                use guidang_transfer::iso::IsoError as I;
+                match e {
+                    I::NoXorriso => "disc_tool_missing",
+                    I::NotBlank(_) => "disc_not_blank",
+                    I::NoDisc(_) => "disc_missing",
+                    I::TooSmall { .. } => "disc_too_small",
+                    I::Failed(_) => "disc_burn_failed",
+                    I::Read { .. } => "disc_read_failed",
+                    I::Verify(_) => "disc_verify_failed",
+                    I::Cancelled => "cancelled",
+                }
+            }
             Error::Medium(e) => {
                 use guidang_transfer::write::WriteError as W;
                 match e {

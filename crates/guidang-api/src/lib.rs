@@ -9,6 +9,7 @@ pub mod batching;
 pub mod care;
 pub mod checking;
 mod error;
+mod images;
 pub mod intake;
 pub mod packaging;
 pub mod pin;

@@ -341,6 +341,28 @@ pub(crate) enum Command {
     },
 }
 
+/// 光盘类型（容量为扣除文件系统开销后的可用容量）.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum DiscArg {
+    /// CD-R 700 MB
+    #[value(name = "cd-r")]
+    CdR,
+    /// DVD±R 4.7 GB
+    Dvd,
+    /// DVD+R DL 8.5 GB
+    #[value(name = "dvd-dl")]
+    DvdDl,
+    /// BD-R 25 GB
+    #[value(name = "bd-25")]
+    Bd25,
+    /// BD-R DL 50 GB
+    #[value(name = "bd-50")]
+    Bd50,
+    /// BD-R XL 100 GB
+    #[value(name = "bd-100")]
+    Bd100,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum FormArg {
     TransferList,
@@ -486,6 +508,58 @@ pub(crate) enum TransferCommand {
         /// 写入人（记入审计日志）
         #[arg(long, default_value = "system")]
         operator: String,
+        /// 以 JSON 格式输出结果
+        #[arg(long)]
+        json: bool,
+    },
+    /// 为批次的每个载体制作一个光盘映像（ISO 9660 + Joliet + Rock Ridge，中文文件名在 Windows、7-Zip、麒麟/统信上都能显示），并逐个文件读回校验；映像可在别处刻录
+    Image {
+        /// 批次编号
+        batch_no: String,
+        /// 光盘类型，决定每个载体的容量
+        #[arg(long)]
+        disc: DiscArg,
+        /// 每个载体的容量（字节；默认为该光盘类型的可用容量）
+        #[arg(long, value_name = "BYTES")]
+        carrier_size: Option<u64>,
+        /// 只制作第几号载体的映像（默认：全部）
+        #[arg(long)]
+        carrier: Option<u32>,
+        /// 映像存放的文件夹（文件名为 批次编号-载体编号.iso）
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: PathBuf,
+        /// 制作人（记入审计日志）
+        #[arg(long, default_value = "system")]
+        operator: String,
+        /// 以 JSON 格式输出结果
+        #[arg(long)]
+        json: bool,
+    },
+    /// 把批次的一个载体刻录到空白光盘（一次刻录并封盘，不追加），再从光盘逐个文件读回校验，通过后才登记该载体
+    Burn {
+        /// 批次编号
+        batch_no: String,
+        /// 刻录机（如 /dev/sr0，见 guidang transfer drives），或 stdio:映像文件路径（刻录为映像文件，用于测试或在别处刻录）
+        #[arg(long)]
+        device: String,
+        /// 光盘类型，决定每个载体的容量
+        #[arg(long)]
+        disc: DiscArg,
+        /// 每个载体的容量（字节；默认为该光盘类型的可用容量）
+        #[arg(long, value_name = "BYTES")]
+        carrier_size: Option<u64>,
+        /// 刻录第几号载体（默认：第一个尚未刻录的载体）
+        #[arg(long)]
+        carrier: Option<u32>,
+        /// 刻录人（记入审计日志）
+        #[arg(long, default_value = "system")]
+        operator: String,
+        /// 以 JSON 格式输出结果
+        #[arg(long)]
+        json: bool,
+    },
+    /// 列出本机的刻录机和其中的光盘
+    Drives {
         /// 以 JSON 格式输出结果
         #[arg(long)]
         json: bool,

@@ -120,8 +120,8 @@ fn in_chinese(cmd: &mut clap::Command) {
 /// would add in English) written after it in Chinese.
 fn arg_in_chinese(arg: Arg) -> Arg {
     match arg.get_id().as_str() {
-        "help" => return arg.help("显示帮助"),
-        "version" => return arg.help("显示版本"),
+        "help" => return arg.help("显示帮助").long_help("显示帮助"),
+        "version" => return arg.help("显示版本").long_help("显示版本"),
         _ => {}
     }
     let mut notes = Vec::new();
@@ -138,7 +138,10 @@ fn arg_in_chinese(arg: Arg) -> Arg {
         .get_possible_values()
         .iter()
         .filter(|v| !v.is_hide_set())
-        .map(|v| v.get_name().to_string())
+        .map(|v| match v.get_help() {
+            Some(h) => format!("{}（{h}）", v.get_name()),
+            None => v.get_name().to_string(),
+        })
         .collect();
     if !possible.is_empty() {
         notes.push(format!("[可选值：{}]", possible.join("、")));

@@ -14,7 +14,9 @@
 //! receiving archive.
 
 pub mod carrier;
+pub mod disc;
 pub mod forms;
+pub mod iso;
 pub mod manifest;
 pub mod medium;
 pub mod returns;

@@ -298,8 +298,11 @@ impl Archive {
         let return_path = match return_file {
             Some(p) => p.to_path_buf(),
             // On the first carrier, where its layout keeps the return file.
+            // A carrier read from an image cannot take it back: it stays
+            // with the receipt in the data directory.
             None => media
                 .first()
+                .filter(|m| !m.starts_with(self.images_dir()))
                 .map(|m| {
                     let layout = crate::checking::carrier_layout(m)
                         .unwrap_or(guidang_core::layout::Layout::Measures);
@@ -321,6 +324,9 @@ impl Archive {
         if delivering {
             std::fs::remove_dir_all(&pending).map_err(io(&pending))?;
         }
+        // Images unpacked for this batch are no longer needed: the accepted
+        // packages are in the holdings.
+        self.prune_images()?;
         let t = &decision.transferring_unit;
         Ok(Some(AcceptReport {
             batch_no: r.batch_no.clone(),

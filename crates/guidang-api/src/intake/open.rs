@@ -67,6 +67,13 @@ impl Archive {
             Role::Intake,
             "不能接收载体；接收请在接收方（--role intake）的数据目录中进行",
         )?;
+        // Carriers given as ISO images are read from where they are
+        // unpacked (kept until acceptance, which copies from them).
+        let (media, _) = self.unpack_images(&req.media, true)?;
+        let req = &OpenRequest {
+            media,
+            ..req.clone()
+        };
         let sb = read_signed_batch(&req.media)?;
         let trust = self.trust_signer(req, &sb)?;
         let keys = self.sealing_keys(req, &sb, &trust)?;
@@ -126,6 +133,7 @@ impl Archive {
             failed,
         };
         self.record_receipt(req, &sb, &trust, &keys, &new)?;
+        self.prune_images()?;
         Ok(IntakeReport {
             batch_no: m.batch_no.clone(),
             batch_digest: sb.digest.clone(),

@@ -149,6 +149,20 @@ fn every_json_output_keeps_its_field_names() {
     r.add("batch create", &b);
     let batch = b["batch_no"].as_str().unwrap().to_string();
     r.add("batch list", &json(&d.run(&["batch", "list", "--json"])));
+    let images = tmp.path().join("映像");
+    r.add(
+        "transfer image",
+        &json(&d.run(&[
+            "transfer",
+            "image",
+            &batch,
+            "--disc",
+            "cd-r",
+            "-o",
+            images.to_str().unwrap(),
+            "--json",
+        ])),
+    );
     let medium = tmp.path().join("载体");
     r.add(
         "transfer write",

@@ -12,6 +12,7 @@ mod care;
 mod check;
 mod collect;
 mod contract;
+mod disc;
 mod faults;
 mod hostile;
 mod intake;

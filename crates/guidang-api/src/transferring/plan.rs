@@ -1,52 +1,53 @@
-//! Writing a batch to removable media (载体), the hall's side of the
-//! hand-over, and the hand-over register that records each carrier's digest.
-//!
-//! The first write of a batch fixes its *media plan*: how its packages are
-//! split over carriers of a given capacity, and every file of every carrier
-//! (description files, catalogue, forms, `其他/`, carrier manifests), staged
-//! under `batches/{批次编号}/media/` and written atomically with
-//! `plan.json` last. Because every carrier's content is known before the
-//! first byte goes to a medium, every carrier digest is known too and the
-//! hand-over register printed on each carrier lists all of them. Re-running
-//! reuses the plan, so a resumed or repeated write puts exactly the same
-//! bytes on the medium.
-//!
-//! Writing itself is `guidang_transfer::write`: pre-flight, temporary names,
-//! fsync, rename, read-back, and a resume journal per carrier beside the
-//! plan. A completed carrier is recorded (`batch_carriers`) with its digest in
-//! one transaction with its audit entry; when every carrier of a batch is
-//! recorded, the batch becomes `written` and its cases `transferred`.
+//! The media plan: how a batch is split over carriers of one kind and
+//! capacity, with every file of every carrier staged and its digest known
+//! before the first byte is written.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
-
-use guidang_catalog::{audit, batches, cases, checks, packages};
-use guidang_core::fsutil::rel_path;
-use guidang_core::layout::{self, Layout};
-use guidang_core::{CancelFlag, CaseStatus, DigestAlgo, Progress};
-use guidang_transfer::forms::{RegisterCarrier, RegisterInfo};
-use guidang_transfer::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
-use guidang_transfer::medium::{
-    catalogue_xml, plan_carriers, readme_txt, record_path, CarrierSpec,
-};
-use guidang_transfer::write::{
-    self, CarrierFile, CarrierJob, CarrierManifest, Source, CARRIER_FILE, CARRIER_FORMAT,
-    CATALOGUE_FILE, README_FILE,
-};
-use guidang_transfer::{BatchSignature, Manifest};
-use serde::{Deserialize, Serialize};
-
-use crate::{Archive, Error, Result};
+use super::*;
 
 /// Format tag of `plan.json`.
 /// `/2`: the transfer measures' layout; `/1` plans (Guidang's old layout)
 /// are only kept to resume or copy carriers already written from them.
-const PLAN_FORMAT: &str = "guidang-media-plan/2";
+pub(super) const PLAN_FORMAT: &str = "guidang-media-plan/2";
 /// Where the measures' layout keeps Guidang's files on a carrier.
 const ON_CARRIER: &guidang_core::layout::CarrierFiles = Layout::Measures.files();
 /// The carrier type the hand-over register and `说明文件.TXT` name for a
 /// removable disk.
 const REMOVABLE: &str = "移动存储介质（U 盘、移动硬盘）";
+
+/// What a batch's carriers are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CarrierKind {
+    /// A removable disk (USB stick, external drive) written as a folder.
+    Removable,
+    /// An optical disc of this type, written as an ISO 9660 image.
+    Disc(DiscType),
+}
+
+impl CarrierKind {
+    /// The stable code kept in the media plan (`removable`, or the disc
+    /// type's code).
+    pub fn code(self) -> &'static str {
+        match self {
+            CarrierKind::Removable => "removable",
+            CarrierKind::Disc(d) => d.code(),
+        }
+    }
+
+    /// 载体类型、规格 as the register and `说明文件.TXT` print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            CarrierKind::Removable => REMOVABLE,
+            CarrierKind::Disc(d) => d.label(),
+        }
+    }
+
+    fn from_code(s: &str) -> Option<CarrierKind> {
+        match s {
+            "removable" => Some(CarrierKind::Removable),
+            _ => DiscType::from_code(s).map(CarrierKind::Disc),
+        }
+    }
+}
 /// Estimate of the register's size when planning (it is generated after the
 /// plan, as it prints the carrier digests).
 const REGISTER_ESTIMATE: u64 = 1 << 20;
@@ -92,87 +93,34 @@ pub struct MediaPlan {
     pub digest_algo: String,
     /// Capacity of one carrier, in bytes.
     pub carrier_capacity: u64,
+    /// What the carriers are (`removable`, or a disc type's code; absent in
+    /// plans made before discs: removable).
+    #[serde(default = "removable")]
+    pub carrier_kind: String,
     /// Block size assumed for the file system.
     pub block: u64,
     /// The carriers.
     pub carriers: Vec<PlannedCarrier>,
 }
 
-/// What to write.
-#[derive(Debug, Clone)]
-pub struct WriteRequest {
-    /// 批次编号.
-    pub batch_no: String,
-    /// The medium (its root folder).
-    pub dest: PathBuf,
-    /// Capacity of one carrier; default: the free space of `dest` at the
-    /// first write.
-    pub carrier_size: Option<u64>,
-    /// Which carrier; default: the one on the medium, else the first not
-    /// yet written.
-    pub carrier: Option<u32>,
-    /// Who writes (recorded).
-    pub actor: String,
-}
-
-/// What a write did.
-#[derive(Debug, Clone, Serialize)]
-pub struct TransferWritten {
-    /// 批次编号.
-    pub batch_no: String,
-    /// This carrier.
-    pub carrier_no: u32,
-    /// Number of carriers.
-    pub carriers: u32,
-    /// Capacity the plan uses per carrier.
-    pub carrier_capacity: u64,
-    /// Digest algorithm.
-    pub digest_algo: String,
-    /// Carrier digest (of its `载体清单.json`).
-    pub carrier_digest: String,
-    /// Packages on this carrier.
-    pub packages: u32,
-    /// Files on this carrier.
-    pub files: usize,
-    /// Bytes on this carrier.
-    pub bytes: u64,
-    /// Files written and verified in this run.
-    pub written: usize,
-    /// Files skipped (verified in an earlier run).
-    pub skipped: usize,
-    /// Files found on the medium, read back and kept.
-    pub reverified: usize,
-    /// File-system rules applied (`fat32` or `modern`).
-    pub fs_rules: String,
-    /// Carriers of the batch not yet written.
-    pub remaining: Vec<u32>,
-    /// The batch's status afterwards.
-    pub batch_status: String,
-}
-
 fn round_up(n: u64, block: u64) -> u64 {
     n.div_ceil(block) * block
 }
 
+fn removable() -> String {
+    CarrierKind::Removable.code().into()
+}
+
+impl MediaPlan {
+    /// What the plan's carriers are.
+    pub fn kind(&self) -> CarrierKind {
+        CarrierKind::from_code(&self.carrier_kind).unwrap_or(CarrierKind::Removable)
+    }
+}
+
 impl Archive {
-    fn media_dir(&self, batch_no: &str) -> PathBuf {
-        self.dir.join("batches").join(batch_no).join("media")
-    }
-
-    /// The media plan of a batch, if its first write has fixed one.
-    pub fn media_plan(&self, batch_no: &str) -> Result<Option<MediaPlan>> {
-        let p = self.media_dir(batch_no).join("plan.json");
-        match std::fs::read(&p) {
-            Ok(b) => serde_json::from_slice(&b)
-                .map(Some)
-                .map_err(|e| Error::Transfer(format!("载体规划文件 {} 损坏：{e}", p.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::DataDir { path: p, source }),
-        }
-    }
-
     /// Per-property results of the archiving check, for the register.
-    fn hall_results(&self, m: &Manifest) -> Result<Vec<(String, String)>> {
+    pub(crate) fn hall_results(&self, m: &Manifest) -> Result<Vec<(String, String)>> {
         let props = [
             ("真实性", "1-"),
             ("完整性", "2-"),
@@ -216,10 +164,11 @@ impl Archive {
     /// the files every carrier shares → the packages → the split over
     /// carriers → each carrier's own files and manifest → the register
     /// (which prints every carrier digest) → `plan.json`.
-    fn make_plan(
+    pub(super) fn make_plan(
         &self,
         m: &Manifest,
         sig: &BatchSignature,
+        kind: CarrierKind,
         capacity: u64,
         block: u64,
     ) -> Result<MediaPlan> {
@@ -255,7 +204,7 @@ impl Archive {
         for (i, range) in ranges.iter().enumerate() {
             let k = i + 1;
             let spec = CarrierSpec {
-                kind: REMOVABLE,
+                kind: kind.label(),
                 capacity,
                 no: k,
                 of: n,
@@ -280,12 +229,18 @@ impl Archive {
             files.extend(shared.iter().cloned());
             carriers.push(stage.carrier(m, sig, k, n, range.clone(), files)?);
         }
-        self.stage_register(&stage, m, sig, &mut carriers, capacity, block)?;
+        let shape = Shape {
+            kind,
+            capacity,
+            block,
+        };
+        self.stage_register(&stage, m, sig, &mut carriers, shape)?;
         let plan = MediaPlan {
             format: PLAN_FORMAT.into(),
             batch_no: m.batch_no.clone(),
             digest_algo: m.digest_algo.clone(),
             carrier_capacity: capacity,
+            carrier_kind: kind.code().into(),
             block,
             carriers,
         };
@@ -382,9 +337,13 @@ impl Archive {
         m: &Manifest,
         sig: &BatchSignature,
         carriers: &mut [PlannedCarrier],
-        capacity: u64,
-        block: u64,
+        shape: Shape,
     ) -> Result<()> {
+        let Shape {
+            kind,
+            capacity,
+            block,
+        } = shape;
         let info = RegisterInfo {
             carriers: carriers
                 .iter()
@@ -396,7 +355,7 @@ impl Archive {
                     digest: c.digest.clone(),
                 })
                 .collect(),
-            carrier_type: REMOVABLE.into(),
+            carrier_type: kind.label().into(),
             hall_results: self.hall_results(m)?,
             materials: m.packages.iter().map(|p| p.materials as u64).sum(),
         };
@@ -426,200 +385,14 @@ impl Archive {
         }
         Ok(())
     }
+}
 
-    /// Whether any carrier of the batch was started or finished.
-    fn media_started(&self, batch_no: &str) -> Result<bool> {
-        if !batches::carriers(self.cat.db(), batch_no)?.is_empty() {
-            return Ok(true);
-        }
-        Ok(std::fs::read_dir(self.media_dir(batch_no))
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .any(|e| e.file_name().to_string_lossy().starts_with("journal-"))
-            })
-            .unwrap_or(false))
-    }
-
-    /// Writes one carrier of a batch to a medium, verifying every file by
-    /// reading it back; resumes an interrupted write of the same carrier.
-    pub fn write_batch(
-        &mut self,
-        req: &WriteRequest,
-        progress: &dyn Progress,
-        cancel: &CancelFlag,
-    ) -> Result<TransferWritten> {
-        let (m, sig) = self.batch_manifest(&req.batch_no)?;
-        if req.dest.exists() && !req.dest.is_dir() {
-            return Err(write::WriteError::NotADirectory(req.dest.clone()).into());
-        }
-        write::create_root(&req.dest)?;
-        let (free, block) = write::free_space(&req.dest).unwrap_or((u64::MAX, 4096));
-        // An old-layout plan from which nothing was written yet is made
-        // anew in the measures' layout.
-        let existing = match self.media_plan(&m.batch_no)? {
-            Some(p) if p.format != PLAN_FORMAT && !self.media_started(&m.batch_no)? => None,
-            p => p,
-        };
-        let plan = match (existing, req.carrier_size) {
-            (Some(p), None) => p,
-            (Some(p), Some(c)) if c == p.carrier_capacity => p,
-            (Some(p), Some(c)) => {
-                if self.media_started(&m.batch_no)? {
-                    return Err(Error::Transfer(format!(
-                        "批次 {} 已按每个载体 {} 字节分为 {} 个载体并开始写入，不能改为 {c} 字节；请去掉 --carrier-size 继续",
-                        m.batch_no,
-                        p.carrier_capacity,
-                        p.carriers.len()
-                    )));
-                }
-                self.make_plan(&m, &sig, c, block)?
-            }
-            (None, c) => self.make_plan(&m, &sig, c.unwrap_or(free), block)?,
-        };
-        let n = plan.carriers.len() as u32;
-        let algo = DigestAlgo::from_name(&plan.digest_algo)
-            .ok_or_else(|| Error::Transfer(format!("未知的摘要算法 {}", plan.digest_algo)))?;
-        let done: BTreeSet<u32> = batches::carriers(self.cat.db(), &m.batch_no)?
-            .iter()
-            .map(|c| c.carrier_no)
-            .collect();
-        let on_medium = write::identify(&req.dest, algo)
-            .filter(|id| id.batch_no == m.batch_no)
-            .and_then(|id| id.carrier_no);
-        let k = match (req.carrier, on_medium) {
-            (Some(k), _) => k,
-            (None, Some(k)) => k,
-            (None, None) => match (1..=n).find(|k| !done.contains(k)) {
-                Some(k) => k,
-                None if n == 1 => 1,
-                None => {
-                    return Err(Error::Transfer(format!(
-                    "批次 {} 的 {n} 个载体都已写入；如需再制作一份，请用 --carrier 指定载体编号",
-                    m.batch_no
-                )))
-                }
-            },
-        };
-        if k == 0 || k > n {
-            return Err(Error::Transfer(format!(
-                "载体编号 {k} 无效：批次 {} 共 {n} 个载体",
-                m.batch_no
-            )));
-        }
-        let pc = &plan.carriers[k as usize - 1];
-        let job = CarrierJob {
-            batch_no: m.batch_no.clone(),
-            carrier_no: k,
-            carriers: n,
-            algo,
-            batch_digest: sig.manifest_digest.clone(),
-            files: pc
-                .files
-                .iter()
-                .map(|f| Source {
-                    rel: f.path.clone(),
-                    src: self.dir.join(&f.source),
-                    size: f.size,
-                    digest: f.digest.clone(),
-                })
-                .collect(),
-            journal: self
-                .media_dir(&m.batch_no)
-                .join(format!("journal-{k}.jsonl")),
-        };
-        let report = write::write_carrier(&job, &req.dest, progress, cancel)?;
-        let now = guidang_catalog::now_string();
-        let row = batches::CarrierRow {
-            carrier_no: k,
-            carriers: n,
-            digest_algo: plan.digest_algo.clone(),
-            digest: pc.digest.clone(),
-            files: report.files as u32,
-            bytes: report.bytes,
-            first_written_at: now.clone(),
-            last_written_at: now,
-            written_by: req.actor.clone(),
-            copies: 1,
-        };
-        let ids = batches::case_ids(self.cat.db(), &m.batch_no)?;
-        let batch_status = self.cat.transaction(|tx| -> Result<String> {
-            batches::record_carrier(tx, &m.batch_no, &row)?;
-            audit::append(
-                tx,
-                &req.actor,
-                "transfer_write",
-                &m.batch_no,
-                &serde_json::json!({"carrier": k, "carriers": n, "digest": row.digest, "algo": row.digest_algo, "files": row.files, "bytes": row.bytes, "written": report.written, "medium": req.dest.display().to_string()}),
-            )?;
-            let all = batches::carriers(tx.db(), &m.batch_no)?.len() as u32 == n;
-            let b = batches::get(tx.db(), &m.batch_no)?.ok_or_else(|| Error::NoSuchBatch(m.batch_no.clone()))?;
-            if all && b.status == "created" {
-                batches::set_status(tx, &m.batch_no, "written")?;
-                for id in &ids {
-                    if cases::status_of(tx.db(), *id)? == Some(CaseStatus::InBatch) {
-                        cases::set_status(tx, *id, CaseStatus::Transferred)?;
-                    }
-                }
-                return Ok("written".into());
-            }
-            Ok(b.status)
-        })?;
-        let remaining: Vec<u32> = (1..=n).filter(|c| *c != k && !done.contains(c)).collect();
-        Ok(TransferWritten {
-            batch_no: m.batch_no.clone(),
-            carrier_no: k,
-            carriers: n,
-            carrier_capacity: plan.carrier_capacity,
-            digest_algo: plan.digest_algo.clone(),
-            carrier_digest: pc.digest.clone(),
-            packages: pc.seqs.1 + 1 - pc.seqs.0,
-            files: report.files,
-            bytes: report.bytes,
-            written: report.written,
-            skipped: report.skipped,
-            reverified: report.reverified,
-            fs_rules: match report.rules {
-                guidang_transfer::medium::FsRules::Fat32 => "fat32".into(),
-                guidang_transfer::medium::FsRules::Modern => "modern".into(),
-            },
-            remaining,
-            batch_status,
-        })
-    }
-
-    /// Carriers written for a batch.
-    pub fn batch_carriers(&self, batch_no: &str) -> Result<Vec<batches::CarrierRow>> {
-        Ok(batches::carriers(self.cat.db(), batch_no)?)
-    }
-
-    /// The hand-over register of a batch, as staged for its carriers.
-    pub fn register_pdf(&self, batch_no: &str) -> Result<Vec<u8>> {
-        self.batch_manifest(batch_no)?;
-        let plan = self.media_plan(batch_no)?.ok_or_else(|| {
-            Error::Transfer(format!(
-                "批次 {batch_no} 还没有分配载体，登记表要列出每个载体的摘要。请先运行 guidang transfer write {batch_no} --to 载体目录"
-            ))
-        })?;
-        let f = plan.carriers[0]
-            .files
-            .iter()
-            .find(|f| Layout::ALL.iter().any(|l| f.path == l.files().register))
-            .ok_or_else(|| Error::Transfer("载体规划中没有登记表".into()))?;
-        let p = self.dir.join(&f.source);
-        let bytes = std::fs::read(&p).map_err(|source| Error::DataDir {
-            path: p.clone(),
-            source,
-        })?;
-        let algo = DigestAlgo::from_name(&plan.digest_algo)
-            .ok_or_else(|| Error::Transfer(format!("未知的摘要算法 {}", plan.digest_algo)))?;
-        if algo.hex(&bytes) != f.digest {
-            return Err(Error::Transfer(format!(
-                "数据目录中的登记表 {} 已被改动",
-                p.display()
-            )));
-        }
-        Ok(bytes)
-    }
+/// What a plan's carriers are and hold.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    kind: CarrierKind,
+    capacity: u64,
+    block: u64,
 }
 
 /// Where a media plan's files are staged.
