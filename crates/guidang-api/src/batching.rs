@@ -25,6 +25,9 @@ pub enum Form {
     Catalog,
     /// 电子档案移交与接收登记表 (needs the media plan of the first write).
     Register,
+    /// 光盘标签: a disc label and a case label per carrier (DA/T 38; needs
+    /// the media plan).
+    Labels,
 }
 
 impl Form {
@@ -35,9 +38,10 @@ impl Form {
             "transfer_list" | "transfer-list" => Ok(Form::TransferList),
             "catalog" => Ok(Form::Catalog),
             "register" => Ok(Form::Register),
+            "labels" => Ok(Form::Labels),
             other => Err(crate::Error::invalid(
                 "表单",
-                format!("未知的表单“{other}”，应为 transfer_list（移交清单）、catalog（归档目录清单）或 register（移交与接收登记表）"),
+                format!("未知的表单“{other}”，应为 transfer_list（移交清单）、catalog（归档目录清单）、register（移交与接收登记表）或 labels（光盘标签）"),
             )),
         }
     }
@@ -48,6 +52,7 @@ impl Form {
             Form::TransferList => "移交清单",
             Form::Catalog => "归档目录清单",
             Form::Register => "移交与接收登记表",
+            Form::Labels => "光盘标签",
         }
     }
 }
@@ -363,6 +368,7 @@ impl Archive {
             Form::TransferList => guidang_transfer::forms::transfer_list_pdf(&m, &sig),
             Form::Catalog => guidang_transfer::forms::catalog_list_pdf(&m, &sig),
             Form::Register => Ok(self.register_pdf(batch_no)?),
+            Form::Labels => Ok(self.labels_pdf(batch_no)?),
         }
         .map_err(|e| Error::Check(e.to_string()))?;
         guidang_collect::store::write_atomic(out, &pdf).map_err(|source| Error::DataDir {

@@ -275,7 +275,7 @@ pub(crate) enum Command {
     },
     /// 将批次的表单生成为 PDF
     Print {
-        /// 表单：transfer-list 为移交清单（附录 A 表 A.1），catalog 为归档目录清单，register 为移交与接收登记表（首次 transfer write 之后才有）
+        /// 表单：transfer-list 为移交清单（附录 A 表 A.1），catalog 为归档目录清单，register 为移交与接收登记表，labels 为光盘标签（盘面标签和盒标签；后两种在分配载体之后才有）
         #[arg(value_enum)]
         form: FormArg,
         /// 批次编号
@@ -368,6 +368,7 @@ pub(crate) enum FormArg {
     TransferList,
     Catalog,
     Register,
+    Labels,
 }
 
 #[derive(Subcommand)]

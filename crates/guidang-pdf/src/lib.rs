@@ -7,6 +7,8 @@
 //! whose cells wrap long text, whose header row repeats on every page, and
 //! whose pages are numbered `第 x 页 共 y 页`.
 
+pub mod labels;
+
 use printpdf::{
     Color, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
     PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
@@ -166,6 +168,27 @@ fn line(x1: f32, y1: f32, x2: f32, y2: f32) -> Op {
     }
 }
 
+/// A QR code of `data`, `size` mm square with its quiet zone, whose top
+/// left corner is at (`x`, `top`).
+fn qr_ops(data: &str, x: f32, top: f32, size: f32) -> Result<Vec<Op>, PdfError> {
+    let code =
+        qrcode::QrCode::new(data.as_bytes()).map_err(|e| PdfError::Font(format!("二维码：{e}")))?;
+    let n = code.width();
+    let cell = size / (n as f32 + 8.0);
+    let x0 = x + 4.0 * cell;
+    Ok(code
+        .to_colors()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == qrcode::Color::Dark)
+        .map(|(i, _)| {
+            let (cx, cy) = (i % n, i / n);
+            let y = top - 4.0 * cell - (cy as f32 + 1.0) * cell;
+            filled_rect(x0 + cx as f32 * cell, y, cell, cell)
+        })
+        .collect())
+}
+
 /// A page being filled, top-down (`y` in mm from the bottom edge).
 struct Pager {
     pages: Vec<Vec<Op>>,
@@ -268,24 +291,12 @@ pub fn render_oriented(
                 size,
                 caption,
             } => {
-                let code = qrcode::QrCode::new(data.as_bytes())
-                    .map_err(|e| PdfError::Font(format!("二维码：{e}")))?;
-                let n = code.width();
-                let cell = size / (n as f32 + 8.0);
                 if pg.y - size < bottom {
                     pg.new_page();
                 }
                 let top = pg.y;
-                let x0 = MARGIN + 4.0 * cell;
-                let colors = code.to_colors();
-                for (i, c) in colors.iter().enumerate() {
-                    if *c == qrcode::Color::Dark {
-                        let (cx, cy) = (i % n, i / n);
-                        let x = x0 + cx as f32 * cell;
-                        let y = top - 4.0 * cell - (cy as f32 + 1.0) * cell;
-                        pg.ops().push(filled_rect(x, y, cell, cell));
-                    }
-                }
+                let qr = qr_ops(data, MARGIN, top, *size)?;
+                pg.ops().extend(qr);
                 let mut ty = top - 6.0;
                 for l in caption {
                     for w in wrap(l, width - size - 4.0, BODY_PT) {

@@ -329,6 +329,67 @@ impl Archive {
         Ok(batches::carriers(self.cat.db(), batch_no)?)
     }
 
+    /// The labels of a batch's carriers (a disc label and a case label
+    /// each, DA/T 38): unit, batch, carrier x of N, date, content, record
+    /// count, retention, the carrier digest with its algorithm, and a QR
+    /// code of the same.
+    pub fn labels_pdf(&self, batch_no: &str) -> Result<Vec<u8>> {
+        let (m, _) = self.batch_manifest(batch_no)?;
+        let plan = self.media_plan(batch_no)?.ok_or_else(|| {
+            Error::Transfer(format!(
+                "批次 {batch_no} 还没有分配载体，标签要印出每个载体的摘要。请先制作映像、刻录或写入载体"
+            ))
+        })?;
+        let n = plan.carriers.len();
+        let labels: Vec<guidang_pdf::labels::DiscLabel> = plan
+            .carriers
+            .iter()
+            .map(|c| {
+                let ps: Vec<&guidang_transfer::ManifestPackage> = m
+                    .packages
+                    .iter()
+                    .filter(|p| (c.seqs.0..=c.seqs.1).contains(&p.seq))
+                    .collect();
+                let retention: Vec<&str> = guidang_core::Retention::ALL
+                    .iter()
+                    .filter(|r| ps.iter().any(|p| p.retention == r.code()))
+                    .map(|r| r.label())
+                    .collect();
+                let mut years: Vec<i32> = ps.iter().map(|p| p.year).collect();
+                years.sort();
+                years.dedup();
+                let years = match (years.first(), years.last()) {
+                    (Some(a), Some(b)) if a != b => format!("{a}—{b}"),
+                    (Some(a), _) => a.to_string(),
+                    _ => String::new(),
+                };
+                guidang_pdf::labels::DiscLabel {
+                    title: m.unit.name.clone(),
+                    lines: vec![
+                        format!("批次 {}", m.batch_no),
+                        format!(
+                            "载体 第 {} 号，共 {n} 号（{}）",
+                            c.carrier_no,
+                            plan.kind().label()
+                        ),
+                        format!("日期 {}", m.created_at.get(..10).unwrap_or_default()),
+                        format!("内容 政务服务电子档案（{years} 年度）"),
+                        format!("件数 {} 件（顺序号 {}—{}）", ps.len(), c.seqs.0, c.seqs.1),
+                        format!("保管期限 {}", retention.join("、")),
+                        format!("载体摘要（{}）", plan.digest_algo),
+                        c.digest[..32].to_string(),
+                        c.digest[32..].to_string(),
+                    ],
+                    qr: format!(
+                        "guidang-carrier/1;batch={};carrier={}/{n};{}={}",
+                        m.batch_no, c.carrier_no, plan.digest_algo, c.digest
+                    ),
+                }
+            })
+            .collect();
+        guidang_pdf::labels::disc_labels(&labels).map_err(|e| Error::Check(e.to_string()))
+    }
+
     /// The hand-over register of a batch, as staged for its carriers.
     pub fn register_pdf(&self, batch_no: &str) -> Result<Vec<u8>> {
         self.batch_manifest(batch_no)?;

@@ -116,6 +116,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command) -> Result<Done, Error> {
                 FormArg::TransferList => Form::TransferList,
                 FormArg::Catalog => Form::Catalog,
                 FormArg::Register => Form::Register,
+                FormArg::Labels => Form::Labels,
             };
             ar.print_form(f, &batch_no, &output)?;
             println!("已生成 {}", output.display());

@@ -149,6 +149,29 @@ fn iso_images_are_deterministic_and_independent_readers_show_the_chinese_layout(
     let reg = d._tmp.path().join("登记表.pdf");
     assert_ok(&d.run(&["print", "register", &b, "-o", reg.to_str().unwrap()]));
     assert!(pdf_text(&reg).contains("CD-R700MB"), "{}", pdf_text(&reg));
+    // The labels (disc and case) print the carrier and its digest, in
+    // text and in a QR code a scanner reads.
+    let labels = d._tmp.path().join("光盘标签.pdf");
+    assert_ok(&d.run(&["print", "labels", &b, "-o", labels.to_str().unwrap()]));
+    let t = pdf_text(&labels);
+    let digest = w["carrier_digest"].as_str().unwrap();
+    for needle in [
+        b.as_str(),
+        "第1号，共1号",
+        "CD-R700MB",
+        "件数3件",
+        &digest[..32],
+        &digest[32..],
+    ] {
+        assert!(t.contains(needle), "{needle} missing in {t}");
+    }
+    let qr = pdf_qr_text(&labels, d._tmp.path());
+    assert!(
+        qr.contains(&format!(
+            "guidang-carrier/1;batch={b};carrier=1/1;SM3={digest}"
+        )),
+        "{qr}"
+    );
     // Another disc type for a batch already burned is refused.
     let o = d.run(&[
         "transfer",
