@@ -98,7 +98,7 @@ fn wizard(
 }
 
 /// The whole hall flow, from the first-run wizard and demo data to a
-/// written medium, then the intake flow on that medium with one returned
+/// burned disc (an image on the stdio: pseudo-drive), then the intake flow on that image with one returned
 /// package, driven through WebDriver in the real windows. Saves screenshots
 /// of the main screens.
 #[test]
@@ -116,8 +116,10 @@ fn hall_and_intake_flows_in_the_real_windows() {
     let tmp = tempfile::tempdir().unwrap();
     let hall_dir = tmp.path().join("移交方");
     let intake_dir = tmp.path().join("接收方");
-    let medium = tmp.path().join("U盘");
-    std::fs::create_dir_all(&medium).unwrap();
+    // The carrier is a CD-R: burned to the `stdio:` pseudo-drive (an image
+    // file), the drive a test machine has.
+    let disc = tmp.path().join("光盘1.iso");
+    let images = tmp.path().join("映像");
     let shots = target_dir().join("e2e-shots");
     std::fs::create_dir_all(&shots).unwrap();
     let x = Xvfb::start().expect("Xvfb starts");
@@ -232,9 +234,16 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.type_into(".pin input", "246810");
         s.click("#create-batch");
         s.wait_text("#transfer-message", "已组批", 60);
-        s.type_into(".folder input", medium.to_str().unwrap());
-        s.click("#write-batch");
-        s.wait_text("#transfer-message", "读回校验", 300);
+        s.click("#kind-disc");
+        s.click("#disc-cd-r");
+        s.type_into(".image-folder input", images.to_str().unwrap());
+        s.click("#export-images");
+        s.wait_text("#transfer-message", "光盘映像并逐个文件读回校验", 300);
+        s.type_into("#disc-device", &format!("stdio:{}", disc.display()));
+        s.click("#burn-disc");
+        s.wait_text("#transfer-message", "已刻录并从光盘读回校验", 300);
+        s.click("#print-labels");
+        s.wait_exists(".print-direct", 20);
         x.screenshot(&shots.join("hall-transfer.png"));
         // 打印: the transfer list goes straight to the system's printer
         // (the CUPS test queue, through PRINTER) when one is set up.
@@ -268,8 +277,16 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.click("[data-view=home]");
         s.wait_text("#total", "51", 30);
     }
-    assert!(medium.join("其他/批次清单.json").is_file());
-    assert!(medium.join("其他/载体清单.json").is_file());
+    // The exported image and the burned disc are the same bytes.
+    let exported: Vec<_> = std::fs::read_dir(&images)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(exported.len(), 1, "{exported:?}");
+    assert_eq!(
+        std::fs::read(&exported[0]).unwrap(),
+        std::fs::read(&disc).unwrap()
+    );
     let fingerprint = {
         let ar = Archive::open(&hall_dir).unwrap();
         // Every action of the desktop names the operator at the desk, never
@@ -302,7 +319,7 @@ fn hall_and_intake_flows_in_the_real_windows() {
         );
         s.click("#start");
         s.click("[data-view=intake]");
-        s.type_into(".folder input", medium.to_str().unwrap());
+        s.type_into(".folder input", disc.to_str().unwrap());
         s.type_into("#trust", &fingerprint);
         s.click("#intake-open");
         s.wait_text("#intake-summary", "51 个合格", 600);
@@ -319,17 +336,20 @@ fn hall_and_intake_flows_in_the_real_windows() {
     }
     let ar = Archive::open(&intake_dir).unwrap();
     assert_eq!(ar.holdings().unwrap().len(), 50);
-    assert!(medium.join("其他/退回清单.json").is_file());
+    // Read from an image, the carrier cannot take the return file back: it
+    // is with the receipt.
+    let return_file = std::fs::read_dir(intake_dir.join("receipts"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("退回清单.json"))
+        .find(|p| p.is_file())
+        .expect("the signed return file");
 
     // Back at the hall: the return file is imported and the case is work to do.
     {
         let d = Driver::start(&x.display, &[("GUIDANG_DATA_DIR", &hall_dir)]).unwrap();
         let s = d.session(&app);
         s.click("[data-view=returns]");
-        s.type_into(
-            "#return-file",
-            medium.join("其他/退回清单.json").to_str().unwrap(),
-        );
+        s.type_into("#return-file", return_file.to_str().unwrap());
         // The first return file from this archive: the archivist's key is
         // asked for, then typed as it stands on the signed receipt.
         s.click("#import-returns");

@@ -283,6 +283,93 @@ pub async fn write_batch(
     .await
 }
 
+/// The disc types a batch can be written to.
+#[tauri::command]
+pub fn disc_types() -> Vec<dto::DiscType> {
+    guidang_api::transferring::DiscType::ALL
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}
+
+/// The optical drives, with the disc in each.
+#[tauri::command]
+pub async fn drives(state: State<'_, AppState>) -> Res<Vec<dto::Drive>> {
+    let ar = open(&state)?;
+    Ok(ar.drives()?.into_iter().map(Into::into).collect())
+}
+
+/// Makes an ISO image of each carrier of a batch in `out_dir`.
+#[tauri::command]
+pub async fn write_images(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    operator: String,
+    batch_no: String,
+    disc: String,
+    out_dir: PathBuf,
+) -> Res<dto::ImagesMade> {
+    let disc = parse(
+        &disc,
+        guidang_api::transferring::DiscType::from_code,
+        "光盘类型",
+    )?;
+    run_job(app, &state, move |ar, p, c| {
+        let actor = ar.actor(&operator)?;
+        Ok(ar
+            .write_images(
+                &guidang_api::transferring::ImageRequest {
+                    batch_no,
+                    disc,
+                    carrier_size: None,
+                    carrier: None,
+                    out_dir,
+                    actor,
+                },
+                p,
+                c,
+            )?
+            .into())
+    })
+    .await
+}
+
+/// Burns the next carrier of a batch to the blank disc in `device` and
+/// reads it back before recording it.
+#[tauri::command]
+pub async fn burn(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    operator: String,
+    batch_no: String,
+    disc: String,
+    device: String,
+) -> Res<dto::CarrierWritten> {
+    let disc = parse(
+        &disc,
+        guidang_api::transferring::DiscType::from_code,
+        "光盘类型",
+    )?;
+    run_job(app, &state, move |ar, p, c| {
+        let actor = ar.actor(&operator)?;
+        Ok(ar
+            .burn(
+                &guidang_api::transferring::BurnRequest {
+                    batch_no,
+                    device,
+                    disc,
+                    carrier_size: None,
+                    carrier: None,
+                    actor,
+                },
+                p,
+                c,
+            )?
+            .into())
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn backup(
     app: AppHandle,

@@ -146,3 +146,27 @@ export type Accepted = { batch_no: string, accepted: Array<string>, returned: Ar
 already_done: boolean, received_at: string | null, };
 
 export type ReturnsImported = { batch_no: string, receiving_unit: string, archivist: string, fingerprint: string, accepted: number, returned: Array<ReturnedPackage>, already_imported: boolean, trust: string, };
+
+export type DiscType = { 
+/**
+ * `cd-r`, `dvd`, … (sent back with burn and image requests).
+ */
+code: string, 
+/**
+ * `DVD±R 4.7 GB`.
+ */
+label: string, 
+/**
+ * Bytes one carrier may use on it.
+ */
+usable: number, };
+
+export type Drive = { device: string, model: string, 
+/**
+ * None: no disc (or the tray is open).
+ */
+media: string | null, blank: boolean, free: number | null, };
+
+export type DiscImage = { carrier_no: number, path: string, size: number, carrier_digest: string, };
+
+export type ImagesMade = { batch_no: string, disc_label: string, carriers: number, images: Array<DiscImage>, };

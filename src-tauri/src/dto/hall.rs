@@ -350,6 +350,88 @@ impl From<guidang_api::transferring::TransferWritten> for CarrierWritten {
     }
 }
 
+/// A disc type the 移交 screen offers.
+#[derive(Serialize, TS)]
+pub struct DiscType {
+    /// `cd-r`, `dvd`, … (sent back with burn and image requests).
+    pub code: String,
+    /// `DVD±R 4.7 GB`.
+    pub label: String,
+    /// Bytes one carrier may use on it.
+    pub usable: u64,
+}
+
+impl From<guidang_api::transferring::DiscType> for DiscType {
+    fn from(d: guidang_api::transferring::DiscType) -> Self {
+        DiscType {
+            code: d.code().into(),
+            label: d.label().into(),
+            usable: d.usable_bytes(),
+        }
+    }
+}
+
+/// An optical drive and the disc in it.
+#[derive(Serialize, TS)]
+pub struct Drive {
+    pub device: String,
+    pub model: String,
+    /// None: no disc (or the tray is open).
+    pub media: Option<String>,
+    pub blank: bool,
+    pub free: Option<u64>,
+}
+
+impl From<guidang_api::transferring::Drive> for Drive {
+    fn from(d: guidang_api::transferring::Drive) -> Self {
+        Drive {
+            device: d.device,
+            model: d.model,
+            media: d.media,
+            blank: d.blank,
+            free: d.free,
+        }
+    }
+}
+
+/// One disc image made.
+#[derive(Serialize, TS)]
+pub struct DiscImage {
+    pub carrier_no: u32,
+    pub path: String,
+    pub size: u64,
+    pub carrier_digest: String,
+}
+
+/// The images of a batch's carriers.
+#[derive(Serialize, TS)]
+pub struct ImagesMade {
+    pub batch_no: String,
+    pub disc_label: String,
+    pub carriers: u32,
+    pub images: Vec<DiscImage>,
+}
+
+impl From<guidang_api::transferring::ImagesWritten> for ImagesMade {
+    fn from(r: guidang_api::transferring::ImagesWritten) -> Self {
+        ImagesMade {
+            batch_no: r.batch_no,
+            disc_label: r.disc_label,
+            carriers: r.carriers,
+            images: r
+                .images
+                .into_iter()
+                .map(|i| DiscImage {
+                    carrier_no: i.carrier_no,
+                    path: path_text(&i.path),
+                    size: i.size,
+                    carrier_digest: i.carrier_digest,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A file in the scanner's output folder.
 #[derive(Serialize, TS)]
 pub struct ScannedFile {

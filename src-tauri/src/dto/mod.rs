@@ -154,6 +154,10 @@ fn typescript() -> String {
         ReturnedPackage,
         Accepted,
         ReturnsImported,
+        DiscType,
+        Drive,
+        DiscImage,
+        ImagesMade,
     );
     out
 }
