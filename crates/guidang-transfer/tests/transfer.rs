@@ -238,3 +238,73 @@ fn fat32_rules_through_detection_refuse_big_files_and_bad_names_before_writing()
         Err(WriteError::Unwritable(_))
     ));
 }
+
+/// A file over 4 GiB goes on an ISO 9660 level 3 image in several extents;
+/// xorriso reports them, reading back by them gives the file's digest, and
+/// 7-Zip and libarchive see one file of the full size. (A sparse file: the
+/// test needs the space of the image, not of the source.)
+#[test]
+fn an_image_holds_a_file_over_4_gib_in_extents_and_reads_it_back() {
+    use guidang_transfer::iso::{digest_file, extents, write_image, ImageFile, ImageSpec};
+    use std::io::{Seek, SeekFrom, Write};
+    let d = tempfile::tempdir().unwrap();
+    let big = d.path().join("big.bin");
+    let size: u64 = (4 << 30) + (300 << 20) + 7;
+    let mut f = std::fs::File::create(&big).unwrap();
+    f.set_len(size).unwrap();
+    f.seek(SeekFrom::Start(size - 5)).unwrap();
+    f.write_all(b"tail!").unwrap();
+    f.seek(SeekFrom::Start(1 << 20)).unwrap();
+    f.write_all(b"head").unwrap();
+    drop(f);
+    let small = d.path().join("说明.txt");
+    std::fs::write(&small, "说明").unwrap();
+    let image = d.path().join("大文件.iso");
+    let files = [
+        ImageFile {
+            source: small,
+            path: "说明文件.TXT".into(),
+        },
+        ImageFile {
+            source: big.clone(),
+            path: "电子档案/2025/大包.zip".into(),
+        },
+    ];
+    let spec = ImageSpec {
+        volume_id: "GD_TEST_1".into(),
+        epoch: 1_700_000_000,
+    };
+    write_image(&files, &spec, &image).unwrap();
+    let ex = extents(&format!("stdio:{}", image.display())).unwrap();
+    let e = ex
+        .iter()
+        .find(|e| e.path == "电子档案/2025/大包.zip")
+        .unwrap();
+    assert_eq!(e.size, size);
+    assert!(e.runs.len() >= 2, "one extent for {size} bytes: {e:?}");
+    let algo = guidang_core::DigestAlgo::Sha256;
+    let want = {
+        let mut h = algo.hasher();
+        let mut r = std::fs::File::open(&big).unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = std::io::Read::read(&mut r, &mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        h.finish_hex()
+    };
+    let (n, got) = digest_file(&image, e, algo, &guidang_core::CancelFlag::new()).unwrap();
+    assert_eq!((n, got), (size, want));
+    for (tool, args) in [("7z", &["l"][..]), ("bsdtar", &["-tvf"][..])] {
+        let o = Command::new(tool).args(args).arg(&image).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{tool}: {out}");
+        assert!(
+            out.contains("大包.zip") && out.contains(&size.to_string()),
+            "{tool}:\n{out}"
+        );
+    }
+}
