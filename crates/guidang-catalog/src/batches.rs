@@ -150,6 +150,9 @@ pub fn open_opinion(db: Db<'_>, case_no: &str) -> Result<(String, Option<String>
 /// A carrier of a batch as written and verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CarrierRow {
+    /// The media plan format it was written from (`guidang-media-plan/1`:
+    /// the old layout; `/2`: the transfer measures' layout).
+    pub plan: String,
     /// Carrier number, from 1.
     pub carrier_no: u32,
     /// Number of carriers of the batch.
@@ -176,20 +179,21 @@ pub struct CarrierRow {
 pub fn record_carrier(tx: &Tx<'_>, batch_no: &str, c: &CarrierRow) -> Result<()> {
     let conn: &Connection = tx.tx;
     conn.execute(
-        "INSERT INTO batch_carriers(batch_id, carrier_no, carriers, digest_algo, digest, files, bytes, first_written_at, last_written_at, written_by, copies)
-         SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 1 FROM batches WHERE batch_no = ?1
-         ON CONFLICT(batch_id, carrier_no) DO UPDATE SET last_written_at = excluded.last_written_at, written_by = excluded.written_by, copies = copies + 1",
-        params![batch_no, c.carrier_no, c.carriers, c.digest_algo, c.digest, c.files, c.bytes as i64, c.last_written_at, c.written_by],
+        "INSERT INTO batch_carriers(batch_id, plan, carrier_no, carriers, digest_algo, digest, files, bytes, first_written_at, last_written_at, written_by, copies)
+         SELECT id, ?10, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 1 FROM batches WHERE batch_no = ?1
+         ON CONFLICT(batch_id, plan, carrier_no) DO UPDATE SET last_written_at = excluded.last_written_at, written_by = excluded.written_by, copies = copies + 1",
+        params![batch_no, c.carrier_no, c.carriers, c.digest_algo, c.digest, c.files, c.bytes as i64, c.last_written_at, c.written_by, c.plan],
     )?;
     Ok(())
 }
 
-/// Carriers written for a batch, by number.
+/// Carriers written for a batch, from every plan (the old layout's first),
+/// by number.
 pub fn carriers(db: Db<'_>, batch_no: &str) -> Result<Vec<CarrierRow>> {
     let conn = db.conn;
     let mut st = conn.prepare(
-        "SELECT c.carrier_no, c.carriers, c.digest_algo, c.digest, c.files, c.bytes, c.first_written_at, c.last_written_at, c.written_by, c.copies
-         FROM batch_carriers c JOIN batches b ON b.id = c.batch_id WHERE b.batch_no = ?1 ORDER BY c.carrier_no",
+        "SELECT c.carrier_no, c.carriers, c.digest_algo, c.digest, c.files, c.bytes, c.first_written_at, c.last_written_at, c.written_by, c.copies, c.plan
+         FROM batch_carriers c JOIN batches b ON b.id = c.batch_id WHERE b.batch_no = ?1 ORDER BY c.plan, c.carrier_no",
     )?;
     let rows = st
         .query_map([batch_no], |r| {
@@ -204,6 +208,7 @@ pub fn carriers(db: Db<'_>, batch_no: &str) -> Result<Vec<CarrierRow>> {
                 last_written_at: r.get(7)?,
                 written_by: r.get(8)?,
                 copies: r.get(9)?,
+                plan: r.get(10)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

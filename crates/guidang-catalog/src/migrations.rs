@@ -393,6 +393,38 @@ CREATE TRIGGER holdings_stay_destroyed BEFORE UPDATE OF destroyed_at ON holdings
 WHEN OLD.destroyed_at IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'a destroyed holding stays destroyed'); END;
 "#,
+    // 11: a batch written in Guidang's old carrier layout can be written
+    // again in the transfer measures' layout; each carrier record names the
+    // media plan it was written from, and the old records are kept.
+    r#"
+DROP TRIGGER batch_carriers_no_delete;
+DROP TRIGGER batch_carriers_digest_fixed;
+ALTER TABLE batch_carriers RENAME TO batch_carriers_v10;
+CREATE TABLE batch_carriers (
+    batch_id    INTEGER NOT NULL REFERENCES batches(id),
+    plan        TEXT NOT NULL,
+    carrier_no  INTEGER NOT NULL,
+    carriers    INTEGER NOT NULL,
+    digest_algo TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    files       INTEGER NOT NULL,
+    bytes       INTEGER NOT NULL,
+    first_written_at TEXT NOT NULL,
+    last_written_at  TEXT NOT NULL,
+    written_by  TEXT NOT NULL,
+    copies      INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, plan, carrier_no)
+) STRICT;
+INSERT INTO batch_carriers(batch_id, plan, carrier_no, carriers, digest_algo, digest, files, bytes,
+    first_written_at, last_written_at, written_by, copies)
+SELECT batch_id, 'guidang-media-plan/1', carrier_no, carriers, digest_algo, digest, files, bytes,
+    first_written_at, last_written_at, written_by, copies FROM batch_carriers_v10;
+DROP TABLE batch_carriers_v10;
+CREATE TRIGGER batch_carriers_no_delete BEFORE DELETE ON batch_carriers
+BEGIN SELECT RAISE(ABORT, 'carrier records are kept'); END;
+CREATE TRIGGER batch_carriers_digest_fixed BEFORE UPDATE OF digest, digest_algo, carrier_no, carriers, plan ON batch_carriers
+BEGIN SELECT RAISE(ABORT, 'a carrier digest never changes'); END;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -1,6 +1,6 @@
 //! Integration tests of the catalog against a real SQLite file.
 
-use guidang_catalog::{audit, migrations, operators, settings, Catalog, CatalogError};
+use guidang_catalog::{audit, batches, migrations, operators, settings, Catalog, CatalogError};
 use guidang_core::{Role, Suite, UnitSettings};
 use rusqlite::Connection;
 
@@ -206,4 +206,74 @@ fn a_version_1_catalog_is_migrated_keeping_its_data() {
         .query_row("SELECT COUNT(*) FROM packages", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 0);
+}
+
+/// Carriers written before the measures' layout keep their records, now
+/// named as written from the old plan; the digest stays fixed, and a carrier
+/// of the new plan is recorded beside the old one.
+#[test]
+fn carrier_records_of_a_version_10_catalog_are_kept_as_old_layout() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("catalog.sqlite");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for sql in &migrations::MIGRATIONS[..10] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", 10).unwrap();
+        tx.execute(
+            "INSERT INTO batches(id, batch_no, created_at, created_by, digest_algo, digest, fingerprint, packages, bytes, path, status)
+             VALUES (1, 'B1', 't', '张三', 'SM3', 'aa', 'ff', 1, 10, 'batches/B1', 'written')",
+            [],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO batch_carriers VALUES (1, 1, 1, 'SM3', 'dd', 5, 100, 't1', 't2', '张三', 2)",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let mut c = Catalog::open(&path).unwrap();
+    let rows = batches::carriers(c.db(), "B1").unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0].plan.as_str(),
+            rows[0].digest.as_str(),
+            rows[0].copies
+        ),
+        ("guidang-media-plan/1", "dd", 2)
+    );
+    assert!(
+        raw(&c)
+            .execute("UPDATE batch_carriers SET digest = 'ee'", [])
+            .is_err(),
+        "the digest stays fixed"
+    );
+    assert!(raw(&c).execute("DELETE FROM batch_carriers", []).is_err());
+    c.transaction(|tx| {
+        batches::record_carrier(
+            tx,
+            "B1",
+            &batches::CarrierRow {
+                plan: "guidang-media-plan/2".into(),
+                carrier_no: 1,
+                carriers: 1,
+                digest_algo: "SM3".into(),
+                digest: "ee".into(),
+                files: 5,
+                bytes: 100,
+                first_written_at: "t3".into(),
+                last_written_at: "t3".into(),
+                written_by: "张三".into(),
+                copies: 1,
+            },
+        )
+    })
+    .unwrap();
+    let rows = batches::carriers(c.db(), "B1").unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].digest, "ee");
 }

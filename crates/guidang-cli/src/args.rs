@@ -559,6 +559,14 @@ pub(crate) enum TransferCommand {
         #[arg(long)]
         json: bool,
     },
+    /// 按《电子档案移交与接收办法》规定的载体结构重写一个用旧版结构写过载体的批次：旧的载体规划另存，下次写入或刻录时重新规划；旧载体的登记保留
+    Relayout {
+        /// 批次编号
+        batch_no: String,
+        /// 经办人（记入审计日志）
+        #[arg(long, default_value = "system")]
+        operator: String,
+    },
     /// 列出本机的刻录机和其中的光盘
     Drives {
         /// 以 JSON 格式输出结果

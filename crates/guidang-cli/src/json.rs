@@ -190,6 +190,9 @@ pub(crate) struct Carrier {
     last_written_at: String,
     written_by: String,
     copies: u32,
+    /// `measures` (the transfer measures' layout) or `legacy` (Guidang's
+    /// old layout, before `transfer relayout`).
+    layout: &'static str,
 }
 
 impl From<&cat::CarrierRow> for Carrier {
@@ -205,6 +208,11 @@ impl From<&cat::CarrierRow> for Carrier {
             last_written_at: c.last_written_at.clone(),
             written_by: c.written_by.clone(),
             copies: c.copies,
+            layout: if c.plan == "guidang-media-plan/1" {
+                "legacy"
+            } else {
+                "measures"
+            },
         }
     }
 }

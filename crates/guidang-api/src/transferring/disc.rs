@@ -101,7 +101,7 @@ impl Archive {
         }
         let plan = match self.reusable_plan(batch_no, kind)? {
             Some(p) if p.carrier_capacity == capacity => p,
-            Some(p) if self.media_started(batch_no)? => {
+            Some(p) if self.media_started(batch_no, &p.format)? => {
                 return Err(Error::Transfer(format!(
                     "批次 {batch_no} 已按每个载体 {} 字节分为 {} 个载体并开始刻录，不能改为 {capacity} 字节；请去掉 --carrier-size 继续",
                     p.carrier_capacity,
@@ -200,10 +200,7 @@ impl Archive {
         let actor = req.actor.clone();
         let (m, plan) = self.disc_plan(&req.batch_no, req.disc, req.carrier_size)?;
         let n = plan.carriers.len() as u32;
-        let done: BTreeSet<u32> = batches::carriers(self.cat.db(), &m.batch_no)?
-            .iter()
-            .map(|c| c.carrier_no)
-            .collect();
+        let done = self.carriers_done(&m.batch_no, &plan.format)?;
         let k = match req.carrier {
             Some(k) if k == 0 || k > n => {
                 return Err(Error::Transfer(format!(

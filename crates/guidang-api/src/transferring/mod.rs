@@ -131,6 +131,7 @@ impl Archive {
         let pc = &plan.carriers[k as usize - 1];
         let now = guidang_catalog::now_string();
         let row = batches::CarrierRow {
+            plan: plan.format.clone(),
             carrier_no: k,
             carriers: n,
             digest_algo: plan.digest_algo.clone(),
@@ -150,7 +151,11 @@ impl Archive {
         self.cat.transaction(|tx| -> Result<String> {
             batches::record_carrier(tx, batch_no, &row)?;
             audit::append(tx, actor, "transfer_write", batch_no, &entry)?;
-            let all = batches::carriers(tx.db(), batch_no)?.len() as u32 == n;
+            let all = batches::carriers(tx.db(), batch_no)?
+                .iter()
+                .filter(|c| c.plan == plan.format)
+                .count() as u32
+                == n;
             let b = batches::get(tx.db(), batch_no)?
                 .ok_or_else(|| Error::NoSuchBatch(batch_no.into()))?;
             if all && b.status == "created" {
@@ -180,7 +185,7 @@ impl Archive {
         if p.format == PLAN_FORMAT && p.kind() == kind {
             return Ok(Some(p));
         }
-        if !self.media_started(batch_no)? {
+        if !self.media_started(batch_no, &p.format)? {
             return Ok(None);
         }
         if p.kind() != kind {
@@ -193,9 +198,19 @@ impl Archive {
         Ok(Some(p))
     }
 
-    /// Whether any carrier of the batch was started or finished.
-    pub(super) fn media_started(&self, batch_no: &str) -> Result<bool> {
-        if !batches::carriers(self.cat.db(), batch_no)?.is_empty() {
+    /// Carrier numbers of the batch recorded from plans of `format`.
+    pub(super) fn carriers_done(&self, batch_no: &str, format: &str) -> Result<BTreeSet<u32>> {
+        Ok(batches::carriers(self.cat.db(), batch_no)?
+            .into_iter()
+            .filter(|c| c.plan == format)
+            .map(|c| c.carrier_no)
+            .collect())
+    }
+
+    /// Whether any carrier of the batch's current plan (of `format`) was
+    /// started or finished.
+    pub(super) fn media_started(&self, batch_no: &str, format: &str) -> Result<bool> {
+        if !self.carriers_done(batch_no, format)?.is_empty() {
             return Ok(true);
         }
         Ok(std::fs::read_dir(self.media_dir(batch_no))
@@ -227,7 +242,7 @@ impl Archive {
             (Some(p), None) => p,
             (Some(p), Some(c)) if c == p.carrier_capacity => p,
             (Some(p), Some(c)) => {
-                if self.media_started(&m.batch_no)? {
+                if self.media_started(&m.batch_no, &p.format)? {
                     return Err(Error::Transfer(format!(
                         "批次 {} 已按每个载体 {} 字节分为 {} 个载体并开始写入，不能改为 {c} 字节；请去掉 --carrier-size 继续",
                         m.batch_no,
@@ -244,10 +259,7 @@ impl Archive {
         let n = plan.carriers.len() as u32;
         let algo = DigestAlgo::from_name(&plan.digest_algo)
             .ok_or_else(|| Error::Transfer(format!("未知的摘要算法 {}", plan.digest_algo)))?;
-        let done: BTreeSet<u32> = batches::carriers(self.cat.db(), &m.batch_no)?
-            .iter()
-            .map(|c| c.carrier_no)
-            .collect();
+        let done = self.carriers_done(&m.batch_no, &plan.format)?;
         let on_medium = write::identify(&req.dest, algo)
             .filter(|id| id.batch_no == m.batch_no)
             .and_then(|id| id.carrier_no);
@@ -322,6 +334,47 @@ impl Archive {
             remaining,
             batch_status,
         })
+    }
+
+    /// Writes a batch again in the transfer measures' layout when its
+    /// carriers were written in Guidang's old one: the old plan is kept
+    /// aside (`media-旧版-…`), and the next write or burn plans the batch
+    /// anew. The old carriers' records stay; the new ones are recorded
+    /// beside them.
+    pub fn relayout(&mut self, batch_no: &str, actor: &str) -> Result<PathBuf> {
+        self.batch_manifest(batch_no)?;
+        let Some(p) = self.media_plan(batch_no)? else {
+            return Err(Error::Transfer(format!(
+                "批次 {batch_no} 还没有写入过载体：直接写入或刻录即按《电子档案移交与接收办法》规定的结构"
+            )));
+        };
+        if p.format == PLAN_FORMAT {
+            return Err(Error::Transfer(format!(
+                "批次 {batch_no} 的载体已按《电子档案移交与接收办法》规定的结构写入，无需重写"
+            )));
+        }
+        let media = self.media_dir(batch_no);
+        let stamp = guidang_catalog::now_string().replace([':', '+'], "");
+        let kept = media.with_file_name(format!("media-旧版-{stamp}"));
+        let io = |path: &std::path::Path| {
+            let path = path.to_path_buf();
+            move |source| Error::DataDir { path, source }
+        };
+        std::fs::rename(&media, &kept).map_err(io(&media))?;
+        if let Some(dir) = kept.parent() {
+            guidang_core::fsutil::sync_dir(dir).map_err(io(dir))?;
+        }
+        let entry = serde_json::json!({"old_plan": p.format, "carriers": p.carriers.len(), "kept_in": rel_path(&kept, &self.dir)});
+        let logged = self.cat.transaction(|tx| -> Result<()> {
+            audit::append(tx, actor, "transfer_relayout", batch_no, &entry)?;
+            Ok(())
+        });
+        if let Err(e) = logged {
+            // Not recorded: put the old plan back.
+            let _ = std::fs::rename(&kept, &media);
+            return Err(e);
+        }
+        Ok(kept)
     }
 
     /// Carriers written for a batch.

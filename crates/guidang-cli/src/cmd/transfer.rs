@@ -158,6 +158,13 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                     }
                 }
             }
+            TransferCommand::Relayout { batch_no, operator } => {
+                let kept = ar.relayout(&batch_no, &operator)?;
+                println!(
+                    "批次 {batch_no} 的旧版载体规划已另存于 {}；请用 guidang transfer write 或 transfer burn 按新结构重新写入全部载体（旧载体的登记保留）",
+                    kept.display()
+                );
+            }
             TransferCommand::Drives { json } => {
                 let drives = ar.drives()?;
                 if json {

@@ -604,3 +604,73 @@ fn a_carrier_root_holds_only_the_four_entries_of_the_measures() {
     );
     assert_eq!(f["verdict"], "fail");
 }
+
+#[test]
+fn a_batch_written_in_the_old_layout_is_written_again_in_the_measures_layout() {
+    let (hall, b, medium, arc) = written_carrier(2);
+    // What an older Guidang left: a carrier in the old layout, recorded as
+    // written from an old-layout plan.
+    to_old_layout(&medium);
+    let o = Command::new("openssl")
+        .args(["dgst", "-sm3", "-r"])
+        .arg(medium.join("载体清单.json"))
+        .output()
+        .unwrap();
+    let old_digest = String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let conn = rusqlite::Connection::open(hall.catalog()).unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER batch_carriers_digest_fixed;
+         UPDATE batch_carriers SET plan = 'guidang-media-plan/1', digest = '{old_digest}';
+         CREATE TRIGGER batch_carriers_digest_fixed BEFORE UPDATE OF digest, digest_algo, carrier_no, carriers, plan ON batch_carriers
+         BEGIN SELECT RAISE(ABORT, 'a carrier digest never changes'); END;"
+    ))
+    .unwrap();
+    drop(conn);
+    let plan = hall.data.join(format!("batches/{b}/media/plan.json"));
+    edit_json(&plan, |v| v["format"] = Value::from("guidang-media-plan/1"));
+    let m2 = hall._tmp.path().join("新载体");
+    let o = hall.run(&["transfer", "relayout", &b, "--operator", "张三"]);
+    assert_code(&o, 0, "旧版载体规划已另存");
+    let w = json(&write_medium(&hall, &b, &m2, &[]));
+    assert_eq!(w["carrier_no"], 1, "{w}");
+    assert_eq!(
+        root_entries(&m2),
+        ["其他", "文件目录.XML", "电子档案", "说明文件.TXT"]
+    );
+    let shown = json(&hall.run(&["batch", "show", &b, "--json"]));
+    let carriers = shown["carriers"].as_array().unwrap();
+    assert_eq!(carriers.len(), 2, "{shown}");
+    assert_eq!(
+        (
+            carriers[0]["layout"].as_str(),
+            carriers[0]["digest"].as_str()
+        ),
+        (Some("legacy"), Some(old_digest.as_str()))
+    );
+    assert_eq!(carriers[1]["layout"], "measures");
+    assert_eq!(carriers[1]["digest"], w["carrier_digest"]);
+    assert_eq!(
+        json(&hall.run(&["batch", "list", "--json"]))[0]["status"],
+        "written"
+    );
+    let log = json(&hall.run(&["audit", "log", "--limit", "3", "--json"]));
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "transfer_relayout" && e["actor"] == "张三"),
+        "{log}"
+    );
+    // Once is enough; and the new carrier is received like any other.
+    assert_code(&hall.run(&["transfer", "relayout", &b]), 2, "无需重写");
+    let r = open_json(
+        &arc,
+        &[m2.to_str().unwrap(), "--trust", &qr_of(&hall, &b)],
+        0,
+    );
+    assert_eq!(r["passed"], 2, "{r}");
+}
