@@ -205,6 +205,52 @@ impl Archive {
         })
     }
 
+    /// A case's line in the batch manifest: what the catalog registered of
+    /// its package and materials, its opening opinion, its check opinion,
+    /// and the digest of its seal (read from the package).
+    fn manifest_package(&self, seq: u32, d: &cases::CaseDetail) -> Result<ManifestPackage> {
+        let p = packages::get(self.cat.db(), d.case_no())?.ok_or_else(|| {
+            Error::Catalog(guidang_catalog::CatalogError::Corrupt(format!(
+                "办件 {} 没有归档信息包登记",
+                d.case_no()
+            )))
+        })?;
+        let ms = cases::materials(self.cat.db(), d.case_no())?;
+        let zip = self.dir.join(&p.path);
+        let seal = guidang_package::folder::seal_digest(&zip).map_err(|e| {
+            Error::Transfer(format!(
+                "读取包 {} 的固化信息失败：{e}。请运行 guidang verify 检查该包",
+                d.efile_no
+            ))
+        })?;
+        let (open, reason) = batches::open_opinion(self.cat.db(), d.case_no())?;
+        let check = self
+            .registered_check(d)?
+            .map(|c| c.opinion)
+            .unwrap_or_default();
+        Ok(ManifestPackage {
+            seq,
+            efile_no: d.efile_no.clone(),
+            case_no: d.record.case_no.clone(),
+            case_name: d.record.case_name.clone(),
+            item_code: d.record.item.code.clone(),
+            item_name: d.record.item.name.clone(),
+            item_type: d.record.item.item_type.code().to_string(),
+            applicant: d.record.applicant.name.clone(),
+            completed_on: d.record.completed_at.format("%Y-%m-%d").to_string(),
+            year: d.year(),
+            retention: d.record.retention.code().to_string(),
+            open_opinion: open,
+            open_reason: reason,
+            materials: ms.len() as u32,
+            material_bytes: ms.iter().map(|m| m.size).sum(),
+            size: p.size,
+            digest: p.digest,
+            check_opinion: check,
+            seal_digest: Some(seal),
+        })
+    }
+
     /// Groups checked packages into a new batch, signed by the transferring
     /// operator (移交人). With an explicit list, any case that is not ready
     /// refuses the whole batch, naming every reason.
@@ -258,38 +304,7 @@ impl Archive {
         let batch_no = format!("{prefix}{seq:02}");
         let mut pkgs = Vec::new();
         for (i, d) in details.iter().enumerate() {
-            let p = packages::get(self.cat.db(), d.case_no())?.ok_or_else(|| {
-                Error::Catalog(guidang_catalog::CatalogError::Corrupt(format!(
-                    "办件 {} 没有归档信息包登记",
-                    d.case_no()
-                )))
-            })?;
-            let ms = cases::materials(self.cat.db(), d.case_no())?;
-            let (open, reason) = batches::open_opinion(self.cat.db(), d.case_no())?;
-            let check = self
-                .registered_check(d)?
-                .map(|c| c.opinion)
-                .unwrap_or_default();
-            pkgs.push(ManifestPackage {
-                seq: i as u32 + 1,
-                efile_no: d.efile_no.clone(),
-                case_no: d.record.case_no.clone(),
-                case_name: d.record.case_name.clone(),
-                item_code: d.record.item.code.clone(),
-                item_name: d.record.item.name.clone(),
-                item_type: d.record.item.item_type.code().to_string(),
-                applicant: d.record.applicant.name.clone(),
-                completed_on: d.record.completed_at.format("%Y-%m-%d").to_string(),
-                year: d.year(),
-                retention: d.record.retention.code().to_string(),
-                open_opinion: open,
-                open_reason: reason,
-                materials: ms.len() as u32,
-                material_bytes: ms.iter().map(|m| m.size).sum(),
-                size: p.size,
-                digest: p.digest,
-                check_opinion: check,
-            });
+            pkgs.push(self.manifest_package(i as u32 + 1, d)?);
         }
         let manifest = Manifest {
             format: MANIFEST_FORMAT.into(),

@@ -81,6 +81,7 @@ fn manifest_on(
                         digest: p.digest.clone(),
                         materials: p.materials,
                         bytes: p.material_bytes,
+                        seal_digest: p.seal_digest.clone(),
                     },
                 )
             })
@@ -188,6 +189,7 @@ impl Archive {
                         digest: p.digest.clone(),
                         materials: ms.len() as u32,
                         bytes: ms.iter().map(|m| m.size).sum(),
+                        seal_digest: None,
                     },
                 );
             }

@@ -462,11 +462,15 @@ fn parse_keyring(path: &Path, bytes: &[u8]) -> Result<Keyring> {
     Ok(Keyring { keys: k.keys })
 }
 
-/// Expands package paths: a folder means every `.zip` under it.
+/// Expands package paths: a package folder (the unpacked layout) is one
+/// package; another folder means every `.zip` and package folder under it.
 pub fn expand_packages(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    use guidang_package::folder::is_package_folder;
     let mut out = Vec::new();
     for p in paths {
-        if p.is_dir() {
+        if is_package_folder(p) {
+            out.push(p.clone());
+        } else if p.is_dir() {
             let mut stack = vec![p.clone()];
             while let Some(d) = stack.pop() {
                 let rd = std::fs::read_dir(&d).map_err(|source| Error::DataDir {
@@ -475,7 +479,9 @@ pub fn expand_packages(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 })?;
                 for e in rd.flatten() {
                     let q = e.path();
-                    if q.is_dir() {
+                    if is_package_folder(&q) {
+                        out.push(q);
+                    } else if q.is_dir() {
                         stack.push(q);
                     } else if q.extension().is_some_and(|x| x.eq_ignore_ascii_case("zip")) {
                         out.push(q);
@@ -507,7 +513,13 @@ pub fn verify_packages(
     guidang_core::pool::run(
         files.len(),
         &CancelFlag::new(),
-        |i| guidang_package::verify_package(&files[i], keyring, fallback, cancel),
+        |i| {
+            if files[i].is_dir() {
+                guidang_package::verify_folder(&files[i], keyring, fallback, cancel)
+            } else {
+                guidang_package::verify_package(&files[i], keyring, fallback, cancel)
+            }
+        },
         |i, r| out[i] = Some(r),
     );
     Ok(out

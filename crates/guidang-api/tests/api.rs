@@ -232,6 +232,7 @@ fn write_req(batch_no: &str, dest: &std::path::Path) -> guidang_api::transferrin
         dest: dest.to_path_buf(),
         carrier_size: None,
         carrier: None,
+        records: None,
         actor: "张三".into(),
     }
 }

@@ -66,7 +66,8 @@ impl Antivirus {
             return Vec::new();
         }
         let mut c = Command::new(program);
-        c.args(["--no-summary", "--stdout", "--infected"]);
+        // `-r`: a package folder (the unpacked layout) is scanned whole.
+        c.args(["--no-summary", "--stdout", "--infected", "-r"]);
         if let Some(db) = database {
             c.arg("-d").arg(db);
         }
@@ -86,13 +87,7 @@ impl Antivirus {
                 files
                     .iter()
                     .map(|f| {
-                        let prefix = format!("{}: ", f.display());
-                        let found: Vec<String> = text
-                            .lines()
-                            .filter_map(|l| l.strip_prefix(&prefix))
-                            .filter_map(|l| l.strip_suffix(" FOUND"))
-                            .map(str::to_string)
-                            .collect();
+                        let found = infections(&text, f);
                         if found.is_empty() {
                             ScanResult::Clean
                         } else {
@@ -115,5 +110,44 @@ impl Antivirus {
                     .collect()
             }
         }
+    }
+}
+
+/// The infections clamscan reported for `f` — a file (`f: Name FOUND`) or
+/// a folder scanned recursively (`f/a/b.pdf: Name FOUND`, named with the
+/// file inside it).
+fn infections(text: &str, f: &Path) -> Vec<String> {
+    let file = format!("{}: ", f.display());
+    let inside = format!("{}/", f.display());
+    text.lines()
+        .filter_map(|l| l.strip_suffix(" FOUND"))
+        .filter_map(|l| {
+            if let Some(v) = l.strip_prefix(&file) {
+                Some(v.to_string())
+            } else {
+                let rest = l.strip_prefix(&inside)?;
+                let (name, v) = rest.rsplit_once(": ")?;
+                Some(format!("{v}（{name}）"))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infections_are_found_for_a_file_and_inside_a_folder() {
+        let out = "/m/a.zip: Eicar-Signature FOUND\n/m/b/证据性材料/x.pdf: Eicar-Signature FOUND\n/m/bb: Other FOUND\n";
+        assert_eq!(
+            infections(out, Path::new("/m/a.zip")),
+            vec!["Eicar-Signature"]
+        );
+        assert_eq!(
+            infections(out, Path::new("/m/b")),
+            vec!["Eicar-Signature（证据性材料/x.pdf）"]
+        );
+        assert!(infections(out, Path::new("/m/c")).is_empty());
     }
 }

@@ -9,8 +9,9 @@ use chrono::{DateTime, FixedOffset};
 use guidang_core::{
     electronic_file_no, validate::validate_case, CancelFlag, DigestAlgo, Progress, Retention,
 };
+use guidang_package::folder::is_package_folder;
 use guidang_package::metadata::Metadata;
-use guidang_package::{verify_package_probed, Keyring, VerifyReport, METADATA_ENTRY};
+use guidang_package::{verify_any_probed, Keyring, PackageForm, VerifyReport, METADATA_ENTRY};
 
 use crate::antivirus::{Antivirus, ScanResult};
 use crate::formats::{check_format, executable_problem};
@@ -30,6 +31,9 @@ pub struct Expected {
     pub materials: u32,
     /// Bytes of materials.
     pub bytes: u64,
+    /// Digest of the package's `固化信息.xml`, when known (a batch
+    /// manifest records it; it is how a folder package is matched).
+    pub seal_digest: Option<String>,
 }
 
 /// What the audit log says (at gd, from the catalog).
@@ -74,7 +78,7 @@ fn check_one(
     scan: &ScanResult,
     cancel: &CancelFlag,
 ) -> (PackageCheck, Key) {
-    let rep = verify_package_probed(path, &ctx.keyring, ctx.fallback_algo, cancel);
+    let rep = verify_any_probed(path, &ctx.keyring, ctx.fallback_algo, cancel);
     let mut r = Rows::new(ctx.stage);
     for f in &rep.findings {
         r.fail(
@@ -85,10 +89,12 @@ fn check_one(
     }
     let unreadable = rep.findings.iter().any(|f| f.code.is_unreadable());
     let read_failure = rep.findings.iter().any(|f| f.code.is_read_failure());
-    let stem = path
-        .file_stem()
-        .map(|x| x.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let stem = match rep.form {
+        PackageForm::Zip => path.file_stem(),
+        PackageForm::Folder => path.file_name(),
+    }
+    .map(|x| x.to_string_lossy().into_owned())
+    .unwrap_or_default();
     let efile_no = rep
         .metadata
         .as_ref()
@@ -290,6 +296,7 @@ fn expected_items(ctx: &CheckContext, rep: &VerifyReport, efile_no: &str, r: &mu
     let digest = rep.package_digest.as_deref();
     match &ctx.expected {
         Some((source, map)) => match map.get(efile_no) {
+            Some(e) if rep.form == PackageForm::Folder => folder_expected(e, rep, source, r),
             Some(e) => {
                 if digest != Some(e.digest.as_str()) {
                     r.fail(
@@ -312,22 +319,7 @@ fn expected_items(ctx: &CheckContext, rep: &VerifyReport, efile_no: &str, r: &mu
                         None,
                     );
                 }
-                if let Some(m) = &rep.metadata {
-                    let bytes: u64 = m.materials.iter().map(|x| x.size).sum();
-                    if m.materials.len() as u32 != e.materials || bytes != e.bytes {
-                        r.fail(
-                            "2-1-1",
-                            format!(
-                                "材料 {} 件 {} 字节，与{source}的 {} 件 {} 字节不符",
-                                m.materials.len(),
-                                bytes,
-                                e.materials,
-                                e.bytes
-                            ),
-                            Some(METADATA_ENTRY),
-                        );
-                    }
-                }
+                materials_expected(e, rep, source, r);
             }
             None => r.fail(
                 "1-5-2",
@@ -340,6 +332,49 @@ fn expected_items(ctx: &CheckContext, rep: &VerifyReport, efile_no: &str, r: &mu
             r.not_checked("1-5-2", "没有登记或移交清单可供比对");
         }
     }
+}
+
+/// 2-1-1: the materials' count and bytes against the expectation.
+fn materials_expected(e: &Expected, rep: &VerifyReport, source: &str, r: &mut Rows) {
+    if let Some(m) = &rep.metadata {
+        let bytes: u64 = m.materials.iter().map(|x| x.size).sum();
+        if m.materials.len() as u32 != e.materials || bytes != e.bytes {
+            r.fail(
+                "2-1-1",
+                format!(
+                    "材料 {} 件 {} 字节，与{source}的 {} 件 {} 字节不符",
+                    m.materials.len(),
+                    bytes,
+                    e.materials,
+                    e.bytes
+                ),
+                Some(METADATA_ENTRY),
+            );
+        }
+    }
+}
+
+/// 1-5-2 and 2-1-1 of a folder package: its seal is the one the list
+/// records (the seal carries every other file's digest and size, checked
+/// by the verification), and its materials as many.
+fn folder_expected(e: &Expected, rep: &VerifyReport, source: &str, r: &mut Rows) {
+    match (&e.seal_digest, &rep.seal_digest) {
+        (None, _) => r.fail(
+            "1-5-2",
+            format!("{source}没有记录这个包的固化信息摘要，无法确认文件夹形式的包就是{source}所列的包；请移交方用新版归档通重新组批"),
+            Some(guidang_package::SEAL_ENTRY),
+        ),
+        (Some(want), Some(got)) if want == got => {}
+        (Some(want), got) => r.fail(
+            "1-5-2",
+            format!(
+                "固化信息摘要与{source}不符（{source}：{want}，实际：{}），包已被替换或改动",
+                got.as_deref().unwrap_or("无法计算")
+            ),
+            Some(guidang_package::SEAL_ENTRY),
+        ),
+    }
+    materials_expected(e, rep, source, r);
 }
 
 /// 4-3-1: the audit chain and the sealing record of the package.
@@ -425,11 +460,18 @@ fn gather(
     let mut batch = Vec::new();
     let mut carrier = false;
     for p in paths {
-        if p.is_dir() {
+        if is_package_folder(p) {
+            files.push(p.clone());
+        } else if p.is_dir() {
             carrier = true;
+            let mut folders = PackageFolders::default();
             // Links are listed, never followed: a link on a medium is a
             // foreign entry, and a link loop cannot make the walk endless.
             for rel in guidang_core::fsutil::walk_files(p, |_| false)? {
+                // A file of a package folder is the folder's verifier's.
+                if folders.holds(p, &rel) {
+                    continue;
+                }
                 // Only regular files are ever opened: a link, FIFO, device
                 // or socket on a medium is a foreign entry (a FIFO named
                 // `.zip` would otherwise hang the check).
@@ -455,6 +497,7 @@ fn gather(
                     ));
                 }
             }
+            files.extend(folders.found.into_iter().map(|d| p.join(d)));
         } else if p.exists() {
             files.push(p.clone());
         } else {
@@ -466,6 +509,46 @@ fn gather(
         }
     }
     Ok((files, batch, carrier))
+}
+
+/// The package folders below a root (outside `其他/`), found as the walk
+/// meets their files: a file belongs to the outermost folder above it that
+/// holds `固化信息.xml` or `元数据.xml`.
+#[derive(Default)]
+struct PackageFolders {
+    /// Folder (relative) → whether it is a package folder.
+    known: HashMap<String, bool>,
+    /// The package folders, in the order found.
+    found: Vec<String>,
+}
+
+impl PackageFolders {
+    /// Whether `rel` (a file below `root`) is inside a package folder.
+    fn holds(&mut self, root: &Path, rel: &str) -> bool {
+        if rel.starts_with("其他/") {
+            return false;
+        }
+        let mut at = 0;
+        while let Some(i) = rel[at..].find('/') {
+            let dir = &rel[..at + i];
+            at += i + 1;
+            let is = match self.known.get(dir) {
+                Some(b) => *b,
+                None => {
+                    let b = is_package_folder(&root.join(dir));
+                    self.known.insert(dir.to_string(), b);
+                    if b {
+                        self.found.push(dir.to_string());
+                    }
+                    b
+                }
+            };
+            if is {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 /// Scans for viruses, then checks every package on the pool.

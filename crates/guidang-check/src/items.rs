@@ -177,6 +177,10 @@ pub fn item_of_verify_code(code: Code) -> &'static str {
         | C::ZipCdExtra
         | C::PackageUnreadable
         | C::PackageName
+        | C::FolderLink
+        | C::FolderSpecial
+        | C::FolderNameUnsafe
+        | C::FolderTooLarge
         | C::SealEfileNo => "1-5-1",
         C::MetadataMaterialMissing | C::EntryMissing => "2-3-1",
         C::ZipEncrypted | C::ZipMethod | C::ZipBomb => "3-4-1",

@@ -181,6 +181,7 @@ impl Corpus {
             digest: digest.clone(),
             materials,
             bytes: mbytes,
+            seal_digest: None,
         };
         CheckContext {
             stage,

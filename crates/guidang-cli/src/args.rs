@@ -160,7 +160,7 @@ pub(crate) enum Command {
     },
     /// 验证归档信息包：结构、每个文件的摘要、固化签名及签名人
     Verify {
-        /// 归档信息包文件，或存放归档信息包的文件夹
+        /// 归档信息包文件、解包形式的包文件夹，或存放归档信息包的文件夹
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// 同时信任该密钥环文件中的公钥（可多次给出）
@@ -363,6 +363,15 @@ pub(crate) enum DiscArg {
     Bd100,
 }
 
+/// 电子档案在载体上的形式.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum LayoutArg {
+    /// 每件一个 ZIP 归档信息包（默认）
+    Zip,
+    /// 每件一个文件夹，不压缩（向综合档案馆移交时）
+    Unpacked,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum FormArg {
     TransferList,
@@ -506,6 +515,9 @@ pub(crate) enum TransferCommand {
         /// 写入第几号载体（默认：介质上已有的那一号，否则为第一个尚未写入的载体）
         #[arg(long)]
         carrier: Option<u32>,
+        /// 电子档案的形式：zip 每件一个 ZIP 包；unpacked 每件一个不压缩的文件夹（向综合档案馆移交时）。默认：与本批次已开始写入的载体相同，否则为 zip
+        #[arg(long, value_name = "FORM")]
+        layout: Option<LayoutArg>,
         /// 写入人（记入审计日志）
         #[arg(long, default_value = "system")]
         operator: String,
@@ -526,6 +538,9 @@ pub(crate) enum TransferCommand {
         /// 只制作第几号载体的映像（默认：全部）
         #[arg(long)]
         carrier: Option<u32>,
+        /// 电子档案的形式：zip 每件一个 ZIP 包；unpacked 每件一个不压缩的文件夹（向综合档案馆移交时）。默认：与本批次已开始写入的载体相同，否则为 zip
+        #[arg(long, value_name = "FORM")]
+        layout: Option<LayoutArg>,
         /// 映像存放的文件夹（文件名为 批次编号-载体编号.iso）
         #[arg(short = 'o', long = "out", value_name = "DIR")]
         out: PathBuf,
@@ -552,6 +567,9 @@ pub(crate) enum TransferCommand {
         /// 刻录第几号载体（默认：第一个尚未刻录的载体）
         #[arg(long)]
         carrier: Option<u32>,
+        /// 电子档案的形式：zip 每件一个 ZIP 包；unpacked 每件一个不压缩的文件夹（向综合档案馆移交时）。默认：与本批次已开始写入的载体相同，否则为 zip
+        #[arg(long, value_name = "FORM")]
+        layout: Option<LayoutArg>,
         /// 刻录人（记入审计日志）
         #[arg(long, default_value = "system")]
         operator: String,

@@ -147,10 +147,12 @@ impl Layout {
     }
 }
 
-/// Whether `rel` is a package file of a carrier: a `.zip` under
-/// `电子档案/` (the legacy layout put them there too).
+/// Whether `rel` is part of a record on a carrier: anything under
+/// `电子档案/` — a package `.zip` (the legacy layout put them there too) or
+/// a file of an unpacked package's folder. The check reads these, verified
+/// against the package's seal; the carrier audit only sees them there.
 pub fn is_package_path(rel: &str) -> bool {
-    rel.starts_with("电子档案/") && rel.ends_with(".zip")
+    rel.starts_with("电子档案/")
 }
 
 #[cfg(test)]

@@ -105,6 +105,15 @@ codes! {
     SealUntrustedKey = "seal.untrusted_key",
     /// The seal and the metadata name different 电子文件号.
     SealEfileNo = "seal.efile_no",
+    /// A symbolic link in a package folder.
+    FolderLink = "folder.link",
+    /// A FIFO, device or socket in a package folder.
+    FolderSpecial = "folder.special",
+    /// A file name in a package folder that is not UTF-8, or holds a
+    /// backslash or a control character.
+    FolderNameUnsafe = "folder.name_unsafe",
+    /// A package folder with more files or deeper nesting than the bounds.
+    FolderTooLarge = "folder.too_large",
     /// The verification was cancelled.
     CheckCancelled = "check.cancelled",
 }
@@ -115,13 +124,16 @@ impl Code {
     pub fn is_read_failure(self) -> bool {
         matches!(
             self,
-            Code::ZipUnreadable | Code::PackageUnreadable | Code::EntryData
+            Code::ZipUnreadable | Code::PackageUnreadable | Code::EntryData | Code::FolderTooLarge
         )
     }
 
     /// Whether the package could not be opened as a ZIP at all.
     pub fn is_unreadable(self) -> bool {
-        matches!(self, Code::ZipUnreadable | Code::PackageUnreadable)
+        matches!(
+            self,
+            Code::ZipUnreadable | Code::PackageUnreadable | Code::FolderTooLarge
+        )
     }
 }
 

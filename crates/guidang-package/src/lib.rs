@@ -14,23 +14,29 @@
 //! - [`codes`] are the stable codes of verification findings, one enum.
 //! - [`layout`] accounts for every byte of a ZIP: local headers against the
 //!   central directory, no leading, trailing, hidden or comment bytes.
+//! - [`folder`] is the same package as a folder (the unpacked layout):
+//!   verified from its files exactly as from the ZIP, and written from it.
 //! - [`verify`] checks structure, every digest and the signature, reporting
 //!   every problem with the entry it concerns.
 
 pub mod build;
 pub mod codes;
+pub mod folder;
 pub mod layout;
 pub mod metadata;
 pub mod reader;
 pub mod seal;
+mod shared;
 pub mod verify;
 pub mod xml;
 
 pub use build::{build_package, BuiltPackage, PackageInput, PackageMaterial};
 pub use codes::Code;
+pub use folder::{verify_any_probed, verify_folder, verify_folder_probed};
 pub use seal::{Seal, SealEntry, Signer};
 pub use verify::{
-    verify_package, verify_package_probed, EntryProbe, Finding, Keyring, TrustedKey, VerifyReport,
+    verify_package, verify_package_probed, EntryProbe, Finding, Keyring, PackageForm, TrustedKey,
+    VerifyReport,
 };
 
 /// Name of the metadata entry.

@@ -20,6 +20,7 @@ use crate::layout;
 use crate::metadata::{parse_metadata, Metadata, MetadataError};
 use crate::reader::{self, read_index, read_small, sequential, stream_entry, Entry, Index};
 use crate::seal::Seal;
+pub(crate) use crate::shared::{finish_checks, Checked};
 use crate::{METADATA_ENTRY, SEAL_ENTRY};
 
 /// Largest metadata or seal entry accepted.
@@ -112,7 +113,7 @@ pub const PROBE_EDGE: usize = 64 * 1024;
 pub const PROBE_FULL: u64 = 8 << 20;
 
 impl EntryProbe {
-    fn feed(&mut self, b: &[u8]) {
+    pub(crate) fn feed(&mut self, b: &[u8]) {
         self.size += b.len() as u64;
         if self.head.len() < PROBE_EDGE {
             let n = (PROBE_EDGE - self.head.len()).min(b.len());
@@ -136,18 +137,35 @@ impl EntryProbe {
     }
 }
 
+/// The form a package comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageForm {
+    /// One ZIP file, `{电子文件号}.zip`.
+    Zip,
+    /// A folder `{电子文件号}/` holding the same entries as files (the
+    /// unpacked layout for comprehensive archives).
+    Folder,
+}
+
 /// Result of verifying one package.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
-    /// The file.
+    /// The file (or folder).
     pub package: PathBuf,
+    /// ZIP or folder.
+    pub form: PackageForm,
     /// 电子文件号 from the metadata, when readable.
     pub efile_no: Option<String>,
     /// Digest of the whole file (algorithm of `digest_algo`).
     pub package_digest: Option<String>,
     /// Algorithm of `package_digest`.
     pub digest_algo: String,
-    /// Bytes.
+    /// Digest of the `固化信息.xml` bytes (same algorithm), when it could
+    /// be read: what ties a folder package to the batch manifest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal_digest: Option<String>,
+    /// Bytes (a folder: the sum of its files).
     pub size: u64,
     /// Signer.
     pub signer: Option<SignerInfo>,
@@ -175,7 +193,7 @@ pub const MAX_LISTED: usize = 100;
 
 /// The findings being collected.
 #[derive(Default)]
-struct Acc {
+pub(crate) struct Acc {
     listed: Vec<Finding>,
     seen: HashSet<Finding>,
     per_code: HashMap<Code, usize>,
@@ -185,7 +203,7 @@ struct Acc {
 impl Acc {
     /// Adds a finding; the same finding twice (an entry read for its
     /// content and again in the sequential pass) is listed once.
-    fn add(&mut self, code: Code, entry: Option<&str>, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, code: Code, entry: Option<&str>, message: impl Into<String>) {
         let f = Finding {
             code,
             entry: entry.map(str::to_string),
@@ -205,7 +223,7 @@ impl Acc {
     }
 
     /// Every finding listed, then one summary per kind with more.
-    fn finish(mut self) -> Vec<Finding> {
+    pub(crate) fn finish(mut self) -> Vec<Finding> {
         for (code, n) in self.more {
             self.listed.push(Finding {
                 code,
@@ -246,21 +264,29 @@ fn verify_inner(
     cancel: &CancelFlag,
     probe: bool,
 ) -> VerifyReport {
-    let mut rep = VerifyReport {
-        package: path.to_path_buf(),
-        efile_no: None,
-        package_digest: None,
-        digest_algo: algo.name().into(),
-        size: 0,
-        signer: None,
-        metadata: None,
-        findings: Vec::new(),
-        probes: Vec::new(),
-    };
+    let mut rep = VerifyReport::empty(path, PackageForm::Zip, algo);
     let mut acc = Acc::default();
     run(path, keyring, algo, cancel, probe, &mut rep, &mut acc);
     rep.findings = acc.finish();
     rep
+}
+
+impl VerifyReport {
+    pub(crate) fn empty(path: &Path, form: PackageForm, algo: DigestAlgo) -> VerifyReport {
+        VerifyReport {
+            package: path.to_path_buf(),
+            form,
+            efile_no: None,
+            package_digest: None,
+            digest_algo: algo.name().into(),
+            seal_digest: None,
+            size: 0,
+            signer: None,
+            metadata: None,
+            findings: Vec::new(),
+            probes: Vec::new(),
+        }
+    }
 }
 
 /// Reads and parses one of the small XML entries, recording why not.
@@ -312,6 +338,10 @@ fn run(
     };
     let (readable, dup) = check_structure(&index, acc);
     let (metadata, seal) = read_metadata_and_seal(&f, &readable, &dup, acc);
+    let seal = seal.map(|(s, d)| {
+        rep.seal_digest = Some(d);
+        s
+    });
     rep.efile_no = metadata.as_ref().map(|m| m.case.efile_no.clone());
     // The seal names the suite; without a readable seal, the caller's.
     let entry_algo = seal.as_ref().map(|s| s.digest_algo()).unwrap_or(algo);
@@ -325,18 +355,34 @@ fn run(
     };
     let actual = sequential_pass(&f, &pass, rep, acc);
     let names: HashSet<&str> = index.entries.iter().map(|e| e.name.as_str()).collect();
-    if let Some(s) = &seal {
-        check_fixity(s, &index, &names, &actual, entry_algo, acc);
-        rep.signer = Some(check_seal(s, keyring, acc));
-    }
-    if let Some(m) = &metadata {
-        check_metadata(m, seal.as_ref(), path, &names, &actual, acc);
-    }
-    rep.metadata = metadata;
+    let to_seal = index
+        .entries
+        .iter()
+        .filter(|e| e.name_problem().is_none())
+        .map(|e| e.name.as_str());
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    finish_checks(
+        Checked {
+            metadata,
+            seal,
+            names: &names,
+            actual: &actual,
+            algo: entry_algo,
+            form: PackageForm::Zip,
+            stem: &stem,
+        },
+        to_seal,
+        keyring,
+        rep,
+        acc,
+    );
 }
 
 /// The digest and size of each entry read, by name.
-type Actual = BTreeMap<String, (u64, String)>;
+pub(crate) type Actual = BTreeMap<String, (u64, String)>;
 
 /// Opens the file and reads its central directory.
 fn open(path: &Path, acc: &mut Acc) -> Option<(File, Index)> {
@@ -482,7 +528,7 @@ fn read_metadata_and_seal(
     readable: &[&Entry],
     dup: &HashSet<&str>,
     acc: &mut Acc,
-) -> (Option<Metadata>, Option<Seal>) {
+) -> (Option<Metadata>, Option<(Seal, String)>) {
     let find = |name: &str| readable.iter().copied().find(|e| e.name == name);
     let metadata = read_xml(
         f,
@@ -510,7 +556,14 @@ fn read_metadata_and_seal(
             Code::SealMissing,
             "缺少固化信息 固化信息.xml，包未经固化",
         ),
-        |b| Seal::parse(b).map_err(|v| (Code::SealInvalid, v)),
+        |b| {
+            Seal::parse(b)
+                .map(|s| {
+                    let d = s.digest_algo().hex(b);
+                    (s, d)
+                })
+                .map_err(|v| (Code::SealInvalid, v))
+        },
         acc,
     );
     (metadata, seal)
@@ -600,150 +653,4 @@ fn sequential_pass(f: &File, pass: &Pass, rep: &mut VerifyReport, acc: &mut Acc)
         ),
     }
     actual
-}
-
-/// Completeness and fixity against the seal: every sealed entry present
-/// with its digest and size, nothing unsealed.
-fn check_fixity(
-    s: &Seal,
-    index: &Index,
-    names: &HashSet<&str>,
-    actual: &Actual,
-    entry_algo: DigestAlgo,
-    acc: &mut Acc,
-) {
-    let mut sealed = HashSet::new();
-    for se in &s.entries {
-        sealed.insert(se.path.as_str());
-        match actual.get(&se.path) {
-            // Present but unreadable, unsafe or duplicated: reported above.
-            None if names.contains(se.path.as_str()) => {}
-            None => acc.add(
-                Code::EntryMissing,
-                Some(&se.path),
-                "固化信息中登记的文件在包中不存在",
-            ),
-            Some((size, digest)) => {
-                if *digest != se.digest {
-                    acc.add(
-                        Code::EntryDigest,
-                        Some(&se.path),
-                        format!(
-                            "内容与固化时不一致（{}摘要应为 {}，实为 {}），文件被修改或损坏",
-                            entry_algo.name(),
-                            se.digest,
-                            digest
-                        ),
-                    );
-                } else if *size != se.size {
-                    acc.add(
-                        Code::EntrySize,
-                        Some(&se.path),
-                        format!("大小应为 {} 字节，实为 {size} 字节", se.size),
-                    );
-                }
-            }
-        }
-    }
-    for e in &index.entries {
-        if e.name != SEAL_ENTRY && !sealed.contains(e.name.as_str()) && e.name_problem().is_none() {
-            acc.add(
-                Code::EntryUnsealed,
-                Some(&e.name),
-                "包中有固化信息未登记的文件（多余或被塞入的文件）",
-            );
-        }
-    }
-}
-
-/// The seal's signature, its fingerprint, and whether its key is trusted.
-fn check_seal(s: &Seal, keyring: &Keyring, acc: &mut Acc) -> SignerInfo {
-    if !s.signature_valid() {
-        acc.add(
-            Code::SealSignature,
-            Some(SEAL_ENTRY),
-            "固化签名无效：固化信息被修改，或签名与公钥不符",
-        );
-    }
-    let fp_ok = hex::decode(&s.public_key)
-        .map(|pk| guidang_crypto::fingerprint(s.suite, &pk) == s.fingerprint)
-        .unwrap_or(false);
-    if !fp_ok {
-        acc.add(
-            Code::SealFingerprint,
-            Some(SEAL_ENTRY),
-            "公钥指纹与公钥不符",
-        );
-    }
-    let trusted = keyring.find(&s.fingerprint, &s.public_key).is_some();
-    if !trusted {
-        acc.add(
-            Code::SealUntrustedKey,
-            Some(SEAL_ENTRY),
-            format!(
-                "签名者“{}”（{}）的公钥不在受信任的密钥环中，公钥指纹 {}。请向移交方核实该指纹",
-                s.signer, s.unit, s.fingerprint
-            ),
-        );
-    }
-    SignerInfo {
-        operator: s.signer.clone(),
-        unit: s.unit.clone(),
-        fingerprint: s.fingerprint.clone(),
-        sealed_at: s.sealed_at.clone(),
-        trusted,
-    }
-}
-
-/// The metadata against the content and the names: materials present with
-/// their digests, one 电子文件号 in seal, metadata and file name.
-fn check_metadata(
-    m: &Metadata,
-    seal: Option<&Seal>,
-    path: &Path,
-    names: &HashSet<&str>,
-    actual: &Actual,
-    acc: &mut Acc,
-) {
-    for mm in &m.materials {
-        match actual.get(&mm.path) {
-            None if !names.contains(mm.path.as_str()) => acc.add(
-                Code::MetadataMaterialMissing,
-                Some(&mm.path),
-                "元数据中登记的材料在包中不存在",
-            ),
-            Some((size, digest)) if *digest != mm.digest || *size != mm.size => acc.add(
-                Code::MetadataMaterialMismatch,
-                Some(&mm.path),
-                "元数据中登记的大小或摘要与包中文件不一致",
-            ),
-            _ => {}
-        }
-    }
-    if let Some(s) = &seal {
-        if s.efile_no != m.case.efile_no {
-            acc.add(
-                Code::SealEfileNo,
-                Some(SEAL_ENTRY),
-                format!(
-                    "固化信息中的电子文件号 {} 与元数据中的 {} 不一致",
-                    s.efile_no, m.case.efile_no
-                ),
-            );
-        }
-    }
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if stem != m.case.efile_no {
-        acc.add(
-            Code::PackageName,
-            None,
-            format!(
-                "包文件名“{stem}.zip”与元数据中的电子文件号 {} 不一致",
-                m.case.efile_no
-            ),
-        );
-    }
 }

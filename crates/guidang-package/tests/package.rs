@@ -963,3 +963,6 @@ fn thousands_of_bad_entries_give_a_bounded_report() {
         summary.message
     );
 }
+
+#[path = "package/folder.rs"]
+mod folder;

@@ -519,6 +519,7 @@ pub fn sample(n: u32) -> (Manifest, BatchSignature) {
                     size: 601_234,
                     digest: format!("{:064x}", i as u128 * 0x9e3779b97f4a7c15),
                     check_opinion: "合格".into(),
+                    seal_digest: None,
                 }
             })
             .collect();

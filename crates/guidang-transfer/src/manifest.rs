@@ -62,6 +62,12 @@ pub struct ManifestPackage {
     pub digest: String,
     /// The archiving check's opinion (检测意见).
     pub check_opinion: String,
+    /// Digest of the package's `固化信息.xml` (the seal lists the digest of
+    /// every other entry): what ties the package to this manifest when it
+    /// travels unpacked, as a folder. Absent in batches made before the
+    /// unpacked layout, which can then only travel as ZIPs.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub seal_digest: Option<String>,
 }
 
 /// The manifest.

@@ -151,13 +151,65 @@ use guidang_package::xml::esc;
 
 use crate::ManifestPackage;
 
+/// How the records lie under `电子档案/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Records {
+    /// One sealed ZIP per record, `电子档案/年度/类别/电子文件号.zip`.
+    #[default]
+    Zip,
+    /// Each record as a folder `电子档案/年度/类别/电子文件号/` holding the
+    /// ZIP's entries as files, uncompressed (the measures for the transfer
+    /// to a comprehensive archive).
+    Unpacked,
+}
+
+impl Records {
+    /// The stable code (`zip`, `unpacked`) of the CLI, the plan and the UI.
+    pub fn code(self) -> &'static str {
+        match self {
+            Records::Zip => "zip",
+            Records::Unpacked => "unpacked",
+        }
+    }
+
+    /// The form with this code.
+    pub fn from_code(s: &str) -> Option<Records> {
+        match s {
+            "zip" => Some(Records::Zip),
+            "unpacked" => Some(Records::Unpacked),
+            _ => None,
+        }
+    }
+
+    /// In words, for messages and `说明文件.TXT`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Records::Zip => "每件一个 ZIP 归档信息包",
+            Records::Unpacked => "每件一个文件夹（不压缩）",
+        }
+    }
+}
+
 /// Where a package goes on a carrier: `电子档案/年度/类别/电子文件号.zip`
 /// (类别 is the 事项类型's name).
 pub fn record_path(p: &ManifestPackage) -> String {
+    format!("{}.zip", record_folder(p))
+}
+
+/// Where an unpacked package goes: the folder `电子档案/年度/类别/电子文件号`.
+pub fn record_folder(p: &ManifestPackage) -> String {
     let ty = guidang_core::ItemType::from_code(&p.item_type)
         .map(|t| t.label())
         .unwrap_or(&p.item_type);
-    format!("{}/{}/{ty}/{}.zip", layout::RECORDS, p.year, p.efile_no)
+    format!("{}/{}/{ty}/{}", layout::RECORDS, p.year, p.efile_no)
+}
+
+/// Where a record is on a carrier of this form.
+pub fn record_place(p: &ManifestPackage, records: Records) -> String {
+    match records {
+        Records::Zip => record_path(p),
+        Records::Unpacked => record_folder(p),
+    }
 }
 
 /// `文件目录.XML` of one carrier, as the transfer measures give it: root
@@ -165,10 +217,15 @@ pub fn record_path(p: &ManifestPackage) -> String {
 /// (YYYYMMDD), 密级, 电子档案名称 (the path under `电子档案/`), 备注 in that
 /// order, then Guidang's extension elements (see
 /// `assets/schemas/file-catalogue.xsd`, copied to `其他/文件目录模式.xsd`).
-pub fn catalogue_xml(m: &Manifest, range: std::ops::Range<usize>) -> String {
+///
+/// For records as ZIPs, 文件大小 and 数字摘要 are the ZIP's; for unpacked
+/// records they are left out (the folder has no single digest) and
+/// 固化信息摘要 — the digest of the record's `固化信息.xml`, which lists
+/// every other file's digest — identifies the record in both forms.
+pub fn catalogue_xml(m: &Manifest, range: std::ops::Range<usize>, records: Records) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<文件目录>\n");
     for p in &m.packages[range] {
-        let path = record_path(p);
+        let path = record_place(p, records);
         let name = path.strip_prefix("电子档案/").unwrap_or(&path).to_string();
         let code = guidang_core::archival_code(&p.efile_no).unwrap_or_else(|| p.efile_no.clone());
         let el = |tag: &str, v: &str| format!("    <{tag}>{}</{tag}>\n", esc(v));
@@ -193,7 +250,13 @@ pub fn catalogue_xml(m: &Manifest, range: std::ops::Range<usize>) -> String {
             ("文件大小", p.size.to_string()),
             ("摘要算法", m.digest_algo.clone()),
             ("数字摘要", p.digest.clone()),
+            ("固化信息摘要", p.seal_digest.clone().unwrap_or_default()),
         ] {
+            let zip_only = matches!(tag, "文件大小" | "数字摘要");
+            if (zip_only && records == Records::Unpacked) || (tag == "固化信息摘要" && v.is_empty())
+            {
+                continue;
+            }
             x.push_str(&el(tag, &v));
         }
         x.push_str("  </文件>\n");
@@ -213,6 +276,8 @@ pub struct CarrierSpec<'a> {
     pub no: usize,
     /// How many carriers the batch has.
     pub of: usize,
+    /// How the records lie.
+    pub records: Records,
 }
 
 /// `说明文件.TXT` of one carrier (UTF-8 with BOM and CRLF, so that Windows
@@ -222,7 +287,22 @@ pub struct CarrierSpec<'a> {
 /// it — and what is on it.
 pub fn readme_txt(m: &Manifest, range: std::ops::Range<usize>, c: &CarrierSpec<'_>) -> String {
     let ps = &m.packages[range];
-    let bytes: u64 = ps.iter().map(|p| p.size).sum();
+    let bytes: u64 = match c.records {
+        Records::Zip => ps.iter().map(|p| p.size).sum(),
+        Records::Unpacked => ps.iter().map(|p| p.material_bytes).sum(),
+    };
+    let (what, structure, software) = match c.records {
+        Records::Zip => (
+            "政务服务电子档案归档信息包",
+            "电子档案/年度/事项类型/电子文件号.zip（归档信息包）",
+            "能打开 ZIP 文件和 PDF 文件的任何软件（如 Windows 资源管理器、7-Zip、WPS）",
+        ),
+        Records::Unpacked => (
+            "政务服务电子档案（每件一个文件夹，不压缩；字节数为材料合计）",
+            "电子档案/年度/事项类型/电子文件号/（每件一个文件夹：元数据.xml、证据性材料/、程序性材料/、结果性材料/、固化信息.xml）",
+            "能打开 PDF、图片和 XML 文件的任何软件（如 Windows 资源管理器、WPS、浏览器）",
+        ),
+    };
     let unit = format!(
         "{}（行政区划码 {}，全宗号 {}）",
         m.unit.name, m.unit.region, m.unit.fonds
@@ -238,17 +318,17 @@ pub fn readme_txt(m: &Manifest, range: std::ops::Range<usize>, c: &CarrierSpec<'
         format!("保管单位：{unit}（移交后由接收单位保管）"),
         format!("检测单位：{}（归档检测，依据 DA/T 70）", m.unit.name),
         format!(
-            "内容：政务服务电子档案归档信息包 {} 个（本载体顺序号 {} 至 {}），共 {} 字节（{:.3} GB）",
+            "内容：{what} {} 件（本载体顺序号 {} 至 {}），共 {} 字节（{:.3} GB）",
             ps.len(),
             ps.first().map(|p| p.seq).unwrap_or(0),
             ps.last().map(|p| p.seq).unwrap_or(0),
             bytes,
             bytes as f64 / 1e9
         ),
-        "目录结构：说明文件.TXT（本文件）；文件目录.XML（逐件目录）；电子档案/年度/事项类型/电子文件号.zip（归档信息包）；其他/（批次清单及签名、载体清单、移交清单、登记表、模式文件、命名规则、档号规则、移交单位公钥）".into(),
+        format!("目录结构：说明文件.TXT（本文件）；文件目录.XML（逐件目录）；{structure}；其他/（批次清单及签名、载体清单、移交清单、登记表、模式文件、命名规则、档号规则、移交单位公钥）"),
         "开放利用意见：见文件目录.XML".into(),
         format!(
-            "所需软件：能打开 ZIP 文件和 PDF 文件的任何软件（如 Windows 资源管理器、7-Zip、WPS）；核验签名和摘要需归档通或支持 {} 的工具",
+            "所需软件：{software}；核验签名和摘要需归档通或支持 {} 的工具",
             m.digest_algo
         ),
         "所需硬件：能读取本载体的计算机（光盘需光驱）".into(),
@@ -269,13 +349,18 @@ pub const SEAL_XSD: &str = include_str!("../../../assets/schemas/seal.xsd");
 pub const CATALOGUE_XSD: &str = include_str!("../../../assets/schemas/file-catalogue.xsd");
 
 /// `其他/命名规则.txt`: how the files on the carrier are named.
-pub fn naming_rule_txt(m: &Manifest) -> String {
+pub fn naming_rule_txt(m: &Manifest, records: Records) -> String {
+    let record = match records {
+        Records::Zip => "二、归档信息包：电子档案/年度/事项类型/电子文件号.zip，每个办件一个包。\r\n\
+         \u{3000}\u{3000}包内：元数据.xml（元数据），证据性材料/、程序性材料/、结果性材料/（原文件名），固化信息.xml（摘要与签名，最后一项）。",
+        Records::Unpacked => "二、电子档案：电子档案/年度/事项类型/电子文件号/，每个办件一个文件夹，不压缩。\r\n\
+         \u{3000}\u{3000}文件夹内：元数据.xml（元数据），证据性材料/、程序性材料/、结果性材料/（原文件名），固化信息.xml（其余每个文件的摘要与签名）。",
+    };
     format!(
         "\u{feff}命名规则\r\n\r\n\
          一、电子文件号：行政区划码-全宗号-事项编码-年度-保管期限-件号，例如 {}。\r\n\
          \u{3000}\u{3000}保管期限代码：Y 永久，D30 定期30年，D10 定期10年；件号为6位，同一事项、年度、保管期限内连续编号。\r\n\
-         二、归档信息包：电子档案/年度/事项类型/电子文件号.zip，每个办件一个包。\r\n\
-         \u{3000}\u{3000}包内：元数据.xml（元数据），申请材料/、过程材料/、结果材料/（原文件名），固化信息.xml（摘要与签名，最后一项）。\r\n\
+         {record}\r\n\
          三、批次编号：行政区划码-年月日-两位序号，例如 {}。\r\n\
          四、载体根目录只有说明文件.TXT、文件目录.XML、电子档案、其他四项。\r\n\
          五、其他/批次清单.json 列出本批全部包及摘要；其他/批次清单.sig 为移交人对其的签名；其他/载体清单.json 列出本载体全部文件及摘要（它最后写入，其摘要即载体摘要）；其他/移交与接收登记表.pdf 印有各载体摘要，故不列入载体清单。\r\n\
@@ -352,7 +437,7 @@ mod tests {
     #[test]
     fn description_files() {
         let (m, _) = crate::forms::sample(5);
-        let x = catalogue_xml(&m, 1..4);
+        let x = catalogue_xml(&m, 1..4, Records::Zip);
         let doc = guidang_package::xml::parse(x.as_bytes()).unwrap();
         assert_eq!(doc.name, "文件目录");
         assert_eq!(doc.children.len(), 3);
@@ -386,6 +471,7 @@ mod tests {
             capacity: 4_700_000_000,
             no: 1,
             of: 1,
+            records: Records::Zip,
         };
         let t = readme_txt(&m, 0..5, &spec);
         assert!(t.starts_with('\u{feff}'));
@@ -398,10 +484,31 @@ mod tests {
             "检测单位：",
             "所需软件：",
             "所需硬件：",
-            "归档信息包 5 个（本载体顺序号 1 至 5）",
+            "归档信息包 5 件（本载体顺序号 1 至 5）",
+            "电子文件号.zip",
         ] {
             assert!(t.contains(item), "{item} missing:\n{t}");
         }
+        // Unpacked: the record is a folder, without the ZIP's size and digest.
+        let (mut m, _) = crate::forms::sample(2);
+        m.packages[0].seal_digest = Some("ab".repeat(32));
+        let x = catalogue_xml(&m, 0..1, Records::Unpacked);
+        let doc = guidang_package::xml::parse(x.as_bytes()).unwrap();
+        let f = &doc.children[0];
+        assert!(!f.child("电子档案名称").unwrap().text.ends_with(".zip"));
+        assert!(f.child("数字摘要").is_none() && f.child("文件大小").is_none());
+        assert_eq!(f.child("固化信息摘要").unwrap().text, "ab".repeat(32));
+        let t = readme_txt(
+            &m,
+            0..2,
+            &CarrierSpec {
+                records: Records::Unpacked,
+                ..spec
+            },
+        );
+        assert!(t.contains("每件一个文件夹"), "{t}");
+        assert!(naming_rule_txt(&m, Records::Unpacked).contains("电子文件号/，每个办件一个文件夹"));
+        assert!(naming_rule_txt(&m, Records::Zip).contains("证据性材料/"));
         let rule = archival_code_rule_txt(&m);
         assert!(
             rule.contains("全宗号-年度-保管期限-事项编码-件号"),

@@ -160,7 +160,11 @@ impl Archive {
                 let Expected {
                     rel, digest, size, ..
                 } = &files[i];
-                match hash_file(&dir.join(rel), algo) {
+                let path = dir.join(rel);
+                if path.is_dir() {
+                    return folder_problem(&path, algo, digest, *size, pass.cancel);
+                }
+                match hash_file(&path, algo) {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                         Some("文件缺失".to_string())
                     }
@@ -309,7 +313,8 @@ impl Archive {
         for h in intake::holdings(self.cat.db())? {
             let path = self.dir.join(&h.path);
             if h.destroyed_at.is_some() && path.exists() {
-                std::fs::remove_file(&path).map_err(|source| Error::DataDir { path, source })?;
+                super::retention::remove_holding(&path)
+                    .map_err(|source| Error::DataDir { path, source })?;
                 damage.push(leftover(&h.path));
             }
         }
@@ -508,4 +513,37 @@ fn inspection_pdf(r: &InspectionReport, unit: &str) -> Result<Vec<u8>, guidang_p
             &r.inspected_at[..10.min(r.inspected_at.len())]
         ),
     )
+}
+
+/// What is wrong with a holding kept as a folder (an unpacked package):
+/// every file against its seal, and the seal against the digest recorded
+/// at intake. The seal's signer is not judged here (it was at intake).
+fn folder_problem(
+    path: &std::path::Path,
+    algo: DigestAlgo,
+    digest: &str,
+    size: u64,
+    cancel: &CancelFlag,
+) -> Option<String> {
+    let rep = guidang_package::verify_folder(path, &Default::default(), algo, cancel);
+    let problems: Vec<String> = rep
+        .findings
+        .iter()
+        .filter(|f| f.code != guidang_package::Code::SealUntrustedKey)
+        .take(3)
+        .map(|f| match &f.entry {
+            Some(e) => format!("{e}：{}", f.message),
+            None => f.message.clone(),
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Some(problems.join("；"));
+    }
+    match rep.seal_digest {
+        Some(d) if d == digest && rep.size == size => None,
+        Some(d) => Some(format!(
+            "固化信息与登记的摘要不符（应为 {digest}，实为 {d}），或大小不符"
+        )),
+        None => Some("固化信息无法读取".into()),
+    }
 }

@@ -114,7 +114,7 @@ impl Archive {
         if let Some(at) = &h.destroyed_at {
             // Already registered: only finish removing a leftover file.
             if path.exists() {
-                std::fs::remove_file(&path).map_err(|source| Error::DataDir { path, source })?;
+                remove_holding(&path).map_err(|source| Error::DataDir { path, source })?;
             }
             return care::destructions(self.cat.db())?
                 .into_iter()
@@ -163,7 +163,7 @@ impl Archive {
             Ok(())
         })?;
         if path.exists() {
-            std::fs::remove_file(&path).map_err(|source| Error::DataDir {
+            remove_holding(&path).map_err(|source| Error::DataDir {
                 path: path.clone(),
                 source,
             })?;
@@ -454,5 +454,14 @@ mod tests {
             ),
             None
         );
+    }
+}
+
+/// Removes a stored package: a ZIP, or the folder of an unpacked one.
+pub(super) fn remove_holding(path: &std::path::Path) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(path)?.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
     }
 }

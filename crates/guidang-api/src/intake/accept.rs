@@ -185,7 +185,7 @@ impl Archive {
         &mut self,
         r: &Receipt,
         decisions: &Decisions<'_>,
-        stored: &[(PathBuf, Vec<HoldingMaterial>)],
+        stored: &[Stored],
         envelope: &ReturnEnvelope,
         operator: &str,
         now: &str,
@@ -193,17 +193,17 @@ impl Archive {
         let (accepted, returned) = (&decisions.accepted, &decisions.returned);
         let dir = self.dir.clone();
         self.cat.transaction(|tx| -> Result<()> {
-            for ((i, mp), (to, materials)) in accepted.iter().zip(stored) {
+            for ((i, mp), st) in accepted.iter().zip(stored) {
                 intake::insert_holding(
                     tx,
                     r.id,
                     &intake::Holding {
                         efile_no: i.efile_no.clone(),
                         batch_no: r.batch_no.clone(),
-                        path: guidang_core::fsutil::rel_path(to, &dir),
-                        size: i.size,
+                        path: guidang_core::fsutil::rel_path(&st.path, &dir),
+                        size: st.size,
                         digest_algo: r.digest_algo.clone(),
-                        digest: i.digest.clone(),
+                        digest: st.digest.clone(),
                         accepted_at: now.into(),
                         accepted_by: operator.into(),
                         case_no: mp.case_no.clone(),
@@ -217,7 +217,7 @@ impl Archive {
                         open_opinion: mp.open_opinion.clone(),
                         destroyed_at: None,
                     },
-                    materials,
+                    &st.materials,
                 )?;
                 intake::decide(tx, r.id, &i.efile_no, "accept", None, operator, now)?;
                 audit::append(
@@ -353,18 +353,12 @@ impl Archive {
 pub(super) fn package_materials(path: &Path) -> Result<Vec<HoldingMaterial>> {
     let bad =
         |why: String| Error::Intake(format!("无法读取入库包 {} 的元数据：{why}", path.display()));
-    let mut f = std::fs::File::open(path).map_err(|source| Error::DataDir {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let index = guidang_package::reader::read_index(&mut f).map_err(|e| bad(e.to_string()))?;
-    let e = index
-        .entries
-        .iter()
-        .find(|e| e.name == "元数据.xml")
-        .ok_or_else(|| bad("包内没有 元数据.xml".into()))?;
-    let xml =
-        guidang_package::reader::read_small(&f, e, 16 << 20).map_err(|p| bad(format!("{p:?}")))?;
+    let xml = if path.is_dir() {
+        guidang_transfer::carrier::read_capped(path, "元数据.xml", 16 << 20)
+            .map_err(|e| bad(e.to_string()))?
+    } else {
+        zip_metadata(path)?
+    };
     let md = guidang_package::metadata::parse_metadata(&xml).map_err(|p| bad(format!("{p:?}")))?;
     Ok(md
         .materials
@@ -379,6 +373,23 @@ pub(super) fn package_materials(path: &Path) -> Result<Vec<HoldingMaterial>> {
             digest: m.digest,
         })
         .collect())
+}
+
+/// The `元数据.xml` bytes of a package ZIP.
+fn zip_metadata(path: &Path) -> Result<Vec<u8>> {
+    let bad =
+        |why: String| Error::Intake(format!("无法读取入库包 {} 的元数据：{why}", path.display()));
+    let mut f = std::fs::File::open(path).map_err(|source| Error::DataDir {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let index = guidang_package::reader::read_index(&mut f).map_err(|e| bad(e.to_string()))?;
+    let e = index
+        .entries
+        .iter()
+        .find(|e| e.name == "元数据.xml")
+        .ok_or_else(|| bad("包内没有 元数据.xml".into()))?;
+    guidang_package::reader::read_small(&f, e, 16 << 20).map_err(|p| bad(format!("{p:?}")))
 }
 
 /// The transferring unit as in the manifest opened (re-read only if it is
@@ -450,12 +461,24 @@ fn store_accepted(
     algo: DigestAlgo,
     progress: &dyn Progress,
     cancel: &CancelFlag,
-) -> Result<Vec<(PathBuf, Vec<HoldingMaterial>)>> {
+) -> Result<Vec<Stored>> {
     let total = decisions.accepted.len() as u64;
     let mut stored = Vec::new();
     for (n, (i, mp)) in decisions.accepted.iter().enumerate() {
         progress.report(n as u64, total, &i.efile_no);
         let src = PathBuf::from(i.path.as_deref().expect("accepted packages were found"));
+        if src.is_dir() {
+            let to = storage.join(mp.year.to_string()).join(&i.efile_no);
+            let (size, digest) = store_folder(&src, &to, mp, algo, cancel)?;
+            let materials = package_materials(&to)?;
+            stored.push(Stored {
+                path: to,
+                size,
+                digest,
+                materials,
+            });
+            continue;
+        }
         let to = storage
             .join(mp.year.to_string())
             .join(format!("{}.zip", i.efile_no));
@@ -471,8 +494,77 @@ fn store_accepted(
             cancel,
         )?;
         let materials = package_materials(&to)?;
-        stored.push((to, materials));
+        stored.push(Stored {
+            path: to,
+            size: i.size,
+            digest: i.digest.clone(),
+            materials,
+        });
     }
     progress.report(total, total, "已入库");
     Ok(stored)
+}
+
+/// A package as stored in the holdings.
+pub(super) struct Stored {
+    /// The ZIP, or the folder of an unpacked package.
+    path: PathBuf,
+    /// Bytes (a folder: all its files).
+    size: u64,
+    /// The ZIP's digest, or a folder's seal digest.
+    digest: String,
+    materials: Vec<HoldingMaterial>,
+}
+
+/// Copies an unpacked package's folder into the holdings as it is, every
+/// file with verify-after-copy against the digest its seal lists (the seal
+/// itself against the digest the signed batch manifest lists): the
+/// holding's size and digest (the seal's).
+fn store_folder(
+    src: &Path,
+    to: &Path,
+    mp: &ManifestPackage,
+    algo: DigestAlgo,
+    cancel: &CancelFlag,
+) -> Result<(u64, String)> {
+    use guidang_package::SEAL_ENTRY;
+    let bad = |why: String| Error::Intake(format!("包 {} 不能入库：{why}", mp.efile_no));
+    let seal_digest = mp
+        .seal_digest
+        .clone()
+        .ok_or_else(|| bad("批次清单没有记录它的固化信息摘要".into()))?;
+    let seal_bytes = guidang_transfer::carrier::read_capped(
+        src,
+        SEAL_ENTRY,
+        guidang_transfer::carrier::MAX_MANIFEST,
+    )
+    .map_err(|e| bad(format!("{SEAL_ENTRY}{e}")))?;
+    let seal = guidang_package::Seal::parse(&seal_bytes).map_err(|v| bad(v.join("；")))?;
+    let mut files: Vec<(String, u64, String)> = seal
+        .entries
+        .iter()
+        .map(|e| (e.path.clone(), e.size, e.digest.clone()))
+        .collect();
+    files.push((
+        SEAL_ENTRY.into(),
+        seal_bytes.len() as u64,
+        seal_digest.clone(),
+    ));
+    let mut size = 0;
+    for (rel, n, digest) in files {
+        guidang_transfer::carrier::check_rel(&rel).map_err(|e| bad(format!("{rel}：{e}")))?;
+        guidang_transfer::write::copy_verified(
+            &guidang_transfer::write::Source {
+                rel: rel.clone(),
+                src: src.join(&rel),
+                size: n,
+                digest,
+            },
+            &to.join(&rel),
+            algo,
+            cancel,
+        )?;
+        size += n;
+    }
+    Ok((size, seal_digest))
 }

@@ -314,7 +314,7 @@ impl Archive {
                         "2-1-1",
                         Verdict::Fail,
                         format!("批次清单第 {} 号的包不在所给的载体上", mp.seq),
-                        Some(format!("{}.zip", mp.efile_no)),
+                        Some(mp.efile_no.clone()),
                     );
                     (
                         Verdict::Fail,
@@ -491,15 +491,28 @@ impl Archive {
             *numbers.entry(cm.carrier_no).or_default() += 1;
             total = Some(cm.carriers);
             for f in cm.files.iter().filter(|f| layout::is_package_path(&f.path)) {
-                let stem = f
-                    .path
-                    .rsplit('/')
-                    .next()
-                    .and_then(|n| n.strip_suffix(".zip"))
-                    .unwrap_or("");
                 // Packages are read once, by the check; here only the
-                // listing is compared with the signed batch manifest.
-                if by_efile.get(stem).is_none_or(|p| p.digest != f.digest) {
+                // listing is compared with the signed batch manifest: a
+                // ZIP's digest, or an unpacked package's seal digest.
+                let (stem, want): (&str, fn(&ManifestPackage) -> Option<&str>) =
+                    match f.path.strip_suffix(".zip") {
+                        Some(p) => (p.rsplit('/').next().unwrap_or(""), |p| {
+                            Some(p.digest.as_str())
+                        }),
+                        None => match f
+                            .path
+                            .strip_suffix(&format!("/{}", guidang_package::SEAL_ENTRY))
+                        {
+                            Some(p) => (p.rsplit('/').next().unwrap_or(""), |p| {
+                                p.seal_digest.as_deref()
+                            }),
+                            None => continue,
+                        },
+                    };
+                if by_efile
+                    .get(stem)
+                    .is_none_or(|p| want(p) != Some(f.digest.as_str()))
+                {
                     batch.batch_findings.push(fail(
                         "载体清单所列包的摘要与批次清单不一致".into(),
                         Some(f.path.clone()),

@@ -18,6 +18,9 @@ pub struct ImageRequest {
     pub carrier_size: Option<u64>,
     /// Only this carrier; default: all.
     pub carrier: Option<u32>,
+    /// How the records lie; default: as the batch's plan has them, else
+    /// as ZIPs.
+    pub records: Option<Records>,
     /// Where the images go.
     pub out_dir: PathBuf,
     /// Who makes them (recorded).
@@ -54,6 +57,8 @@ pub struct ImagesWritten {
     pub carrier_capacity: u64,
     /// Digest algorithm.
     pub digest_algo: String,
+    /// How the records lie on the carriers (`zip`, `unpacked`).
+    pub layout: String,
     /// The images made.
     pub images: Vec<WrittenImage>,
 }
@@ -71,6 +76,9 @@ pub struct BurnRequest {
     pub carrier_size: Option<u64>,
     /// Which carrier; default: the first not yet recorded.
     pub carrier: Option<u32>,
+    /// How the records lie; default: as the batch's plan has them, else
+    /// as ZIPs.
+    pub records: Option<Records>,
     /// Who burns (recorded).
     pub actor: String,
 }
@@ -88,9 +96,11 @@ impl Archive {
         batch_no: &str,
         disc: DiscType,
         size: Option<u64>,
+        records: Option<Records>,
     ) -> Result<(Manifest, MediaPlan)> {
         let (m, sig) = self.batch_manifest(batch_no)?;
         let kind = CarrierKind::Disc(disc);
+        let records = self.records_for(batch_no, records)?;
         let capacity = size.unwrap_or(disc.usable_bytes());
         if capacity > disc.usable_bytes() {
             return Err(Error::Transfer(format!(
@@ -99,7 +109,7 @@ impl Archive {
                 disc.usable_bytes()
             )));
         }
-        let plan = match self.reusable_plan(batch_no, kind)? {
+        let plan = match self.reusable_plan(batch_no, kind, records)? {
             Some(p) if p.carrier_capacity == capacity => p,
             Some(p) if self.media_started(batch_no, &p.format)? => {
                 return Err(Error::Transfer(format!(
@@ -108,7 +118,16 @@ impl Archive {
                     p.carriers.len()
                 )))
             }
-            _ => self.make_plan(&m, &sig, kind, capacity, iso::BLOCK)?,
+            _ => self.make_plan(
+                &m,
+                &sig,
+                Shape {
+                    kind,
+                    records,
+                    capacity,
+                    block: iso::BLOCK,
+                },
+            )?,
         };
         Ok((m, plan))
     }
@@ -132,7 +151,7 @@ impl Archive {
         cancel: &CancelFlag,
     ) -> Result<ImagesWritten> {
         let actor = req.actor.clone();
-        let (m, plan) = self.disc_plan(&req.batch_no, req.disc, req.carrier_size)?;
+        let (m, plan) = self.disc_plan(&req.batch_no, req.disc, req.carrier_size, req.records)?;
         let n = plan.carriers.len() as u32;
         let which: Vec<u32> = match req.carrier {
             Some(k) if k == 0 || k > n => {
@@ -184,6 +203,7 @@ impl Archive {
             carriers: n,
             carrier_capacity: plan.carrier_capacity,
             digest_algo: plan.digest_algo.clone(),
+            layout: plan.records().code().into(),
             images,
         })
     }
@@ -198,7 +218,7 @@ impl Archive {
         cancel: &CancelFlag,
     ) -> Result<TransferWritten> {
         let actor = req.actor.clone();
-        let (m, plan) = self.disc_plan(&req.batch_no, req.disc, req.carrier_size)?;
+        let (m, plan) = self.disc_plan(&req.batch_no, req.disc, req.carrier_size, req.records)?;
         let n = plan.carriers.len() as u32;
         let done = self.carriers_done(&m.batch_no, &plan.format)?;
         let k = match req.carrier {
@@ -253,6 +273,7 @@ impl Archive {
             skipped: 0,
             reverified: 0,
             fs_rules: "iso9660".into(),
+            layout: plan.records().code().into(),
             remaining,
             batch_status,
         })

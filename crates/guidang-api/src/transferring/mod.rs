@@ -26,6 +26,7 @@ use guidang_core::layout::{self, Layout};
 use guidang_core::{CancelFlag, CaseStatus, DigestAlgo, Progress};
 use guidang_transfer::forms::{RegisterCarrier, RegisterInfo};
 use guidang_transfer::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
+pub use guidang_transfer::medium::Records;
 use guidang_transfer::medium::{
     catalogue_xml, plan_carriers, readme_txt, record_path, CarrierSpec,
 };
@@ -43,8 +44,8 @@ mod plan;
 
 pub use disc::{BurnRequest, Drive, ImageRequest, ImagesWritten, WrittenImage};
 pub use guidang_transfer::disc::DiscType;
-use plan::PLAN_FORMAT;
 pub use plan::{CarrierKind, MediaPlan, PlannedCarrier, PlannedFile};
+use plan::{Shape, PLAN_FORMAT};
 
 /// What to write.
 #[derive(Debug, Clone)]
@@ -59,6 +60,9 @@ pub struct WriteRequest {
     /// Which carrier; default: the one on the medium, else the first not
     /// yet written.
     pub carrier: Option<u32>,
+    /// How the records lie; default: as the batch's plan has them, else
+    /// as ZIPs.
+    pub records: Option<Records>,
     /// Who writes (recorded).
     pub actor: String,
 }
@@ -92,6 +96,8 @@ pub struct TransferWritten {
     pub reverified: usize,
     /// File-system rules applied (`fat32` or `modern`).
     pub fs_rules: String,
+    /// How the records lie on the carrier (`zip`, `unpacked`).
+    pub layout: String,
     /// Carriers of the batch not yet written.
     pub remaining: Vec<u32>,
     /// The batch's status afterwards.
@@ -178,15 +184,24 @@ impl Archive {
         &self,
         batch_no: &str,
         kind: CarrierKind,
+        records: Records,
     ) -> Result<Option<MediaPlan>> {
         let Some(p) = self.media_plan(batch_no)? else {
             return Ok(None);
         };
-        if p.format == PLAN_FORMAT && p.kind() == kind {
+        if p.format == PLAN_FORMAT && p.kind() == kind && p.records() == records {
             return Ok(Some(p));
         }
         if !self.media_started(batch_no, &p.format)? {
             return Ok(None);
+        }
+        if p.records() != records {
+            return Err(Error::Transfer(format!(
+                "批次 {batch_no} 已按“{}”开始写入载体，不能改为“{}”；请继续用原来的形式写完（--layout {}）",
+                p.records().label(),
+                records.label(),
+                p.records().code()
+            )));
         }
         if p.kind() != kind {
             return Err(Error::Transfer(format!(
@@ -196,6 +211,18 @@ impl Archive {
             )));
         }
         Ok(Some(p))
+    }
+
+    /// How the records will lie: as asked, else as the batch's plan has
+    /// them, else as ZIPs.
+    pub(super) fn records_for(&self, batch_no: &str, asked: Option<Records>) -> Result<Records> {
+        Ok(match asked {
+            Some(r) => r,
+            None => self
+                .media_plan(batch_no)?
+                .map(|p| p.records())
+                .unwrap_or_default(),
+        })
     }
 
     /// Carrier numbers of the batch recorded from plans of `format`.
@@ -237,7 +264,14 @@ impl Archive {
         let (free, block) = write::free_space(&req.dest).unwrap_or((u64::MAX, 4096));
         // An old-layout plan from which nothing was written yet is made
         // anew in the measures' layout.
-        let existing = self.reusable_plan(&m.batch_no, CarrierKind::Removable)?;
+        let records = self.records_for(&m.batch_no, req.records)?;
+        let existing = self.reusable_plan(&m.batch_no, CarrierKind::Removable, records)?;
+        let shape = |capacity| Shape {
+            kind: CarrierKind::Removable,
+            records,
+            capacity,
+            block,
+        };
         let plan = match (existing, req.carrier_size) {
             (Some(p), None) => p,
             (Some(p), Some(c)) if c == p.carrier_capacity => p,
@@ -250,11 +284,9 @@ impl Archive {
                         p.carriers.len()
                     )));
                 }
-                self.make_plan(&m, &sig, CarrierKind::Removable, c, block)?
+                self.make_plan(&m, &sig, shape(c))?
             }
-            (None, c) => {
-                self.make_plan(&m, &sig, CarrierKind::Removable, c.unwrap_or(free), block)?
-            }
+            (None, c) => self.make_plan(&m, &sig, shape(c.unwrap_or(free)))?,
         };
         let n = plan.carriers.len() as u32;
         let algo = DigestAlgo::from_name(&plan.digest_algo)
@@ -331,6 +363,7 @@ impl Archive {
                 guidang_transfer::medium::FsRules::Fat32 => "fat32".into(),
                 guidang_transfer::medium::FsRules::Modern => "modern".into(),
             },
+            layout: plan.records().code().into(),
             remaining,
             batch_status,
         })

@@ -97,6 +97,10 @@ pub struct MediaPlan {
     /// plans made before discs: removable).
     #[serde(default = "removable")]
     pub carrier_kind: String,
+    /// How the records lie (`zip`, `unpacked`; absent in plans made
+    /// before the unpacked layout: zip).
+    #[serde(default = "zip_records")]
+    pub records: String,
     /// Block size assumed for the file system.
     pub block: u64,
     /// The carriers.
@@ -111,11 +115,30 @@ fn removable() -> String {
     CarrierKind::Removable.code().into()
 }
 
+fn zip_records() -> String {
+    Records::Zip.code().into()
+}
+
 impl MediaPlan {
     /// What the plan's carriers are.
     pub fn kind(&self) -> CarrierKind {
         CarrierKind::from_code(&self.carrier_kind).unwrap_or(CarrierKind::Removable)
     }
+
+    /// How the plan's records lie.
+    pub fn records(&self) -> Records {
+        Records::from_code(&self.records).unwrap_or_default()
+    }
+}
+
+/// What a plan is made for: the carriers, how the records lie, the
+/// capacity of one carrier and the file system's block.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Shape {
+    pub(super) kind: CarrierKind,
+    pub(super) records: Records,
+    pub(super) capacity: u64,
+    pub(super) block: u64,
 }
 
 impl Archive {
@@ -168,10 +191,14 @@ impl Archive {
         &self,
         m: &Manifest,
         sig: &BatchSignature,
-        kind: CarrierKind,
-        capacity: u64,
-        block: u64,
+        shape: Shape,
     ) -> Result<MediaPlan> {
+        let Shape {
+            kind,
+            records,
+            capacity,
+            block,
+        } = shape;
         let algo = DigestAlgo::from_name(&m.digest_algo)
             .ok_or_else(|| Error::Transfer(format!("未知的摘要算法 {}", m.digest_algo)))?;
         let media = self.media_dir(&m.batch_no);
@@ -186,8 +213,8 @@ impl Archive {
             data_dir: &self.dir,
             algo,
         };
-        let shared = self.stage_shared(&stage, m, sig)?;
-        let pkg_files = self.package_files(m)?;
+        let shared = self.stage_shared(&stage, m, sig, records)?;
+        let pkg_files = self.package_files(&stage, m, records)?;
         let fixed = fixed_overhead(m, &shared, &pkg_files, block);
         if capacity <= fixed {
             return Err(Error::Transfer(format!(
@@ -196,7 +223,7 @@ impl Archive {
         }
         let costs: Vec<u64> = pkg_files
             .iter()
-            .map(|f| round_up(f.size, block) + block)
+            .map(|g| g.iter().map(|f| round_up(f.size, block) + block).sum())
             .collect();
         let ranges = plan_carriers(&costs, capacity - fixed).map_err(Error::Transfer)?;
         let n = ranges.len();
@@ -208,6 +235,7 @@ impl Archive {
                 capacity,
                 no: k,
                 of: n,
+                records,
             };
             let readme = readme_txt(m, range.clone(), &spec);
             let readme = stage.put_as(
@@ -215,7 +243,7 @@ impl Archive {
                 readme.as_bytes(),
                 README_FILE,
             )?;
-            let catalogue = catalogue_xml(m, range.clone());
+            let catalogue = catalogue_xml(m, range.clone(), records);
             let catalogue = stage.put_as(
                 &format!("{k}/{CATALOGUE_FILE}"),
                 catalogue.as_bytes(),
@@ -224,16 +252,11 @@ impl Archive {
             // The description first (an interrupted medium still says what
             // it holds), the carrier manifest last (added by `carrier`).
             let mut files = vec![readme];
-            files.extend(pkg_files[range.clone()].iter().cloned());
+            files.extend(pkg_files[range.clone()].iter().flatten().cloned());
             files.push(catalogue);
             files.extend(shared.iter().cloned());
             carriers.push(stage.carrier(m, sig, k, n, range.clone(), files)?);
         }
-        let shape = Shape {
-            kind,
-            capacity,
-            block,
-        };
         self.stage_register(&stage, m, sig, &mut carriers, shape)?;
         let plan = MediaPlan {
             format: PLAN_FORMAT.into(),
@@ -241,6 +264,7 @@ impl Archive {
             digest_algo: m.digest_algo.clone(),
             carrier_capacity: capacity,
             carrier_kind: kind.code().into(),
+            records: records.code().into(),
             block,
             carriers,
         };
@@ -257,6 +281,7 @@ impl Archive {
         stage: &Stage<'_>,
         m: &Manifest,
         sig: &BatchSignature,
+        records: Records,
     ) -> Result<Vec<PlannedFile>> {
         let pdf_err = |e: guidang_pdf::PdfError| Error::Check(e.to_string());
         let mut shared = Vec::new();
@@ -265,7 +290,10 @@ impl Archive {
         let cl = guidang_transfer::forms::catalog_list_pdf(m, sig).map_err(pdf_err)?;
         use guidang_transfer::medium as md;
         for (path, bytes) in [
-            (layout::NAMING_RULE, md::naming_rule_txt(m).into_bytes()),
+            (
+                layout::NAMING_RULE,
+                md::naming_rule_txt(m, records).into_bytes(),
+            ),
             (
                 layout::ARCHIVAL_CODE_RULE,
                 md::archival_code_rule_txt(m).into_bytes(),
@@ -301,8 +329,26 @@ impl Archive {
     }
 
     /// The batch's packages, from the store, at their place under
-    /// `电子档案/年度/类别/`; each must still be the one the batch lists.
-    fn package_files(&self, m: &Manifest) -> Result<Vec<PlannedFile>> {
+    /// `电子档案/年度/类别/`, one group of files per package (a ZIP, or the
+    /// files of its folder, unpacked into the staging folder and checked
+    /// against its seal on the way); each must still be the one the batch
+    /// lists.
+    fn package_files(
+        &self,
+        stage: &Stage<'_>,
+        m: &Manifest,
+        records: Records,
+    ) -> Result<Vec<Vec<PlannedFile>>> {
+        if records == Records::Unpacked {
+            if let Some(p) = m.packages.iter().find(|p| p.seal_digest.is_none()) {
+                return Err(Error::Transfer(format!(
+                    "批次 {} 由旧版归档通组批，批次清单没有记录包（如 {}）的固化信息摘要，接收方无法把文件夹形式的包与批次清单对应，不能按“{}”写出。请按 ZIP 形式写出（去掉 --layout unpacked），或为这些办件重新组批",
+                    m.batch_no,
+                    p.efile_no,
+                    Records::Unpacked.label()
+                )));
+            }
+        }
         let registered: HashMap<String, packages::PackageRow> = packages::list(self.cat.db())?
             .into_iter()
             .map(|p| (p.efile_no.clone(), p))
@@ -318,11 +364,14 @@ impl Archive {
                     p.efile_no
                 )));
             }
-            pkg_files.push(PlannedFile {
-                path: record_path(p),
-                source: r.path.clone(),
-                size: p.size,
-                digest: p.digest.clone(),
+            pkg_files.push(match records {
+                Records::Zip => vec![PlannedFile {
+                    path: record_path(p),
+                    source: r.path.clone(),
+                    size: p.size,
+                    digest: p.digest.clone(),
+                }],
+                Records::Unpacked => stage.unpack(p, &self.dir.join(&r.path))?,
             });
         }
         Ok(pkg_files)
@@ -343,6 +392,7 @@ impl Archive {
             kind,
             capacity,
             block,
+            ..
         } = shape;
         let info = RegisterInfo {
             carriers: carriers
@@ -387,14 +437,6 @@ impl Archive {
     }
 }
 
-/// What a plan's carriers are and hold.
-#[derive(Debug, Clone, Copy)]
-struct Shape {
-    kind: CarrierKind,
-    capacity: u64,
-    block: u64,
-}
-
 /// Where a media plan's files are staged.
 struct Stage<'a> {
     media: &'a std::path::Path,
@@ -417,6 +459,35 @@ impl Stage<'_> {
             size: bytes.len() as u64,
             digest: self.algo.hex(bytes),
         })
+    }
+
+    /// Unpacks package `p` (its ZIP at `zip`) into the staging folder,
+    /// each entry checked against the seal, whose digest must be the one
+    /// the batch lists: the files of its folder on a carrier.
+    fn unpack(
+        &self,
+        p: &guidang_transfer::ManifestPackage,
+        zip: &std::path::Path,
+    ) -> Result<Vec<PlannedFile>> {
+        let out = self.media.join("records").join(&p.efile_no);
+        let files = guidang_package::folder::unpack_package(zip, &out, &CancelFlag::new())?;
+        let folder = guidang_transfer::medium::record_folder(p);
+        let seal = files.iter().find(|f| f.name == guidang_package::SEAL_ENTRY);
+        if seal.map(|f| &f.digest) != p.seal_digest.as_ref() {
+            return Err(Error::Transfer(format!(
+                "包 {} 的固化信息与批次清单记录的不符：组批后包被重新组包。请为这些办件另组新批次",
+                p.efile_no
+            )));
+        }
+        Ok(files
+            .into_iter()
+            .map(|f| PlannedFile {
+                path: format!("{folder}/{}", f.name),
+                source: rel_path(&f.path, self.data_dir),
+                size: f.size,
+                digest: f.digest,
+            })
+            .collect())
     }
 
     /// Carrier `k` of `n`: its files and, staged last, its carrier
@@ -469,14 +540,15 @@ impl Stage<'_> {
 fn fixed_overhead(
     m: &Manifest,
     shared: &[PlannedFile],
-    pkg_files: &[PlannedFile],
+    pkg_files: &[Vec<PlannedFile>],
     block: u64,
 ) -> u64 {
     let dirs: BTreeSet<&str> = pkg_files
         .iter()
+        .flatten()
         .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
         .collect();
-    let full_catalogue = catalogue_xml(m, 0..m.packages.len()).len() as u64;
+    let full_catalogue = catalogue_xml(m, 0..m.packages.len(), Records::Zip).len() as u64;
     shared
         .iter()
         .map(|f| round_up(f.size, block) + block)

@@ -19,6 +19,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                 to,
                 carrier_size,
                 carrier,
+                layout,
                 operator,
                 json,
             } => {
@@ -28,6 +29,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                         dest: to.clone(),
                         carrier_size,
                         carrier,
+                        records: layout.map(records),
                         actor: operator,
                     },
                     progress().as_ref(),
@@ -75,6 +77,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                 disc,
                 carrier_size,
                 carrier,
+                layout,
                 out,
                 operator,
                 json,
@@ -85,6 +88,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                         disc: disc_type(disc),
                         carrier_size,
                         carrier,
+                        records: layout.map(records),
                         out_dir: out,
                         actor: operator,
                     },
@@ -120,6 +124,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                 disc,
                 carrier_size,
                 carrier,
+                layout,
                 operator,
                 json,
             } => {
@@ -130,6 +135,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                         disc: disc_type(disc),
                         carrier_size,
                         carrier,
+                        records: layout.map(records),
                         actor: operator,
                     },
                     progress().as_ref(),
@@ -188,6 +194,13 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
         _ => unreachable!("dispatched by cmd::run"),
     }
     Ok(Done::Ok)
+}
+
+fn records(l: LayoutArg) -> guidang_api::transferring::Records {
+    match l {
+        LayoutArg::Zip => guidang_api::transferring::Records::Zip,
+        LayoutArg::Unpacked => guidang_api::transferring::Records::Unpacked,
+    }
 }
 
 fn disc_type(d: DiscArg) -> guidang_api::transferring::DiscType {

@@ -19,3 +19,4 @@ mod intake;
 mod package;
 mod setup;
 mod transfer;
+mod unpacked;
