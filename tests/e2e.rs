@@ -234,6 +234,9 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.type_into(".pin input", "246810");
         s.click("#create-batch");
         s.wait_text("#transfer-message", "已组批", 60);
+        // The records go unpacked (one folder each), as for a
+        // comprehensive archive: the archive below receives folders.
+        s.click("#layout-unpacked");
         s.click("#kind-disc");
         s.click("#disc-cd-r");
         s.type_into(".image-folder input", images.to_str().unwrap());
@@ -286,6 +289,16 @@ fn hall_and_intake_flows_in_the_real_windows() {
     assert_eq!(
         std::fs::read(&exported[0]).unwrap(),
         std::fs::read(&disc).unwrap()
+    );
+    let listing = std::process::Command::new("bsdtar")
+        .arg("-tf")
+        .arg(&disc)
+        .output()
+        .expect("bsdtar (libarchive-tools) is installed by .ci/run");
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains("/固化信息.xml") && !listing.contains(".zip"),
+        "the disc holds the records unpacked:\n{listing}"
     );
     let fingerprint = {
         let ar = Archive::open(&hall_dir).unwrap();

@@ -263,7 +263,9 @@ pub async fn write_batch(
     operator: String,
     batch_no: String,
     dest: PathBuf,
+    layout: Option<String>,
 ) -> Res<dto::CarrierWritten> {
+    let records = records(layout)?;
     run_job(app, &state, move |ar, p, c| {
         let actor = ar.actor(&operator)?;
         Ok(ar
@@ -273,7 +275,7 @@ pub async fn write_batch(
                     dest,
                     carrier_size: None,
                     carrier: None,
-                    records: None,
+                    records,
                     actor,
                 },
                 p,
@@ -282,6 +284,20 @@ pub async fn write_batch(
             .into())
     })
     .await
+}
+
+/// How the records lie on the carriers (`zip`, `unpacked`), when the desk
+/// chose; `None` keeps the batch's plan (or ZIPs for a new one).
+fn records(layout: Option<String>) -> Res<Option<guidang_api::transferring::Records>> {
+    layout
+        .map(|l| {
+            parse(
+                &l,
+                guidang_api::transferring::Records::from_code,
+                "电子档案形式",
+            )
+        })
+        .transpose()
 }
 
 /// The disc types a batch can be written to.
@@ -309,7 +325,9 @@ pub async fn write_images(
     batch_no: String,
     disc: String,
     out_dir: PathBuf,
+    layout: Option<String>,
 ) -> Res<dto::ImagesMade> {
+    let records = records(layout)?;
     let disc = parse(
         &disc,
         guidang_api::transferring::DiscType::from_code,
@@ -324,7 +342,7 @@ pub async fn write_images(
                     disc,
                     carrier_size: None,
                     carrier: None,
-                    records: None,
+                    records,
                     out_dir,
                     actor,
                 },
@@ -346,7 +364,9 @@ pub async fn burn(
     batch_no: String,
     disc: String,
     device: String,
+    layout: Option<String>,
 ) -> Res<dto::CarrierWritten> {
+    let records = records(layout)?;
     let disc = parse(
         &disc,
         guidang_api::transferring::DiscType::from_code,
@@ -362,7 +382,7 @@ pub async fn burn(
                     disc,
                     carrier_size: None,
                     carrier: None,
-                    records: None,
+                    records,
                     actor,
                 },
                 p,

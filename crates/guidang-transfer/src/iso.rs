@@ -86,29 +86,40 @@ pub struct ImageFile {
 /// How an image is labelled and dated.
 #[derive(Debug, Clone)]
 pub struct ImageSpec {
-    /// Volume id (ISO 9660: at most 32 of `A-Z0-9_`).
+    /// Volume id: at most 16 of `A-Z0-9_`, so that Joliet (16
+    /// characters), which Windows shows, keeps it whole.
     pub volume_id: String,
+    /// Volume set id: the full batch number and carrier (ASCII).
+    pub volume_set: String,
     /// Every date in the image, as seconds since the epoch.
     pub epoch: i64,
 }
 
-/// A volume id for carrier `k` of a batch: `GD` + the batch number's
-/// digits and `_` + the carrier number, at most 32 characters.
+/// A volume id for carrier `k` of a batch, at most 16 characters (Joliet
+/// keeps 16, and Windows shows the Joliet label): `GD`, the batch number's
+/// date and sequence (`行政区划码-年月日-序号` without the region, which
+/// the volume set id and `说明文件.TXT` carry), `_` and the carrier number.
 pub fn volume_id(batch_no: &str, carrier_no: u32) -> String {
-    let digits: String = batch_no
+    let core = batch_no.split_once('-').map_or(batch_no, |(_, r)| r);
+    let alnum: String = core
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
         .collect();
     let tail = format!("_{carrier_no}");
-    let room = 32 - 2 - tail.len();
-    let digits: String = digits.chars().take(room).collect();
-    format!("GD{digits}{tail}")
+    let room = 16usize.saturating_sub(2 + tail.len());
+    let skip = alnum.chars().count().saturating_sub(room);
+    let kept: String = alnum.chars().skip(skip).collect();
+    format!("GD{kept}{tail}")
+}
+
+/// The volume set id of carrier `k`: `{批次编号} {k}` in ASCII.
+pub fn volume_set(batch_no: &str, carrier_no: u32) -> String {
+    let b: String = batch_no
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '_' })
+        .collect();
+    format!("GUIDANG {b} {carrier_no}")
 }
 
 fn xorriso() -> Command {
@@ -154,8 +165,45 @@ fn run(args: &[String], env: &[(&str, String)]) -> Result<String, IsoError> {
     Ok(text)
 }
 
-/// The xorriso arguments that put `files` on a new image or disc.
-fn tree_args(files: &[ImageFile], spec: &ImageSpec) -> Vec<String> {
+/// A pathspec file (`-path_list`): one `target=source` line per file, so
+/// that a carrier of tens of thousands of files (unpacked records) never
+/// meets the limit on a command line's length. Removed when dropped.
+struct PathList(PathBuf);
+
+impl PathList {
+    /// Writes the list of `files` to `at`. A name with a line break or a
+    /// backslash cannot be listed (no package that verifies holds one).
+    fn write(files: &[ImageFile], at: PathBuf) -> Result<PathList, IsoError> {
+        // `-pathspecs on`: the first '=' not escaped as `\=` ends the
+        // target; the source is taken as it is (measured with xorriso
+        // 1.5: a backslash escapes only '=', and only in the target).
+        let mut text = String::new();
+        for f in files {
+            let src = f.source.to_string_lossy();
+            if f.path.contains(['\n', '\r', '\\']) || src.contains(['\n', '\r']) {
+                return Err(IsoError::Failed(format!(
+                    "文件名“{}”含有换行符或反斜杠，不能写入光盘映像",
+                    f.path
+                )));
+            }
+            text.push_str(&format!("/{}={src}\n", f.path.replace('=', "\\=")));
+        }
+        std::fs::write(&at, text).map_err(|e| IsoError::Read {
+            path: at.display().to_string(),
+            message: guidang_core::oserror::describe(&e),
+        })?;
+        Ok(PathList(at))
+    }
+}
+
+impl Drop for PathList {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The xorriso arguments that put the files of `list` on a new image or disc.
+fn tree_args(list: &PathList, spec: &ImageSpec) -> Vec<String> {
     let mut a: Vec<String> = [
         "-abort_on",
         "FAILURE",
@@ -174,11 +222,13 @@ fn tree_args(files: &[ImageFile], spec: &ImageSpec) -> Vec<String> {
     .map(|s| s.to_string())
     .collect();
     a.push(spec.volume_id.clone());
-    for f in files {
-        a.push("-map".into());
-        a.push(f.source.to_string_lossy().into_owned());
-        a.push(format!("/{}", f.path));
-    }
+    a.extend(["-volset_id".into(), spec.volume_set.clone()]);
+    a.extend([
+        "-pathspecs".into(),
+        "on".into(),
+        "-path_list".into(),
+        list.0.to_string_lossy().into_owned(),
+    ]);
     // Every date the same: the image depends on the plan only.
     let date = format!("={}", spec.epoch);
     for t in ["b", "a", "m", "c"] {
@@ -209,7 +259,11 @@ pub fn write_image(files: &[ImageFile], spec: &ImageSpec, out: &Path) -> Result<
         "-blank".into(),
         "as_needed".into(),
     ];
-    args.extend(tree_args(files, spec));
+    let list = PathList::write(
+        files,
+        out.with_file_name(format!(".{name}.paths.guidang-part")),
+    )?;
+    args.extend(tree_args(&list, spec));
     args.push("-commit".into());
     let env = [("SOURCE_DATE_EPOCH", spec.epoch.to_string())];
     if let Err(e) = run(&args, &env) {
@@ -293,7 +347,11 @@ pub fn burn(files: &[ImageFile], spec: &ImageSpec, dev: &str, need: u64) -> Resu
         "-close".into(),
         "on".into(),
     ];
-    args.extend(tree_args(files, spec));
+    let list = PathList::write(
+        files,
+        std::env::temp_dir().join(format!("guidang-burn-{}.paths", std::process::id())),
+    )?;
+    args.extend(tree_args(&list, spec));
     args.push("-commit".into());
     run(&args, &[("SOURCE_DATE_EPOCH", spec.epoch.to_string())])?;
     Ok(())
@@ -493,10 +551,14 @@ mod tests {
     #[test]
     fn volume_ids_fit_iso_9660() {
         let v = volume_id("430124-20261205-01", 3);
-        assert_eq!(v, "GD430124_20261205_01_3");
+        assert_eq!(v, "GD2026120501_3");
         let long = volume_id(&"9".repeat(60), 12);
-        assert_eq!(long.len(), 32);
+        assert_eq!(long.len(), 16);
         assert!(long.ends_with("_12"));
+        assert_eq!(
+            volume_set("430124-20261205-01", 3),
+            "GUIDANG 430124-20261205-01 3"
+        );
         assert!(long
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'));

@@ -272,6 +272,7 @@ fn an_image_holds_a_file_over_4_gib_in_extents_and_reads_it_back() {
     ];
     let spec = ImageSpec {
         volume_id: "GD_TEST_1".into(),
+        volume_set: "GUIDANG TEST 1".into(),
         epoch: 1_700_000_000,
     };
     write_image(&files, &spec, &image).unwrap();
@@ -307,4 +308,53 @@ fn an_image_holds_a_file_over_4_gib_in_extents_and_reads_it_back() {
             "{tool}:\n{out}"
         );
     }
+}
+
+/// Thousands of files (an unpacked batch) go through xorriso's path list,
+/// not its command line, and a name with `=` (a source path with `=` and
+/// `\` too) arrives as it is;
+/// the Joliet volume label keeps the carrier number.
+#[test]
+fn an_image_of_many_files_with_awkward_names_lists_them_all() {
+    use guidang_transfer::iso::{extents, volume_id, write_image, ImageFile, ImageSpec};
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let mut files = Vec::new();
+    for i in 0..6000 {
+        let p = src.join(format!("{i}"));
+        std::fs::write(&p, i.to_string()).unwrap();
+        files.push(ImageFile {
+            source: p,
+            path: format!(
+                "电子档案/2025/行政许可/430124-0001-0100001005-2025-Y-{:06}/证据性材料/申请书（第{i}页）.pdf",
+                i / 10
+            ),
+        });
+    }
+    let odd = src.join("a=b\\c");
+    std::fs::write(&odd, "odd").unwrap();
+    files.push(ImageFile {
+        source: odd,
+        path: "其他/比例=1:2.txt".into(),
+    });
+    let image = d.path().join("多文件.iso");
+    let spec = ImageSpec {
+        volume_id: volume_id("430124-20261205-01", 2),
+        volume_set: "GUIDANG 430124-20261205-01 2".into(),
+        epoch: 1_700_000_000,
+    };
+    write_image(&files, &spec, &image).unwrap();
+    let ex = extents(&format!("stdio:{}", image.display())).unwrap();
+    assert_eq!(ex.len(), files.len());
+    assert!(ex
+        .iter()
+        .any(|e| e.path == "其他/比例=1:2.txt" && e.size == 3));
+    let o = Command::new("isoinfo")
+        .args(["-d", "-J", "-i"])
+        .arg(&image)
+        .output()
+        .expect("isoinfo (genisoimage) is installed by .ci/run");
+    let info = String::from_utf8_lossy(&o.stdout);
+    assert!(info.contains("GD2026120501_2"), "{info}");
 }

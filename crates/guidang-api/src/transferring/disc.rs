@@ -324,6 +324,7 @@ fn image_spec(m: &Manifest, k: u32) -> ImageSpec {
         .unwrap_or(0);
     ImageSpec {
         volume_id: iso::volume_id(&m.batch_no, k),
+        volume_set: iso::volume_set(&m.batch_no, k),
         epoch,
     }
 }

@@ -215,6 +215,16 @@ impl Archive {
         };
         let shared = self.stage_shared(&stage, m, sig, records)?;
         let pkg_files = self.package_files(&stage, m, records)?;
+        if let CarrierKind::Disc(d) = kind {
+            let long = too_long_for_joliet(pkg_files.iter().flatten().chain(&shared));
+            if !long.is_empty() {
+                return Err(Error::Transfer(format!(
+                    "以下文件名超过光盘文件系统（Joliet）允许的 {JOLIET_NAME} 个字符，在 Windows 上会被截断，不能刻录到{}：{}。请缩短这些材料的文件名后重新组包",
+                    d.label(),
+                    long.join("、")
+                )));
+            }
+        }
         let fixed = fixed_overhead(m, &shared, &pkg_files, block);
         if capacity <= fixed {
             return Err(Error::Transfer(format!(
@@ -535,6 +545,22 @@ impl Stage<'_> {
     }
 }
 
+/// Longest name Joliet keeps whole (UTF-16 units; xorriso's
+/// `joliet_long_names`): Windows shows the Joliet names.
+const JOLIET_NAME: usize = 103;
+
+/// Paths with a component longer than [`JOLIET_NAME`].
+fn too_long_for_joliet<'a>(files: impl Iterator<Item = &'a PlannedFile>) -> Vec<String> {
+    files
+        .filter(|f| {
+            f.path
+                .split('/')
+                .any(|c| c.encode_utf16().count() > JOLIET_NAME)
+        })
+        .map(|f| f.path.clone())
+        .collect()
+}
+
 /// What one carrier needs besides its packages (description files,
 /// catalogue, manifests, forms, folders, margin), rounded to blocks.
 fn fixed_overhead(
@@ -559,4 +585,27 @@ fn fixed_overhead(
         + round_up(1024 + 320 * (m.packages.len() as u64 + 16), block)
         + (dirs.len() as u64 * 3 + 8) * block
         + MARGIN
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_joliet_would_cut_are_found() {
+        let f = |path: String| PlannedFile {
+            path,
+            source: String::new(),
+            size: 0,
+            digest: String::new(),
+        };
+        let ok = f(format!("电子档案/2025/行政许可/{}.pdf", "申".repeat(99)));
+        let long = f(format!("电子档案/2025/行政许可/{}.pdf", "申".repeat(100)));
+        // A character outside the BMP counts twice in UTF-16.
+        let astral = f(format!("其他/{}.pdf", "𠇔".repeat(50)));
+        assert_eq!(
+            too_long_for_joliet([&ok, &long, &astral].into_iter()),
+            vec![long.path.clone(), astral.path.clone()]
+        );
+    }
 }
