@@ -273,3 +273,52 @@ fn walk(root: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A folder whose seal was swapped for another package's (a valid seal,
+/// signed by a trusted key) is not the package the signed batch lists; a
+/// file slipped into a folder and a link in one are named too.
+#[test]
+fn a_swapped_seal_a_slipped_file_and_a_link_in_a_folder_are_caught() {
+    let hall = checked_hall(2);
+    let b = create_batch(&hall)["batch_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let medium = hall._tmp.path().join("U盘");
+    let o = write_medium(&hall, &b, &medium, &["--layout", "unpacked"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ring = hall._tmp.path().join("keyring.json");
+    assert_ok(&hall.run(&["keyring", "export", "-o", ring.to_str().unwrap()]));
+    let f = package_folders(&medium);
+    std::fs::copy(f[1].join("固化信息.xml"), f[0].join("固化信息.xml")).unwrap();
+    std::fs::write(f[1].join("结果性材料/补充.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/etc/passwd", f[1].join("证据性材料/口令.txt")).unwrap();
+    let c = check_yj(&intake(), &medium, &ring, 1);
+    let pkgs = c["packages"].as_array().unwrap();
+    let has = |p: &Value, item: &str, entry: Option<&str>| {
+        p["findings"].as_array().unwrap().iter().any(|x| {
+            x["item"] == item && x["verdict"] == "fail" && entry.is_none_or(|e| x["entry"] == e)
+        })
+    };
+    let name = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+    let p0 = pkgs
+        .iter()
+        .find(|p| p["package"].as_str().unwrap().ends_with(&name(&f[0])))
+        .unwrap();
+    assert!(has(p0, "YJ-1-5-2", Some("固化信息.xml")), "{p0}");
+    assert!(
+        has(p0, "YJ-1-5-1", None),
+        "the seal names another package: {p0}"
+    );
+    let p1 = pkgs
+        .iter()
+        .find(|p| p["package"].as_str().unwrap().ends_with(&name(&f[1])))
+        .unwrap();
+    assert!(has(p1, "YJ-1-4-1", Some("结果性材料/补充.pdf")), "{p1}");
+    #[cfg(unix)]
+    assert!(has(p1, "YJ-1-5-1", Some("证据性材料/口令.txt")), "{p1}");
+    // The carrier audit names them too: not in the carrier manifest.
+    let batch = c["batch_findings"].to_string();
+    assert!(batch.contains("补充.pdf"), "{batch}");
+}
