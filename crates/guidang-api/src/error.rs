@@ -263,7 +263,7 @@ impl Error {
                     I::Failed(_) => "disc_burn_failed",
                     I::Read { .. } => "disc_read_failed",
                     I::Verify(_) => "disc_verify_failed",
-                    I::Cancelled => "cancelled",
+                    I::Cancelled | I::BurnCancelled => "cancelled",
                 }
             }
             Error::Medium(e) => {

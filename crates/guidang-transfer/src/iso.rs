@@ -63,6 +63,9 @@ pub enum IsoError {
     /// Stopped by the user.
     #[error("已取消")]
     Cancelled,
+    /// Stopped by the user while burning: the disc is spoilt.
+    #[error("刻录已取消，本载体没有登记。光盘上已写入的部分无法擦除，这张光盘不能再用于移交；请换一张空白光盘重新刻录")]
+    BurnCancelled,
 }
 
 /// Block size of the image's file system (= a disc sector).
@@ -129,10 +132,35 @@ fn xorriso() -> Command {
     c
 }
 
+/// Watches a long xorriso run: `percent` hears the writing phase's
+/// progress (0–100, from its `UPDATE : Writing:` lines); the run is
+/// killed when `cancel` is set.
+pub struct Watch<'a> {
+    /// Told each percentage xorriso reports while writing.
+    pub percent: &'a dyn Fn(f64),
+    /// Stops the run (xorriso is killed).
+    pub cancel: &'a CancelFlag,
+}
+
+/// The percentage of an xorriso progress line
+/// (`xorriso : UPDATE : Writing:   1184s    4.0%   fifo  40%  buf  50%`).
+fn writing_percent(line: &str) -> Option<f64> {
+    let rest = line.split("Writing:").nth(1)?;
+    rest.split_whitespace()
+        .find_map(|w| w.strip_suffix('%'))
+        .and_then(|p| p.parse().ok())
+}
+
 /// Runs xorriso with `args` (file names are passed as arguments, never
 /// through a shell), returning its messages; a failure's last lines become
-/// [`IsoError::Failed`].
-fn run(args: &[String], env: &[(&str, String)]) -> Result<String, IsoError> {
+/// [`IsoError::Failed`]. With a [`Watch`], progress is reported as xorriso
+/// prints it and a cancel kills it ([`IsoError::Cancelled`]).
+fn run(
+    args: &[String],
+    env: &[(&str, String)],
+    watch: Option<&Watch<'_>>,
+) -> Result<String, IsoError> {
+    use std::io::BufRead;
     let mut c = xorriso();
     c.args(args)
         .stdin(Stdio::null())
@@ -141,16 +169,57 @@ fn run(args: &[String], env: &[(&str, String)]) -> Result<String, IsoError> {
     for (k, v) in env {
         c.env(k, v);
     }
-    let out = c.output().map_err(|e| match e.kind() {
+    let mut child = c.spawn().map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => IsoError::NoXorriso,
         _ => IsoError::Failed(e.to_string()),
     })?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
+    let mut stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stdout.read_to_end(&mut v);
+        v
+    });
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let err_reader = std::thread::spawn(move || {
+        let mut r = io::BufReader::new(stderr);
+        let mut line = Vec::new();
+        // Lines may end in CR (progress) or LF.
+        while r.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+            for l in String::from_utf8_lossy(&line).split('\r') {
+                if tx.send(l.trim_end().to_string()).is_err() {
+                    return;
+                }
+            }
+            line.clear();
+        }
+    });
+    let mut err_text = String::new();
+    loop {
+        if watch.is_some_and(|w| w.cancel.is_cancelled()) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = err_reader.join();
+            let _ = out_reader.join();
+            return Err(IsoError::Cancelled);
+        }
+        match rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            Ok(l) => {
+                if let (Some(w), Some(p)) = (watch, writing_percent(&l)) {
+                    (w.percent)(p);
+                }
+                err_text.push_str(&l);
+                err_text.push('\n');
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = err_reader.join();
+    let stdout = out_reader.join().unwrap_or_default();
+    let status = child.wait().map_err(|e| IsoError::Failed(e.to_string()))?;
+    let text = format!("{}{err_text}", String::from_utf8_lossy(&stdout));
+    if !status.success() {
         let last: Vec<&str> = text
             .lines()
             .filter(|l| l.contains("FAILURE") || l.contains("SORRY") || l.contains("FATAL"))
@@ -246,7 +315,12 @@ fn tree_args(list: &PathList, spec: &ImageSpec) -> Vec<String> {
 /// Writes an image of `files` to `out`: made under a temporary name in the
 /// same folder, fsynced and renamed, so a file under `out`'s name is always
 /// a whole image.
-pub fn write_image(files: &[ImageFile], spec: &ImageSpec, out: &Path) -> Result<(), IsoError> {
+pub fn write_image(
+    files: &[ImageFile],
+    spec: &ImageSpec,
+    out: &Path,
+    watch: Option<&Watch<'_>>,
+) -> Result<(), IsoError> {
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -266,7 +340,7 @@ pub fn write_image(files: &[ImageFile], spec: &ImageSpec, out: &Path) -> Result<
     args.extend(tree_args(&list, spec));
     args.push("-commit".into());
     let env = [("SOURCE_DATE_EPOCH", spec.epoch.to_string())];
-    if let Err(e) = run(&args, &env) {
+    if let Err(e) = run(&args, &env, watch) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
@@ -310,6 +384,7 @@ pub fn media_status(dev: &str) -> Result<MediaStatus, IsoError> {
             "-toc".into(),
         ],
         &[],
+        None,
     )
     .map_err(|e| match e {
         IsoError::Failed(w) if w.contains("no media") || w.contains("No media") => {
@@ -333,7 +408,16 @@ pub fn media_status(dev: &str) -> Result<MediaStatus, IsoError> {
 /// Burns `files` to the blank medium at `dev` in one closed session (no
 /// multisession, DA/T 38). Refuses a medium that is not blank or is too
 /// small for `need` bytes.
-pub fn burn(files: &[ImageFile], spec: &ImageSpec, dev: &str, need: u64) -> Result<(), IsoError> {
+///
+/// Cancelling kills xorriso: a real disc is then spoilt (write-once), and
+/// the message says so.
+pub fn burn(
+    files: &[ImageFile],
+    spec: &ImageSpec,
+    dev: &str,
+    need: u64,
+    watch: &Watch<'_>,
+) -> Result<(), IsoError> {
     let st = media_status(dev)?;
     if !st.is_blank() {
         return Err(IsoError::NotBlank(dev.into()));
@@ -353,7 +437,15 @@ pub fn burn(files: &[ImageFile], spec: &ImageSpec, dev: &str, need: u64) -> Resu
     )?;
     args.extend(tree_args(&list, spec));
     args.push("-commit".into());
-    run(&args, &[("SOURCE_DATE_EPOCH", spec.epoch.to_string())])?;
+    run(
+        &args,
+        &[("SOURCE_DATE_EPOCH", spec.epoch.to_string())],
+        Some(watch),
+    )
+    .map_err(|e| match e {
+        IsoError::Cancelled => IsoError::BurnCancelled,
+        e => e,
+    })?;
     Ok(())
 }
 
@@ -384,6 +476,7 @@ pub fn extents(dev: &str) -> Result<Vec<Extents>, IsoError> {
             "--".into(),
         ],
         &[],
+        None,
     )?;
     let mut out: Vec<Extents> = Vec::new();
     for line in text.lines() {
@@ -512,6 +605,7 @@ pub fn extract(image: &Path, to: &Path) -> Result<(), IsoError> {
             to.to_string_lossy().into_owned(),
         ],
         &[],
+        None,
     )?;
     Ok(())
 }
@@ -547,6 +641,13 @@ pub fn drives() -> Result<Vec<(String, String)>, IsoError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writing_progress_is_read_from_xorriso_lines() {
+        let l = "xorriso : UPDATE : Writing:       1184s    4.0%   fifo  40%  buf  50%";
+        assert_eq!(writing_percent(l), Some(4.0));
+        assert_eq!(writing_percent("xorriso : UPDATE : 1 files added"), None);
+    }
 
     #[test]
     fn volume_ids_fit_iso_9660() {

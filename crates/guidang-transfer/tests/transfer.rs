@@ -275,7 +275,7 @@ fn an_image_holds_a_file_over_4_gib_in_extents_and_reads_it_back() {
         volume_set: "GUIDANG TEST 1".into(),
         epoch: 1_700_000_000,
     };
-    write_image(&files, &spec, &image).unwrap();
+    write_image(&files, &spec, &image, None).unwrap();
     let ex = extents(&format!("stdio:{}", image.display())).unwrap();
     let e = ex
         .iter()
@@ -344,7 +344,7 @@ fn an_image_of_many_files_with_awkward_names_lists_them_all() {
         volume_set: "GUIDANG 430124-20261205-01 2".into(),
         epoch: 1_700_000_000,
     };
-    write_image(&files, &spec, &image).unwrap();
+    write_image(&files, &spec, &image, None).unwrap();
     let ex = extents(&format!("stdio:{}", image.display())).unwrap();
     assert_eq!(ex.len(), files.len());
     assert!(ex
@@ -357,4 +357,53 @@ fn an_image_of_many_files_with_awkward_names_lists_them_all() {
         .expect("isoinfo (genisoimage) is installed by .ci/run");
     let info = String::from_utf8_lossy(&o.stdout);
     assert!(info.contains("GD2026120501_2"), "{info}");
+}
+
+/// A burn cancelled from the desk kills xorriso and says the disc is
+/// spoilt; not cancelled, the same burn completes.
+#[test]
+fn a_cancelled_burn_stops_xorriso_and_says_the_disc_is_spoilt() {
+    use guidang_transfer::iso::{burn, ImageFile, ImageSpec, IsoError, Watch};
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("a.txt");
+    std::fs::write(&f, "a").unwrap();
+    let files = [ImageFile {
+        source: f,
+        path: "说明文件.TXT".into(),
+    }];
+    let spec = ImageSpec {
+        volume_id: "GD_TEST_1".into(),
+        volume_set: "GUIDANG TEST 1".into(),
+        epoch: 1_700_000_000,
+    };
+    let cancel = guidang_core::CancelFlag::new();
+    cancel.cancel();
+    let disc = d.path().join("盘.iso");
+    let dev = format!("stdio:{}", disc.display());
+    let none = |_: f64| {};
+    let e = burn(
+        &files,
+        &spec,
+        &dev,
+        4096,
+        &Watch {
+            percent: &none,
+            cancel: &cancel,
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, IsoError::BurnCancelled), "{e:?}");
+    assert!(e.to_string().contains("换一张空白光盘"), "{e}");
+    // The same burn, not cancelled, completes.
+    burn(
+        &files,
+        &spec,
+        &format!("stdio:{}", d.path().join("盘2.iso").display()),
+        4096,
+        &Watch {
+            percent: &none,
+            cancel: &guidang_core::CancelFlag::new(),
+        },
+    )
+    .unwrap();
 }

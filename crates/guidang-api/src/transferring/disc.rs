@@ -171,16 +171,33 @@ impl Archive {
         let mut images = Vec::new();
         for (i, k) in which.iter().enumerate() {
             if cancel.is_cancelled() {
-                return Err(Error::Transfer("已取消".into()));
+                return Err(Error::Disc(IsoError::Cancelled));
             }
             progress.report(
-                i as u64,
-                which.len() as u64,
+                i as u64 * 100,
+                which.len() as u64 * 100,
                 &format!("正在制作第 {k} 号载体的映像"),
             );
             let pc = &plan.carriers[*k as usize - 1];
             let out = req.out_dir.join(format!("{}-{k}.iso", m.batch_no));
-            iso::write_image(&self.image_files(pc), &image_spec(&m, *k), &out)?;
+            let total = which.len() as u64 * 100;
+            let at = i as u64 * 100;
+            let percent = |p: f64| {
+                progress.report(
+                    at + p.clamp(0.0, 100.0) as u64,
+                    total,
+                    &format!("正在制作第 {k} 号载体的映像（{p:.0}%）"),
+                )
+            };
+            iso::write_image(
+                &self.image_files(pc),
+                &image_spec(&m, *k),
+                &out,
+                Some(&iso::Watch {
+                    percent: &percent,
+                    cancel,
+                }),
+            )?;
             let files = verify_medium(&out, pc, algo, cancel)?;
             images.push(WrittenImage {
                 carrier_no: *k,
@@ -190,7 +207,8 @@ impl Archive {
                 carrier_digest: pc.digest.clone(),
             });
         }
-        progress.report(which.len() as u64, which.len() as u64, "映像已制作并校验");
+        let total = which.len() as u64 * 100;
+        progress.report(total, total, "映像已制作并校验");
         let entry = serde_json::json!({"disc": req.disc.code(), "carriers": images.iter().map(|i| i.carrier_no).collect::<Vec<_>>(), "dir": req.out_dir.display().to_string()});
         self.cat.transaction(|tx| -> Result<()> {
             audit::append(tx, &actor, "transfer_image", &m.batch_no, &entry)?;
@@ -242,12 +260,30 @@ impl Archive {
             .iter()
             .map(|f| f.size.div_ceil(iso::BLOCK) * iso::BLOCK + iso::BLOCK)
             .sum();
-        progress.report(0, 3, &format!("正在刻录第 {k} 号载体"));
-        iso::burn(&self.image_files(pc), &image_spec(&m, k), &req.device, need)?;
-        progress.report(1, 3, "正在从光盘读回校验");
+        // Burning is the first hundred steps, reading back the second,
+        // recording the third.
+        progress.report(0, 300, &format!("正在刻录第 {k} 号载体"));
+        let percent = |p: f64| {
+            progress.report(
+                p.clamp(0.0, 100.0) as u64,
+                300,
+                &format!("正在刻录第 {k} 号载体（{p:.0}%）"),
+            )
+        };
+        iso::burn(
+            &self.image_files(pc),
+            &image_spec(&m, k),
+            &req.device,
+            need,
+            &iso::Watch {
+                percent: &percent,
+                cancel,
+            },
+        )?;
+        progress.report(100, 300, "正在从光盘读回校验");
         let medium = iso::device_path(&req.device);
         let files = verify_medium(&medium, pc, plan_algo(&plan)?, cancel)?;
-        progress.report(2, 3, "校验通过，正在登记");
+        progress.report(200, 300, "校验通过，正在登记");
         let bytes = pc.files.iter().map(|f| f.size).sum();
         let batch_status = self.record_carrier(
             &m.batch_no,
@@ -257,7 +293,7 @@ impl Archive {
             &actor,
             serde_json::json!({"medium": req.device, "disc": req.disc.code()}),
         )?;
-        progress.report(3, 3, "已登记");
+        progress.report(300, 300, "已登记");
         let remaining: Vec<u32> = (1..=n).filter(|c| *c != k && !done.contains(c)).collect();
         Ok(TransferWritten {
             batch_no: m.batch_no.clone(),
