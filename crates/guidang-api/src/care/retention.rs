@@ -410,6 +410,15 @@ fn destruction_pdf(
     )
 }
 
+/// Removes a stored package: a ZIP, or the folder of an unpacked one.
+pub(super) fn remove_holding(path: &std::path::Path) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(path)?.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,14 +463,5 @@ mod tests {
             ),
             None
         );
-    }
-}
-
-/// Removes a stored package: a ZIP, or the folder of an unpacked one.
-pub(super) fn remove_holding(path: &std::path::Path) -> std::io::Result<()> {
-    if std::fs::symlink_metadata(path)?.is_dir() {
-        std::fs::remove_dir_all(path)
-    } else {
-        std::fs::remove_file(path)
     }
 }
