@@ -14,7 +14,7 @@ use guidang_package::metadata::Metadata;
 use guidang_package::{verify_any_probed, Keyring, PackageForm, VerifyReport, METADATA_ENTRY};
 
 use crate::antivirus::{Antivirus, ScanResult};
-use crate::formats::{check_format, executable_problem};
+use crate::formats::{check_format_deep, executable_problem, wants_whole, MAX_DEEP};
 use crate::items::{item, item_of_verify_code, ITEMS};
 use crate::rows::Rows;
 use crate::{opinion, BatchCheck, Finding, PackageCheck, Stage, Verdict};
@@ -124,7 +124,7 @@ fn check_one(
                 }
             }
         }
-        content_items(&rep, &mut r);
+        content_items(path, &rep, &mut r);
         virus_item(scan, &mut r);
     }
     expected_items(ctx, &rep, &efile_no, &mut r);
@@ -197,7 +197,8 @@ fn metadata_items(m: &Metadata, rep: &VerifyReport, ctx: &CheckContext, r: &mut 
     for mm in &m.materials {
         // An empty file is reported under 2-3-1 and 3-2-1; its format is moot.
         if let Some(p) = rep.probes.iter().find(|p| p.name == mm.path && p.size > 0) {
-            let (fmt, _) = check_format(p);
+            let base = p.name.rsplit('/').next().unwrap_or(&p.name);
+            let fmt = guidang_core::sniff::detect(&p.head, base);
             if fmt != mm.format {
                 r.fail(
                     "1-3-1",
@@ -258,14 +259,23 @@ fn metadata_items(m: &Metadata, rep: &VerifyReport, ctx: &CheckContext, r: &mut 
 }
 
 /// 2-3-1, 3-2-1, 4-1-2 on every material's bytes.
-fn content_items(rep: &VerifyReport, r: &mut Rows) {
+fn content_items(path: &Path, rep: &VerifyReport, r: &mut Rows) {
     for p in rep.probes.iter().filter(|p| p.name != METADATA_ENTRY) {
         if p.size == 0 {
             r.fail("2-3-1", "空文件（0 字节），内容缺失", Some(&p.name));
         }
-        let (_, problems) = check_format(p);
+        // A PDF or an image is opened whole: from the probe when it kept
+        // the entry, else read again (one entry at a time, bounded).
+        let base = p.name.rsplit('/').next().unwrap_or(&p.name);
+        let again = (p.full.is_none()
+            && p.size <= MAX_DEEP
+            && wants_whole(guidang_core::sniff::detect(&p.head, base)))
+        .then(|| guidang_package::folder::read_entry(path, &p.name, MAX_DEEP).ok())
+        .flatten();
+        let whole = p.full.as_deref().or(again.as_deref());
+        let (_, problems, _facts) = check_format_deep(p, whole);
         for f in problems {
-            r.add("3-2-1", f.severity.verdict(), f.reason, Some(&p.name));
+            r.add(f.item, f.severity.verdict(), f.reason, Some(&p.name));
         }
         if let Some(f) = executable_problem(p) {
             r.add("4-1-2", f.severity.verdict(), f.reason, Some(&p.name));

@@ -38,13 +38,16 @@ impl Severity {
     }
 }
 
-/// A problem with one entry's format: how serious, and why (in Chinese).
+/// A problem with one entry's format: how serious, why (in Chinese), and
+/// the DA/T 70 item it belongs to (3-2-1, can it be opened, unless said).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormatProblem {
     /// Failure or warning.
     pub severity: Severity,
     /// What is wrong and what to do.
     pub reason: String,
+    /// The item (`3-2-1`, `3-4-1`, `4-1-2`, `1-3-1`).
+    pub item: &'static str,
 }
 
 impl FormatProblem {
@@ -53,6 +56,7 @@ impl FormatProblem {
         FormatProblem {
             severity: Severity::Fail,
             reason: reason.into(),
+            item: "3-2-1",
         }
     }
 
@@ -61,7 +65,13 @@ impl FormatProblem {
         FormatProblem {
             severity: Severity::Warn,
             reason: reason.into(),
+            item: "3-2-1",
         }
+    }
+
+    /// The same problem under another item.
+    pub fn at(self, item: &'static str) -> FormatProblem {
+        FormatProblem { item, ..self }
     }
 
     /// Whether it is a failure.
@@ -147,7 +157,9 @@ fn tiff_ok(head: &[u8], size: u64) -> Result<(), String> {
     Ok(())
 }
 
-fn pdf_problems(p: &EntryProbe) -> Vec<FormatProblem> {
+/// The checks of a PDF's tail (truncation), and, without its whole
+/// content, an `/Encrypt` seen in what was captured.
+fn pdf_problems(p: &EntryProbe, whole: bool) -> Vec<FormatProblem> {
     let mut v = Vec::new();
     let body: &[u8] = p.full.as_deref().unwrap_or(&p.tail);
     if !contains(&p.tail, b"%%EOF") {
@@ -160,10 +172,11 @@ fn pdf_problems(p: &EntryProbe) -> Vec<FormatProblem> {
             "PDF 缺少交叉引用表位置（startxref），无法正常打开",
         ));
     }
-    if contains(body, b"/Encrypt") {
-        v.push(FormatProblem::fail(
-            "PDF 已加密；按规定加密文件须解密后归档，请取得未加密的版本",
-        ));
+    if !whole && contains(body, b"/Encrypt") {
+        v.push(
+            FormatProblem::fail("PDF 已加密；按规定加密文件须解密后归档，请取得未加密的版本")
+                .at("3-4-1"),
+        );
     }
     v
 }
@@ -191,8 +204,78 @@ fn ofd_problem(p: &EntryProbe) -> Option<FormatProblem> {
 
 use std::io::Read as _;
 
-/// The detected format of an entry and every problem with it.
+/// What the content says of itself, for the metadata (1-3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Facts {
+    /// A PDF's version, pages and PDF/A claim.
+    Pdf(crate::pdf::PdfFacts),
+    /// An image's size.
+    Image(crate::raster::ImageFacts),
+}
+
+/// Entries up to this size are opened whole (PDFs parsed, images
+/// decoded); larger ones get the checks of their head and tail and a
+/// warning that they were not opened.
+pub const MAX_DEEP: u64 = 256 << 20;
+
+/// The detected format of an entry and every problem with it; `whole` is
+/// the entry's whole content when the caller has it (the probe's, or read
+/// again for a large entry), for the formats that are opened whole.
 pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
+    let (fmt, v, _) = check_format_deep(p, p.full.as_deref());
+    (fmt, v)
+}
+
+/// Whether an entry of this format is opened whole.
+pub fn wants_whole(fmt: &str) -> bool {
+    fmt == "pdf" || crate::raster::handles(fmt)
+}
+
+/// [`check_format`] with the entry's whole content, when there is one.
+pub fn check_format_deep(
+    p: &EntryProbe,
+    whole: Option<&[u8]>,
+) -> (&'static str, Vec<FormatProblem>, Option<Facts>) {
+    let mut facts = None;
+    let (fmt, mut v) = check_shallow(p, whole.is_some());
+    let fails = v.iter().any(FormatProblem::is_fail);
+    match (fmt, whole) {
+        ("pdf", Some(b)) if !fails => {
+            let (f, problems) = guarded("PDF", || crate::pdf::check_pdf(b));
+            facts = f.map(Facts::Pdf);
+            v.extend(problems);
+        }
+        (f, Some(b)) if crate::raster::handles(f) && !fails => {
+            let (x, problems) = guarded("图像", || crate::raster::check_image(f, b));
+            facts = x.map(Facts::Image);
+            v.extend(problems);
+        }
+        (f, None) if wants_whole(f) && p.size > 0 => v.push(FormatProblem::warn(format!(
+            "文件超过 {} MiB，只检查了文件头尾，未完整打开",
+            MAX_DEEP >> 20
+        ))),
+        _ => {}
+    }
+    (fmt, v, facts)
+}
+
+/// Runs a parser over hostile bytes: a panic in the library is a finding
+/// about the file, never the end of the check.
+fn guarded<T>(
+    what: &str,
+    f: impl FnOnce() -> (Option<T>, Vec<FormatProblem>),
+) -> (Option<T>, Vec<FormatProblem>) {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        (
+            None,
+            vec![FormatProblem::fail(format!(
+                "{what}解析时出错（解析库异常），无法确认能否正常打开；请用阅读器打开核对，或重新导出该文件"
+            ))],
+        )
+    })
+}
+
+fn check_shallow(p: &EntryProbe, whole: bool) -> (&'static str, Vec<FormatProblem>) {
     let base = p.name.rsplit('/').next().unwrap_or(&p.name);
     let fmt = sniff::detect(&p.head, base);
     let mut v = Vec::new();
@@ -225,7 +308,7 @@ pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
         }
     }
     match fmt {
-        "pdf" => v.extend(pdf_problems(p)),
+        "pdf" => v.extend(pdf_problems(p, whole)),
         "jpeg" => v.extend(jpeg_ok(&p.head, &p.tail).err().map(FormatProblem::fail)),
         "png" => v.extend(png_ok(&p.head, &p.tail).err().map(FormatProblem::fail)),
         "tiff" => v.extend(tiff_ok(&p.head, p.size).err().map(FormatProblem::fail)),
@@ -323,16 +406,23 @@ mod tests {
 
     #[test]
     fn pdf_truncated_encrypted_and_renamed() {
-        let good = b"%PDF-1.4\n1 0 obj<<>>endobj\nxref\ntrailer<<>>\nstartxref\n9\n%%EOF\n";
-        assert!(check_format(&probe("a.pdf", good)).1.is_empty());
+        let good = crate::pdf::tests::pdf(|_, _, _| {});
+        let (_, p) = check_format(&probe("a.pdf", &good));
+        assert!(p.is_empty(), "{p:?}");
         let (_, p) = check_format(&probe("a.pdf", &good[..30]));
         assert!(p.iter().any(|x| x.is_fail() && x.reason.contains("%%EOF")));
+        // Captured only in part (a large file): the raw /Encrypt decides.
         let enc = b"%PDF-1.4\ntrailer<</Encrypt 5 0 R>>\nstartxref\n9\n%%EOF\n";
-        assert!(check_format(&probe("a.pdf", enc))
-            .1
-            .iter()
-            .any(|x| x.reason.contains("已加密")));
-        let (fmt, p) = check_format(&probe("a.jpg", good));
+        let mut part = probe("a.pdf", enc);
+        part.full = None;
+        let (_, p, _) = check_format_deep(&part, None);
+        assert!(
+            p.iter()
+                .any(|x| x.item == "3-4-1" && x.reason.contains("已加密")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|x| x.reason.contains("未完整打开")), "{p:?}");
+        let (fmt, p) = check_format(&probe("a.jpg", &good));
         assert_eq!(fmt, "pdf");
         assert!(p
             .iter()
@@ -369,22 +459,39 @@ mod tests {
         );
     }
 
+    /// An image encoded by the image crate in `format`.
+    fn encoded(format: image::ImageFormat) -> Vec<u8> {
+        let img =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, format).unwrap();
+        out.into_inner()
+    }
+
     #[test]
-    fn tiff_and_png_headers() {
-        let mut tiff = b"II*\0".to_vec();
-        tiff.extend(8u32.to_le_bytes());
-        tiff.extend([0u8; 20]);
-        assert!(check_format(&probe("扫描.tif", &tiff)).1.is_empty());
+    fn tiff_and_png_headers_and_data() {
+        let tiff = encoded(image::ImageFormat::Tiff);
+        let (_, p, facts) = check_format_deep(&probe("扫描.tif", &tiff), Some(&tiff));
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            facts,
+            Some(Facts::Image(crate::raster::ImageFacts {
+                width: 64,
+                height: 48
+            }))
+        );
         let mut bad = b"II*\0".to_vec();
         bad.extend(9999u32.to_le_bytes());
         assert!(check_format(&probe("扫描.tif", &bad))
             .1
             .iter()
             .any(FormatProblem::is_fail));
+        // A TIFF cut short: its header is fine, its strips are not there.
+        let cut = &tiff[..tiff.len() / 2];
+        let p = check_format(&probe("扫描.tif", cut)).1;
+        assert!(p.iter().any(FormatProblem::is_fail), "{p:?}");
         // A PNG whose header CRC was damaged.
-        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\0\0\0\0".to_vec();
-        png.extend(crc32fast::hash(&png[12..29]).to_be_bytes());
-        png.extend(b"\0\0\0\0IEND\xaeB`\x82");
+        let mut png = encoded(image::ImageFormat::Png);
         assert!(check_format(&probe("签名.png", &png)).1.is_empty());
         png[20] ^= 1;
         assert!(check_format(&probe("签名.png", &png))
@@ -434,7 +541,9 @@ mod tests {
                 .all(|x| x.severity == Severity::Warn && !x.reason.contains("不符")),
             "{v:?}"
         );
-        let FormatProblem { severity, reason } = executable_problem(&docm).unwrap();
+        let FormatProblem {
+            severity, reason, ..
+        } = executable_problem(&docm).unwrap();
         assert!(
             severity == Severity::Fail && reason.contains("启用宏"),
             "{reason}"

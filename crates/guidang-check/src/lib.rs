@@ -15,6 +15,8 @@ pub mod antivirus;
 pub mod engine;
 pub mod formats;
 pub mod items;
+pub mod pdf;
+pub mod raster;
 pub mod report;
 mod rows;
 

@@ -726,3 +726,6 @@ fn duplicate_packages_in_a_set_are_named() {
         assert!(failed(pk).contains("2-2-2"), "{}", pk.opinion);
     }
 }
+
+#[path = "check/content.rs"]
+mod content;

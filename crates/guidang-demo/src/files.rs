@@ -234,8 +234,9 @@ fn ascii_only(s: &str) -> String {
         .collect()
 }
 
-/// Writes a PDF whose pages show the given JPEG scans, each page with a
-/// footer line of ASCII text; objects: 1 catalog, 2 pages, 3 font, 4 info,
+/// Writes a PDF whose pages show the given JPEG scans, each page's content
+/// ending in a comment with the footer (image only, as a scanner writes);
+/// objects: 1 catalog, 2 pages, 3 the scan's note, 4 info,
 /// then image/content/page triples.
 fn write_pdf<W: Write>(
     out: W,
@@ -244,7 +245,10 @@ fn write_pdf<W: Write>(
     title: &str,
 ) -> io::Result<W> {
     let mut w = PdfWriter::new(out)?;
-    w.obj(3, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")?;
+    // A scanner writes pages as images only: no font (a PDF for the
+    // archive must embed any font it uses, DA/T 47). Object 3 is the
+    // scan's note, which the footer also goes into.
+    w.obj(3, &format!("<< /Note {} >>", pdf_text(&ascii_only(footer))))?;
     w.obj(
         4,
         &format!(
@@ -265,7 +269,7 @@ fn write_pdf<W: Write>(
             jpeg,
         )?;
         let text = format!(
-            "q {PAGE_W} 0 0 {PAGE_H} 0 0 cm /Im0 Do Q BT /F1 8 Tf 40 20 Td ({} p{}) Tj ET",
+            "q {PAGE_W} 0 0 {PAGE_H} 0 0 cm /Im0 Do Q\n% {} p{}\n",
             ascii_only(footer),
             n + 1
         );
@@ -273,7 +277,7 @@ fn write_pdf<W: Write>(
         w.obj(
             page,
             &format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /XObject << /Im0 {img} 0 R >> /Font << /F1 3 0 R >> >> /Contents {content} 0 R >>"
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /XObject << /Im0 {img} 0 R >> >> /Contents {content} 0 R >>"
             ),
         )?;
         kids.push(format!("{page} 0 R"));

@@ -518,3 +518,27 @@ pub fn is_package_folder(dir: &Path) -> bool {
             .iter()
             .any(|n| fs::symlink_metadata(dir.join(n)).is_ok())
 }
+
+/// The whole content of entry `name` of the package at `path` (a ZIP, or a
+/// package folder), at most `max` bytes: for the checks that must open a
+/// large entry whole after the verification pass (a PDF's structure needs
+/// random access). Read again, so bounded and confined like the pass.
+pub fn read_entry(path: &Path, name: &str, max: u64) -> Result<Vec<u8>, String> {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        if name
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
+        {
+            return Err("条目名不安全".into());
+        }
+        return read_capped(&path.join(name), max);
+    }
+    let mut f = File::open(path).map_err(|e| format!("无法读取：{}", Os(&e)))?;
+    let index = read_index(&mut f).map_err(|e| e.to_string())?;
+    let e = index
+        .entries
+        .iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| "包中没有该条目".to_string())?;
+    read_small(&f, e, max).map_err(|p| p.to_string())
+}

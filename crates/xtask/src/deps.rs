@@ -6,7 +6,8 @@ use std::process::Command;
 use crate::{cargo, sh};
 
 /// Debian packages: Tauri's build (WebKitGTK 4.1), the CJK font, and the
-/// tools the tests drive (Xvfb, xwininfo, ImageMagick, poppler, 7-Zip, zip,
+/// tools the tests drive (Xvfb, xwininfo, ImageMagick, Ghostscript, qpdf (also
+/// repairing damaged PDFs at check time), poppler, 7-Zip, zip,
 /// openssl, xmllint, zbar (QR codes on printed forms), ClamAV — its scanner only; tests bring their own
 /// signature, no database is downloaded).
 pub(crate) const APT_PACKAGES: &[&str] = &[
@@ -18,6 +19,8 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "xauth",
     "x11-utils",
     "imagemagick",
+    "ghostscript",
+    "qpdf",
     "fonts-noto-cjk",
     "poppler-utils",
     "desktop-file-utils",
