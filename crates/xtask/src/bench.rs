@@ -194,6 +194,30 @@ pub(crate) fn bench(args: &[String]) {
         t_pd / t_chk
     );
 
+    // The same check by another build of guidang (`--check-baseline BIN`,
+    // e.g. the release binary of the commit before a change to the
+    // checks), on a copy of the same data: the change's cost as a ratio.
+    if let Some(base) = args
+        .windows(2)
+        .find(|w| w[0] == "--check-baseline")
+        .map(|w| w[1].clone())
+    {
+        let copy = work.join("data-baseline");
+        sh(Command::new("cp").arg("-a").arg(&data).arg(&copy));
+        let (t_b, _) = run_timed(
+            Command::new(&base)
+                .arg("--data-dir")
+                .arg(&copy)
+                .args(["check", "--all"]),
+            None,
+        );
+        println!(
+            "check --all by the baseline build {base}: {t_b:.2} s, {:.1} MB/s; ratio this build / baseline throughput {:.2} (target >= 0.7)",
+            pkg_bytes / t_b,
+            t_b / t_chk
+        );
+    }
+
     // Hashing: one large file, ours against openssl on the same bytes.
     let big = work.join("hash.bin");
     {

@@ -9,7 +9,7 @@
 //! - `ci`:   deps, `cargo fmt --check`, clippy with `-D warnings`, then `test`.
 //! - `with-printer -- <command…>`: run a command with the CUPS test queue
 //!   the direct-printing tests use (as `test` does).
-//! - `bench [--cases N] [--large-gib G]`: release build, then packaging and
+//! - `bench [--cases N] [--large-gib G] [--check-baseline BIN]`: release build, then packaging and
 //!   hashing figures against `zip -r` + `openssl dgst` in the same run, and
 //!   the peak memory of verify, check and intake open on hostile inputs.
 
@@ -122,7 +122,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <deps|run|test|ci|bench [--cases N] [--large-gib G]|with-printer -- <command…>>"
+                "usage: cargo xtask <deps|run|test|ci|bench [--cases N] [--large-gib G] [--check-baseline BIN]|with-printer -- <command…>>"
             );
             exit(2);
         }
