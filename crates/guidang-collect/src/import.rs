@@ -237,7 +237,7 @@ fn collect_one(
     if !problems.is_empty() {
         return Ok(Outcome::Rejected { problems });
     }
-    let materials = match store_materials(store, sources, cancel)? {
+    let materials = match store_materials(store, sources, notes, cancel)? {
         Ok(m) => m,
         Err(refused) => return Ok(refused),
     };
@@ -310,13 +310,21 @@ fn match_materials<'a>(
 /// Copies the materials into the store, hashing while copying. The inner
 /// `Err` is the case refused (a copy failed, or a file was emptied
 /// meanwhile).
+///
+/// Each stored material then goes through the content checks of the
+/// archiving check (`guidang_check::formats`, PDFs and images opened
+/// whole), so the clerk learns at once, while the applicant may still be
+/// at the window: an encrypted PDF refuses the case (it can never be
+/// archived), every other problem becomes a note of the case.
 fn store_materials(
     store: &Store,
     sources: Vec<Source<'_>>,
+    notes: &mut Vec<String>,
     cancel: &CancelFlag,
 ) -> Result<Result<Vec<cases::NewMaterial>, Outcome>, CollectError> {
     // Copy into the store, hashing while copying.
     let mut materials = Vec::new();
+    let mut refused = Vec::new();
     for (seq, (m, ff, base)) in sources.into_iter().enumerate() {
         let blob = match store.put_file(&ff.path, cancel) {
             Ok(b) => b,
@@ -332,6 +340,9 @@ fn store_materials(
                 problems: vec![format!("材料“{}”是空文件（0 字节），无效", m.rel_path)],
             }));
         }
+        let (refuse, note) = content_check(&store.blob_path(&blob.digest), &m.rel_path, blob.size);
+        refused.extend(refuse);
+        notes.extend(note);
         materials.push(cases::NewMaterial {
             seq: seq as u32 + 1,
             category: m.category.code().into(),
@@ -344,7 +355,61 @@ fn store_materials(
             format: blob.format.into(),
         });
     }
+    if !refused.is_empty() {
+        return Ok(Err(Outcome::Rejected { problems: refused }));
+    }
     Ok(Ok(materials))
+}
+
+/// The content checks of one stored material (its blob at `blob`): what
+/// refuses the case, and the notes for the clerk.
+fn content_check(blob: &std::path::Path, rel: &str, size: u64) -> (Vec<String>, Vec<String>) {
+    use guidang_check::formats::{check_format_deep, executable_problem, Severity, MAX_DEEP};
+    use guidang_package::verify::{EntryProbe, PROBE_EDGE, PROBE_FULL};
+    let base = rel.rsplit('/').next().unwrap_or(rel);
+    let read = |len: usize, from_end: bool| -> Option<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(blob).ok()?;
+        if from_end {
+            f.seek(SeekFrom::End(-(len.min(size as usize) as i64)))
+                .ok()?;
+        }
+        let mut v = Vec::new();
+        f.take(len as u64).read_to_end(&mut v).ok()?;
+        Some(v)
+    };
+    let Some(head) = read(PROBE_EDGE, false) else {
+        return (Vec::new(), Vec::new());
+    };
+    let fmt = guidang_core::sniff::detect(&head, base);
+    let whole = (size <= PROBE_FULL
+        || (size <= MAX_DEEP && guidang_check::formats::wants_whole(fmt)))
+    .then(|| read(size as usize, false))
+    .flatten();
+    let probe = EntryProbe {
+        name: rel.to_string(),
+        size,
+        tail: match &whole {
+            Some(w) => w[w.len().saturating_sub(PROBE_EDGE)..].to_vec(),
+            None => read(PROBE_EDGE, true).unwrap_or_default(),
+        },
+        head,
+        full: whole.clone().filter(|_| size <= PROBE_FULL),
+    };
+    let (_, mut problems, _) = check_format_deep(&probe, whole.as_deref());
+    problems.extend(executable_problem(&probe));
+    let (mut refuse, mut notes) = (Vec::new(), Vec::new());
+    for p in problems {
+        match (p.item, p.severity) {
+            ("3-4-1", Severity::Fail) => refuse.push(format!("材料“{rel}”：{}", p.reason)),
+            (item, Severity::Fail) => notes.push(format!(
+                "材料“{rel}”将不能通过归档检测（{item}）：{}",
+                p.reason
+            )),
+            (_, Severity::Warn) => notes.push(format!("材料“{rel}”（提示）：{}", p.reason)),
+        }
+    }
+    (refuse, notes)
 }
 
 /// Registers the case (new, replaced or unchanged) with its materials and

@@ -81,3 +81,89 @@ fn the_documented_samples_in_assets_collect_cleanly() {
     );
     assert_eq!(c["materials"][1]["format"], "png");
 }
+
+/// The content checks run as materials are collected: an encrypted PDF
+/// (made by qpdf) refuses its case saying how to get a decrypted copy; a
+/// PDF with an attachment is collected, and the clerk is told at once that
+/// it will not pass the archiving check.
+#[test]
+fn collection_refuses_an_encrypted_pdf_and_notes_an_attachment_at_once() {
+    let d = Dir::new();
+    d.init();
+    let tree = d._tmp.path().join("export");
+    let work = d._tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let run = |program: &str, args: &[&str]| {
+        let o = std::process::Command::new(program)
+            .current_dir(&work)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program} is installed by cargo xtask deps: {e}"));
+        assert!(o.status.success(), "{program}: {}", text(&o));
+    };
+    run(
+        "gs",
+        &[
+            "-q",
+            "-dSAFER",
+            "-sDEVICE=pdfwrite",
+            "-o",
+            "a.pdf",
+            "-c",
+            "newpath 72 72 moveto 300 300 lineto stroke showpage",
+        ],
+    );
+    run(
+        "qpdf",
+        &[
+            "--encrypt",
+            "",
+            "owner",
+            "256",
+            "--print=none",
+            "--",
+            "a.pdf",
+            "enc.pdf",
+        ],
+    );
+    std::fs::write(work.join("x.exe"), b"MZ\x90\0").unwrap();
+    run(
+        "qpdf",
+        &["a.pdf", "--add-attachment", "x.exe", "--", "att.pdf"],
+    );
+    for (no, pdf) in [("CB-0001", "enc.pdf"), ("CB-0002", "att.pdf")] {
+        let dir = tree.join(no);
+        write_case(&dir, no, "非密");
+        std::fs::copy(work.join(pdf), dir.join("结果性材料/参保登记回执.pdf")).unwrap();
+    }
+    let o = d.run(&["collect", tree.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let by = |no: &str| {
+        r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case_no"] == no)
+            .unwrap()
+            .clone()
+    };
+    let enc = by("CB-0001");
+    assert_eq!(enc["outcome"], "rejected", "{r}");
+    let why = enc["problems"].to_string();
+    assert!(
+        why.contains("已加密") && why.contains("未加密的版本"),
+        "{why}"
+    );
+    let att = by("CB-0002");
+    assert_eq!(att["outcome"], "added", "{r}");
+    assert!(
+        att["notes"]
+            .to_string()
+            .contains("将不能通过归档检测（4-1-2）"),
+        "{att}"
+    );
+    // The text output shows the note too.
+    let o = d.run(&["collect", tree.join("CB-0002").to_str().unwrap()]);
+    assert!(text(&o).contains("x.exe"), "{}", text(&o));
+}
