@@ -325,6 +325,10 @@ impl Archive {
             });
         }
         mark_batch_failed(&mut batch);
+        batch.summary = Some(guidang_check::report::summarise(
+            &batch,
+            ctx.antivirus.database_version(),
+        ));
         self.cat.transaction(|tx| -> Result<()> {
             for p in &batch.packages {
                 checks::record(

@@ -56,6 +56,22 @@ impl Antivirus {
         }
     }
 
+    /// The scanner and its signature database as `clamscan --version`
+    /// gives them (`ClamAV 1.4.6/27485/Fri Dec  4 09:25:01 2026`: engine,
+    /// database version, database date); `None` without a scanner.
+    pub fn database_version(&self) -> Option<String> {
+        let Antivirus::ClamScan { program, database } = self else {
+            return None;
+        };
+        let mut c = Command::new(program);
+        if let Some(db) = database {
+            c.arg("-d").arg(db);
+        }
+        let o = c.arg("--version").output().ok()?;
+        let v = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        (!v.is_empty()).then_some(v)
+    }
+
     /// Scans many files in one `clamscan` run (the signature database is
     /// loaded once), returning one result per file, in order.
     pub fn scan_many(&self, files: &[PathBuf]) -> Vec<ScanResult> {

@@ -457,6 +457,7 @@ pub fn check_packages(
         batch_findings: batch,
         verdict,
         opinion,
+        summary: None,
     })
 }
 

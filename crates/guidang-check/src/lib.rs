@@ -167,6 +167,10 @@ pub struct BatchCheck {
     pub verdict: Verdict,
     /// One-line opinion for the batch.
     pub opinion: String,
+    /// The report's view: the four-property matrix and the findings
+    /// grouped across packages (filled in when the check is complete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<report::Summary>,
 }
 
 impl BatchCheck {

@@ -149,12 +149,47 @@ fn check_report_pdf_renders_chinese_and_lists_every_failure() {
         "第1页共",
         "不合格",
         "CRC-32校验值不符",
+        "四性检测结果",
+        "固化信息有效性",
+        "没有可信时间戳",
+        "病毒库：",
     ] {
         assert!(
             flat.contains(needle),
             "“{needle}” not in the PDF text:\n{text}"
         );
     }
+    // The report's view is in the JSON too: 16 two-level items, each
+    // package counted once per item, and a finding shared by every package
+    // (the virus check without a database, here) listed once with them all.
+    let sum = &b["summary"];
+    let n = b["packages"].as_array().unwrap().len() as u64;
+    let matrix = sum["matrix"].as_array().unwrap();
+    assert_eq!(matrix.len(), 16, "{sum}");
+    for r in matrix {
+        let total: u64 = ["pass", "warn", "fail", "not_checked"]
+            .iter()
+            .map(|k| r[*k].as_u64().unwrap())
+            .sum();
+        assert_eq!(total, n, "{r}");
+    }
+    assert!(
+        matrix
+            .iter()
+            .any(|r| r["item"] == "GD-1-1" && r["fail"] == 1),
+        "{sum}"
+    );
+    let shared: Vec<&Value> = sum["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["item"] == "GD-4-1-1")
+        .collect();
+    // The tests run without a virus database: every package has the
+    // same 4-1-1 warning, listed once.
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert_eq!(shared[0]["packages"].as_array().unwrap().len() as u64, n);
+    assert!(sum["seal_time"].as_str().unwrap().contains("时间戳"));
     // Every package and every failed item of the JSON appears in the PDF.
     for p in b["packages"].as_array().unwrap() {
         assert!(
