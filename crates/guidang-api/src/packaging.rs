@@ -138,6 +138,8 @@ impl Archive {
                     original_name: m.original_name,
                     size: m.size,
                     format: m.format,
+                    format_version: Some(m.format_version).filter(|v| !v.is_empty()),
+                    pages: m.pages,
                     digest: m.digest,
                 },
             })

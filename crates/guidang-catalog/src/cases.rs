@@ -29,6 +29,11 @@ pub struct NewMaterial {
     pub size: u64,
     /// Detected format (`pdf`, `jpeg`, …).
     pub format: String,
+    /// The format's version or kind as the content says (`PDF 1.7`,
+    /// `PDF/A-1b`, `JPEG`); empty when not known.
+    pub format_version: String,
+    /// A PDF's pages, when known.
+    pub pages: Option<u32>,
 }
 
 /// What identifies a stored case for idempotent import.
@@ -94,8 +99,9 @@ pub struct NewCase<'a> {
 
 fn insert_materials(conn: &Connection, case_id: i64, ms: &[NewMaterial]) -> Result<()> {
     let mut st = conn.prepare(
-        "INSERT INTO materials(case_id, seq, category, title, original_name, source_name, digest_algo, digest, size, format)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO materials(case_id, seq, category, title, original_name, source_name, digest_algo, digest, size, format,
+             format_version, pages)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     for m in ms {
         st.execute(params![
@@ -108,7 +114,9 @@ fn insert_materials(conn: &Connection, case_id: i64, ms: &[NewMaterial]) -> Resu
             m.digest_algo,
             m.digest,
             m.size as i64,
-            m.format
+            m.format,
+            m.format_version,
+            m.pages
         ])?;
     }
     Ok(())
@@ -367,13 +375,19 @@ pub struct MaterialRow {
     pub size: u64,
     /// Detected format.
     pub format: String,
+    /// The format's version or kind as the content says (`PDF 1.7`,
+    /// `PDF/A-1b`, `JPEG`); empty when not known.
+    pub format_version: String,
+    /// A PDF's pages, when known.
+    pub pages: Option<u32>,
 }
 
 /// The materials of a case, in order.
 pub fn materials(db: Db<'_>, case_no: &str) -> Result<Vec<MaterialRow>> {
     let conn = db.conn;
     let mut st = conn.prepare(
-        "SELECT m.seq, m.category, m.title, m.original_name, m.digest_algo, m.digest, m.size, m.format
+        "SELECT m.seq, m.category, m.title, m.original_name, m.digest_algo, m.digest, m.size, m.format,
+                m.format_version, m.pages
          FROM materials m JOIN cases c ON c.id = m.case_id WHERE c.case_no = ?1 ORDER BY m.seq",
     )?;
     let rows = st.query_map([case_no], |r| {
@@ -386,6 +400,8 @@ pub fn materials(db: Db<'_>, case_no: &str) -> Result<Vec<MaterialRow>> {
             digest: r.get(5)?,
             size: r.get::<_, i64>(6)? as u64,
             format: r.get(7)?,
+            format_version: r.get(8)?,
+            pages: r.get(9)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -425,6 +425,14 @@ BEGIN SELECT RAISE(ABORT, 'carrier records are kept'); END;
 CREATE TRIGGER batch_carriers_digest_fixed BEFORE UPDATE OF digest, digest_algo, carrier_no, carriers, plan ON batch_carriers
 BEGIN SELECT RAISE(ABORT, 'a carrier digest never changes'); END;
 "#,
+    // 12: what each material's content says of itself, found when it was
+    // collected (DA/T 70 1-3): the format's version or kind (`PDF 1.7`,
+    // `PDF/A-1b`, `JPEG`) and a PDF's pages. Materials collected before
+    // have none.
+    r#"
+ALTER TABLE materials ADD COLUMN format_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE materials ADD COLUMN pages INTEGER;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -14,7 +14,7 @@ use guidang_package::metadata::Metadata;
 use guidang_package::{verify_any_probed, Keyring, PackageForm, VerifyReport, METADATA_ENTRY};
 
 use crate::antivirus::{Antivirus, ScanResult};
-use crate::formats::{check_format_deep, executable_problem, wants_whole, MAX_DEEP};
+use crate::content::content_items;
 use crate::items::{item, item_of_verify_code, ITEMS};
 use crate::rows::Rows;
 use crate::{opinion, BatchCheck, Finding, PackageCheck, Stage, Verdict};
@@ -255,31 +255,6 @@ fn metadata_items(m: &Metadata, rep: &VerifyReport, ctx: &CheckContext, r: &mut 
             "元数据中没有记录形成文件的软硬件环境（<运行环境>）",
             Some(METADATA_ENTRY),
         ),
-    }
-}
-
-/// 2-3-1, 3-2-1, 4-1-2 on every material's bytes.
-fn content_items(path: &Path, rep: &VerifyReport, r: &mut Rows) {
-    for p in rep.probes.iter().filter(|p| p.name != METADATA_ENTRY) {
-        if p.size == 0 {
-            r.fail("2-3-1", "空文件（0 字节），内容缺失", Some(&p.name));
-        }
-        // A PDF or an image is opened whole: from the probe when it kept
-        // the entry, else read again (one entry at a time, bounded).
-        let base = p.name.rsplit('/').next().unwrap_or(&p.name);
-        let again = (p.full.is_none()
-            && p.size <= MAX_DEEP
-            && wants_whole(guidang_core::sniff::detect(&p.head, base)))
-        .then(|| guidang_package::folder::read_entry(path, &p.name, MAX_DEEP).ok())
-        .flatten();
-        let whole = p.full.as_deref().or(again.as_deref());
-        let (_, problems, _facts) = check_format_deep(p, whole);
-        for f in problems {
-            r.add(f.item, f.severity.verdict(), f.reason, Some(&p.name));
-        }
-        if let Some(f) = executable_problem(p) {
-            r.add("4-1-2", f.severity.verdict(), f.reason, Some(&p.name));
-        }
     }
 }
 

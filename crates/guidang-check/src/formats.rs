@@ -213,6 +213,17 @@ pub enum Facts {
     Image(crate::raster::ImageFacts),
 }
 
+impl Facts {
+    /// 格式版本 and 页数 as `元数据.xml` records them (DA/T 70 1-3):
+    /// `PDF 1.7` or `PDF/A-1b` and the pages, `JPEG` and no pages.
+    pub fn recorded(&self) -> (String, Option<u32>) {
+        match self {
+            Facts::Pdf(p) => (p.label(), Some(p.pages)),
+            Facts::Image(i) => (i.kind.to_string(), None),
+        }
+    }
+}
+
 /// Entries up to this size are opened whole (PDFs parsed, images
 /// decoded); larger ones get the checks of their head and tail and a
 /// warning that they were not opened.
@@ -476,6 +487,7 @@ mod tests {
         assert_eq!(
             facts,
             Some(Facts::Image(crate::raster::ImageFacts {
+                kind: "TIFF",
                 width: 64,
                 height: 48
             }))

@@ -12,6 +12,7 @@
 //! security and registration from what that pass saw.
 
 pub mod antivirus;
+mod content;
 pub mod engine;
 pub mod formats;
 pub mod items;

@@ -17,6 +17,8 @@ pub const MAX_DECODE: u64 = 512 << 20;
 /// What an image says of itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImageFacts {
+    /// The format's name, e.g. `JPEG`.
+    pub kind: &'static str,
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.
@@ -63,7 +65,18 @@ pub fn check_image(fmt: &str, bytes: &[u8]) -> (Option<ImageFacts>, Vec<FormatPr
             )
         }
     };
-    let facts = ImageFacts { width, height };
+    let kind = match f {
+        ImageFormat::Jpeg => "JPEG",
+        ImageFormat::Png => "PNG",
+        ImageFormat::Tiff => "TIFF",
+        ImageFormat::Gif => "GIF",
+        _ => "BMP",
+    };
+    let facts = ImageFacts {
+        kind,
+        width,
+        height,
+    };
     if width == 0 || height == 0 {
         return (
             Some(facts),

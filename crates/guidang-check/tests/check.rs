@@ -133,6 +133,8 @@ impl Corpus {
                         path: guidang_package::build::material_path(cat, name),
                         size: data.len() as u64,
                         format: fmt.to_string(),
+                        format_version: None,
+                        pages: None,
                         digest: Suite::Gm.digest().hex(data),
                     },
                 }

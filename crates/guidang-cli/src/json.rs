@@ -97,6 +97,12 @@ pub(crate) struct Material {
     digest: String,
     size: u64,
     format: String,
+    /// What the content said of itself at collection (`PDF 1.7`,
+    /// `PDF/A-1b`, `JPEG`); absent when not known.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    format_version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<u32>,
 }
 
 impl From<guidang_api::MaterialRow> for Material {
@@ -110,6 +116,8 @@ impl From<guidang_api::MaterialRow> for Material {
             digest: m.digest,
             size: m.size,
             format: m.format,
+            format_version: m.format_version,
+            pages: m.pages,
         }
     }
 }

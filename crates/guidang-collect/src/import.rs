@@ -340,9 +340,11 @@ fn store_materials(
                 problems: vec![format!("材料“{}”是空文件（0 字节），无效", m.rel_path)],
             }));
         }
-        let (refuse, note) = content_check(&store.blob_path(&blob.digest), &m.rel_path, blob.size);
+        let (refuse, note, facts) =
+            content_check(&store.blob_path(&blob.digest), &m.rel_path, blob.size);
         refused.extend(refuse);
         notes.extend(note);
+        let (format_version, pages) = facts.map(|f| f.recorded()).unwrap_or_default();
         materials.push(cases::NewMaterial {
             seq: seq as u32 + 1,
             category: m.category.code().into(),
@@ -353,6 +355,8 @@ fn store_materials(
             digest: blob.digest,
             size: blob.size,
             format: blob.format.into(),
+            format_version,
+            pages,
         });
     }
     if !refused.is_empty() {
@@ -361,9 +365,18 @@ fn store_materials(
     Ok(Ok(materials))
 }
 
+/// What refuses a case, the notes for the clerk, and what the content
+/// says of itself.
+type ContentCheck = (
+    Vec<String>,
+    Vec<String>,
+    Option<guidang_check::formats::Facts>,
+);
+
 /// The content checks of one stored material (its blob at `blob`): what
-/// refuses the case, and the notes for the clerk.
-fn content_check(blob: &std::path::Path, rel: &str, size: u64) -> (Vec<String>, Vec<String>) {
+/// refuses the case, the notes for the clerk, and what the content says of
+/// itself (recorded in the metadata, DA/T 70 1-3).
+fn content_check(blob: &std::path::Path, rel: &str, size: u64) -> ContentCheck {
     use guidang_check::formats::{check_format_deep, executable_problem, Severity, MAX_DEEP};
     use guidang_package::verify::{EntryProbe, PROBE_EDGE, PROBE_FULL};
     let base = rel.rsplit('/').next().unwrap_or(rel);
@@ -379,7 +392,7 @@ fn content_check(blob: &std::path::Path, rel: &str, size: u64) -> (Vec<String>, 
         Some(v)
     };
     let Some(head) = read(PROBE_EDGE, false) else {
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Vec::new(), None);
     };
     let fmt = guidang_core::sniff::detect(&head, base);
     let whole = (size <= PROBE_FULL
@@ -396,7 +409,7 @@ fn content_check(blob: &std::path::Path, rel: &str, size: u64) -> (Vec<String>, 
         head,
         full: whole.clone().filter(|_| size <= PROBE_FULL),
     };
-    let (_, mut problems, _) = check_format_deep(&probe, whole.as_deref());
+    let (_, mut problems, facts) = check_format_deep(&probe, whole.as_deref());
     problems.extend(executable_problem(&probe));
     let (mut refuse, mut notes) = (Vec::new(), Vec::new());
     for p in problems {
@@ -409,7 +422,7 @@ fn content_check(blob: &std::path::Path, rel: &str, size: u64) -> (Vec<String>, 
             (_, Severity::Warn) => notes.push(format!("材料“{rel}”（提示）：{}", p.reason)),
         }
     }
-    (refuse, notes)
+    (refuse, notes, facts)
 }
 
 /// Registers the case (new, replaced or unchanged) with its materials and

@@ -151,6 +151,11 @@ pub struct MaterialMeta {
     pub size: u64,
     /// 格式信息 (detected format).
     pub format: String,
+    /// 格式版本: the version or kind the content says (`PDF 1.7`,
+    /// `PDF/A-1b`, `JPEG`), found at collection; `None` when not known.
+    pub format_version: Option<String>,
+    /// 页数 of a PDF, found at collection.
+    pub pages: Option<u32>,
     /// Digest (hex) with the package's algorithm.
     pub digest: String,
 }
@@ -291,6 +296,18 @@ fn case_values(c: &CaseMeta) -> Vec<String> {
         c.piece_no.to_string(),
     ]
 }
+/// `<格式版本>` and `<页数>` of a material, when collection found them
+/// (optional elements: packages sealed before have neither).
+fn format_details(f: &MaterialMeta) -> String {
+    let mut x = String::new();
+    if let Some(v) = f.format_version.as_deref().filter(|v| !v.is_empty()) {
+        x.push_str(&format!("      <格式版本>{}</格式版本>\n", esc(v)));
+    }
+    if let Some(p) = f.pages {
+        x.push_str(&format!("      <页数>{p}</页数>\n"));
+    }
+    x
+}
 
 /// Renders `元数据.xml`.
 pub fn render(m: &Metadata) -> String {
@@ -319,7 +336,7 @@ pub fn render(m: &Metadata) -> String {
     ));
     for f in &m.materials {
         x.push_str(&format!(
-            "    <材料 件内顺序号=\"{}\" 类别=\"{}\">\n      <标准名称>{}</标准名称>\n      <实际名称>{}</实际名称>\n      <计算机文件名>{}</计算机文件名>\n      <计算机文件大小>{}</计算机文件大小>\n      <格式信息>{}</格式信息>\n      <摘要>{}</摘要>\n    </材料>\n",
+            "    <材料 件内顺序号=\"{}\" 类别=\"{}\">\n      <标准名称>{}</标准名称>\n      <实际名称>{}</实际名称>\n      <计算机文件名>{}</计算机文件名>\n      <计算机文件大小>{}</计算机文件大小>\n      <格式信息>{}</格式信息>\n{}      <摘要>{}</摘要>\n    </材料>\n",
             f.seq,
             esc(&f.category),
             esc(&f.title),
@@ -327,6 +344,7 @@ pub fn render(m: &Metadata) -> String {
             esc(&f.path),
             f.size,
             esc(&f.format),
+            format_details(f),
             esc(&f.digest)
         ));
     }
@@ -433,6 +451,10 @@ fn parse_root(root: &Node) -> Result<Metadata, Vec<String>> {
             path: need(m, "计算机文件名", &mut errs).into(),
             size,
             format: need(m, "格式信息", &mut errs).into(),
+            format_version: m.child("格式版本").map(|e| e.text.clone()),
+            pages: m
+                .child("页数")
+                .map(|e| num(&e.text, "页数", &mut errs) as u32),
             digest: need(m, "摘要", &mut errs).into(),
         });
     }
@@ -478,6 +500,8 @@ pub(crate) mod tests {
                 path: "结果性材料/准予许可决定书.pdf".into(),
                 size: 12,
                 format: "pdf".into(),
+                format_version: None,
+                pages: None,
                 digest: "ab".repeat(32),
             }],
             environment: Some(Environment::current("归档通 0.1.0")),
@@ -489,6 +513,13 @@ pub(crate) mod tests {
         let m = sample();
         let x = render(&m);
         assert_eq!(parse_metadata(x.as_bytes()).unwrap(), m);
+        // With what the content said at collection (DA/T 70 1-3).
+        let mut v = sample();
+        v.materials[0].format_version = Some("PDF/A-1b".into());
+        v.materials[0].pages = Some(3);
+        let xv = render(&v);
+        assert!(xv.contains("<格式版本>PDF/A-1b</格式版本>") && xv.contains("<页数>3</页数>"));
+        assert_eq!(parse_metadata(xv.as_bytes()).unwrap(), v);
         let broken = x
             .replace("<件号>1</件号>", "")
             .replace("<包内总件数>1", "<包内总件数>2");

@@ -83,6 +83,8 @@ fn golden(suite: Suite) -> Golden {
                 path: guidang_package::build::material_path(cat, name),
                 size: data.len() as u64,
                 format: fmt.into(),
+                format_version: (fmt == "pdf").then(|| "PDF 1.4".to_string()),
+                pages: (fmt == "pdf").then_some(1),
                 digest: algo.hex(&data),
             },
         });

@@ -289,3 +289,34 @@ fn a_large_pdf_is_read_again_and_opened_whole() {
         );
     }
 }
+
+/// 1-3: the version and pages recorded at collection are compared with
+/// what the content says.
+#[test]
+fn recorded_format_version_and_pages_are_checked_against_the_content() {
+    let c = Corpus::new();
+    let good = crate::content::pdf_facts(&c.files[4].2);
+    let mut input = c.input(&c.files, "fv");
+    input.materials[4].meta.format_version = Some(good.0.clone());
+    input.materials[4].meta.pages = good.1;
+    let p = c.check(Stage::Gd, &c.build(&input, "fv"));
+    clean(&p, &c.files[4].1);
+    input.materials[4].meta.format_version = Some("PDF/A-1b".into());
+    input.materials[4].meta.pages = good.1.map(|n| n + 2);
+    let p = c.check(Stage::Gd, &c.build(&input, "fv2"));
+    expect(
+        &p,
+        &c.files[4].1,
+        "1-3-1",
+        Verdict::Fail,
+        "格式版本为“PDF/A-1b”",
+    );
+    expect(&p, &c.files[4].1, "1-3-1", Verdict::Fail, "页数");
+}
+
+/// What the check itself says of a PDF: (格式版本, 页数).
+fn pdf_facts(b: &[u8]) -> (String, Option<u32>) {
+    let (facts, _) = guidang_check::pdf::check_pdf(b);
+    let f = facts.expect("a PDF");
+    (f.label(), Some(f.pages))
+}

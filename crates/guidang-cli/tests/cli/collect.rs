@@ -166,4 +166,12 @@ fn collection_refuses_an_encrypted_pdf_and_notes_an_attachment_at_once() {
     // The text output shows the note too.
     let o = d.run(&["collect", tree.join("CB-0002").to_str().unwrap()]);
     assert!(text(&o).contains("x.exe"), "{}", text(&o));
+    // What the PDF says of itself was recorded (DA/T 70 1-3).
+    let c = json(&d.run(&["case", "CB-0002", "--json"]));
+    let m = &c["materials"][0];
+    assert_eq!(m["pages"], 1, "{c}");
+    assert!(
+        m["format_version"].as_str().unwrap().starts_with("PDF 1."),
+        "{c}"
+    );
 }
