@@ -228,6 +228,8 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.click("[data-view=check]");
         s.click("#check-all");
         s.wait_text("#check-opinion", "合格", 300);
+        // The report's four-property matrix is on the screen too.
+        s.wait_text("#check-matrix", "固化信息有效性", 10);
         x.screenshot(&shots.join("hall-check.png"));
 
         s.click("[data-view=transfer]");

@@ -57,11 +57,25 @@ export type PackageSummary = { sealed: number, failed: number, total: number, };
 
 export type PackageCheck = { package: string, efile_no: string, verdict: Verdict, opinion: string, findings: Array<Finding>, };
 
+export type MatrixRow = { 
+/**
+ * 真实性 / 完整性 / 可用性 / 安全性.
+ */
+property: string, 
+/**
+ * e.g. `GD-1-1`.
+ */
+item: string, title: string, pass: number, warn: number, fail: number, not_checked: number, };
+
 export type CheckSummary = { 
 /**
  * `gd` (archiving) or `yj` (transfer).
  */
 stage: string, checked_at: string, packages: Array<PackageCheck>, batch_findings: Array<Finding>, verdict: Verdict, opinion: string, 
+/**
+ * The four-property matrix (empty when the check was not summarised).
+ */
+matrix: Array<MatrixRow>, 
 /**
  * The PDF report.
  */

@@ -242,6 +242,34 @@ impl From<guidang_check::PackageCheck> for PackageCheck {
     }
 }
 
+/// One two-level item of DA/T 70 with how many packages got each verdict.
+#[derive(Serialize, TS)]
+pub struct MatrixRow {
+    /// 真实性 / 完整性 / 可用性 / 安全性.
+    pub property: String,
+    /// e.g. `GD-1-1`.
+    pub item: String,
+    pub title: String,
+    pub pass: u32,
+    pub warn: u32,
+    pub fail: u32,
+    pub not_checked: u32,
+}
+
+impl From<guidang_check::report::MatrixRow> for MatrixRow {
+    fn from(r: guidang_check::report::MatrixRow) -> Self {
+        MatrixRow {
+            property: r.property,
+            item: r.item,
+            title: r.title,
+            pass: r.pass,
+            warn: r.warn,
+            fail: r.fail,
+            not_checked: r.not_checked,
+        }
+    }
+}
+
 /// A check run and where its report is.
 #[derive(Serialize, TS)]
 pub struct CheckSummary {
@@ -252,6 +280,8 @@ pub struct CheckSummary {
     pub batch_findings: Vec<Finding>,
     pub verdict: Verdict,
     pub opinion: String,
+    /// The four-property matrix (empty when the check was not summarised).
+    pub matrix: Vec<MatrixRow>,
     /// The PDF report.
     pub report: String,
 }
@@ -265,6 +295,7 @@ impl CheckSummary {
             batch_findings: all(b.batch_findings),
             verdict: b.verdict.into(),
             opinion: b.opinion,
+            matrix: all(b.summary.map(|s| s.matrix).unwrap_or_default()),
             report: path_text(report),
         }
     }

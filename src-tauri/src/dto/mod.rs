@@ -131,6 +131,7 @@ fn typescript() -> String {
         Collected,
         PackageSummary,
         PackageCheck,
+        MatrixRow,
         CheckSummary,
         BatchCreated,
         Batch,
