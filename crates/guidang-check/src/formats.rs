@@ -211,6 +211,8 @@ pub enum Facts {
     Pdf(crate::pdf::PdfFacts),
     /// An image's size.
     Image(crate::raster::ImageFacts),
+    /// An OFD's version, pages and signatures.
+    Ofd(crate::ofd::OfdFacts),
 }
 
 impl Facts {
@@ -220,6 +222,7 @@ impl Facts {
         match self {
             Facts::Pdf(p) => (p.label(), Some(p.pages)),
             Facts::Image(i) => (i.kind.to_string(), None),
+            Facts::Ofd(o) => (o.label(), Some(o.pages)),
         }
     }
 }
@@ -239,7 +242,7 @@ pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
 
 /// Whether an entry of this format is opened whole.
 pub fn wants_whole(fmt: &str) -> bool {
-    fmt == "pdf" || crate::raster::handles(fmt)
+    fmt == "pdf" || fmt == "ofd" || crate::raster::handles(fmt)
 }
 
 /// [`check_format`] with the entry's whole content, when there is one.
@@ -254,6 +257,11 @@ pub fn check_format_deep(
         ("pdf", Some(b)) if !fails => {
             let (f, problems) = guarded("PDF", || crate::pdf::check_pdf(b));
             facts = f.map(Facts::Pdf);
+            v.extend(problems);
+        }
+        ("ofd", Some(b)) if !fails => {
+            let (f, problems) = guarded("OFD", || crate::ofd::check_ofd(b));
+            facts = f.map(Facts::Ofd);
             v.extend(problems);
         }
         (f, Some(b)) if crate::raster::handles(f) && !fails => {
@@ -331,7 +339,8 @@ fn check_shallow(p: &EntryProbe, whole: bool) -> (&'static str, Vec<FormatProble
             ),
             None => v.push(FormatProblem::warn("XML 文件较大，只检查了开头")),
         },
-        "ofd" => v.extend(ofd_problem(p)),
+        // Opened whole by `check_format_deep` when the content is there.
+        "ofd" if !whole => v.extend(ofd_problem(p)),
         // An office document: its macros, if any, are item 4-1-2's.
         "zip" if sniff::OFFICE_ZIP.contains(&ext.as_str()) => v.push(FormatProblem::warn(format!(
             "办公文档（.{ext}）不是版式文件，长期保存建议另存为 PDF 或 OFD 后归档"
@@ -452,10 +461,19 @@ mod tests {
 
     #[test]
     fn ofd_container_and_entry_document() {
-        let good = ofd(&[("OFD.xml", "<?xml version=\"1.0\"?><ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:DocBody/></ofd:OFD>".as_bytes())]);
-        let (fmt, p) = check_format(&probe("发票.ofd", &good));
+        let good = crate::ofd::tests::build(&crate::ofd::tests::good_parts(true));
+        let (fmt, p, facts) = check_format_deep(&probe("发票.ofd", &good), Some(&good));
         assert_eq!(fmt, "ofd");
         assert!(p.is_empty(), "{p:?}");
+        assert_eq!(facts.unwrap().recorded(), ("OFD 1.0".to_string(), Some(2)));
+        // Without its documents the entry file alone is not an OFD one can open.
+        let bare = ofd(&[("OFD.xml", "<?xml version=\"1.0\"?><ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:DocBody/></ofd:OFD>".as_bytes())]);
+        let (_, p) = check_format(&probe("发票.ofd", &bare));
+        assert!(
+            p.iter()
+                .any(|x| x.is_fail() && x.reason.contains("DocRoot")),
+            "{p:?}"
+        );
         let (_, p) = check_format(&probe("发票.ofd", &ofd(&[("Doc_0/Document.xml", b"<x/>")])));
         assert!(
             p.iter()

@@ -16,6 +16,7 @@ mod content;
 pub mod engine;
 pub mod formats;
 pub mod items;
+pub mod ofd;
 pub mod pdf;
 pub mod raster;
 pub mod report;
