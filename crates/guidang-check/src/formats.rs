@@ -415,13 +415,7 @@ mod tests {
     use super::*;
 
     fn probe(name: &str, data: &[u8]) -> EntryProbe {
-        EntryProbe {
-            name: name.into(),
-            size: data.len() as u64,
-            head: data[..data.len().min(65536)].to_vec(),
-            tail: data[data.len().saturating_sub(65536)..].to_vec(),
-            full: Some(data.to_vec()),
-        }
+        EntryProbe::of(name, data)
     }
 
     #[test]

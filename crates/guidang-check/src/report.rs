@@ -130,6 +130,11 @@ pub fn summarise(b: &BatchCheck, virus_database: Option<String>) -> Summary {
         })
         .collect();
     let mut findings: Vec<GroupedFinding> = Vec::new();
+    // (item, verdict, reason, entry) → its place in `findings`, so that a
+    // check of many packages with many distinct findings groups them in
+    // linear time, in the order first seen.
+    let mut at: std::collections::HashMap<(String, Verdict, String, Option<String>), usize> =
+        std::collections::HashMap::new();
     let all = b
         .packages
         .iter()
@@ -137,17 +142,20 @@ pub fn summarise(b: &BatchCheck, virus_database: Option<String>) -> Summary {
         .chain(b.batch_findings.iter().map(|f| ("（整批）", f)));
     for (who, f) in all.filter(|(_, f)| matches!(f.verdict, Verdict::Fail | Verdict::Warn)) {
         let reason = f.reason.clone().unwrap_or_else(|| f.title.clone());
-        match findings.iter_mut().find(|g| {
-            g.item == f.item && g.verdict == f.verdict && g.reason == reason && g.entry == f.entry
-        }) {
-            Some(g) => g.packages.push(who.to_string()),
-            None => findings.push(GroupedFinding {
-                item: f.item.clone(),
-                verdict: f.verdict,
-                reason,
-                entry: f.entry.clone(),
-                packages: vec![who.to_string()],
-            }),
+        let key = (f.item.clone(), f.verdict, reason, f.entry.clone());
+        match at.get(&key) {
+            Some(&i) => findings[i].packages.push(who.to_string()),
+            None => {
+                at.insert(key.clone(), findings.len());
+                let (item, verdict, reason, entry) = key;
+                findings.push(GroupedFinding {
+                    item,
+                    verdict,
+                    reason,
+                    entry,
+                    packages: vec![who.to_string()],
+                });
+            }
         }
     }
     Summary {

@@ -399,15 +399,15 @@ fn content_check(blob: &std::path::Path, rel: &str, size: u64) -> ContentCheck {
         || (size <= MAX_DEEP && guidang_check::formats::wants_whole(fmt)))
     .then(|| read(size as usize, false))
     .flatten();
-    let probe = EntryProbe {
-        name: rel.to_string(),
-        size,
-        tail: match &whole {
-            Some(w) => w[w.len().saturating_sub(PROBE_EDGE)..].to_vec(),
-            None => read(PROBE_EDGE, true).unwrap_or_default(),
+    let probe = match &whole {
+        Some(w) => EntryProbe::of(rel, w),
+        None => EntryProbe {
+            name: rel.to_string(),
+            size,
+            tail: read(PROBE_EDGE, true).unwrap_or_default(),
+            head,
+            full: None,
         },
-        head,
-        full: whole.clone().filter(|_| size <= PROBE_FULL),
     };
     let (_, mut problems, facts) = check_format_deep(&probe, whole.as_deref());
     problems.extend(executable_problem(&probe));

@@ -26,7 +26,6 @@ use guidang_core::oserror::Os;
 use guidang_core::{CancelFlag, DigestAlgo};
 
 use crate::codes::Code;
-use crate::metadata::{parse_metadata, MetadataError};
 use crate::reader::{read_index, read_small, sequential, stream_entry};
 use crate::seal::Seal;
 use crate::verify::{
@@ -275,68 +274,20 @@ fn run(
 }
 
 /// `元数据.xml` and `固化信息.xml`, read (bounded) and parsed before the
-/// pass over every file; the seal's digest goes into the report.
+/// pass over every file, as for a ZIP; the seal's digest goes into the
+/// report.
 fn read_metadata_and_seal(
     path: &Path,
     has: &dyn Fn(&str) -> bool,
     rep: &mut VerifyReport,
     acc: &mut Acc,
 ) -> (Option<crate::metadata::Metadata>, Option<Seal>) {
-    let metadata = if has(METADATA_ENTRY) {
-        match read_capped(&path.join(METADATA_ENTRY), MAX_XML) {
-            Ok(b) => match parse_metadata(&b) {
-                Ok(m) => Some(m),
-                Err(MetadataError::Unreadable(m)) => {
-                    acc.add(Code::MetadataUnreadable, Some(METADATA_ENTRY), m);
-                    None
-                }
-                Err(MetadataError::Invalid(v)) => {
-                    for m in v {
-                        acc.add(Code::MetadataInvalid, Some(METADATA_ENTRY), m);
-                    }
-                    None
-                }
-            },
-            Err(m) => {
-                acc.add(Code::EntryData, Some(METADATA_ENTRY), m);
-                None
-            }
-        }
-    } else {
-        acc.add(
-            Code::PackageMetadataMissing,
-            Some(METADATA_ENTRY),
-            "缺少元数据文件 元数据.xml",
-        );
-        None
-    };
-    let seal = if has(SEAL_ENTRY) {
-        match read_capped(&path.join(SEAL_ENTRY), MAX_XML) {
-            Ok(b) => match Seal::parse(&b) {
-                Ok(s) => {
-                    rep.seal_digest = Some(s.digest_algo().hex(&b));
-                    Some(s)
-                }
-                Err(v) => {
-                    for m in v {
-                        acc.add(Code::SealInvalid, Some(SEAL_ENTRY), m);
-                    }
-                    None
-                }
-            },
-            Err(m) => {
-                acc.add(Code::EntryData, Some(SEAL_ENTRY), m);
-                None
-            }
-        }
-    } else {
-        acc.add(
-            Code::SealMissing,
-            Some(SEAL_ENTRY),
-            "缺少固化信息 固化信息.xml，包未经固化",
-        );
-        None
-    };
+    let mut read = |name: &str| has(name).then(|| read_capped(&path.join(name), MAX_XML));
+    let (metadata, seal) = crate::shared::metadata_and_seal(&mut read, &|_| false, acc);
+    let seal = seal.map(|(s, d)| {
+        rep.seal_digest = Some(d);
+        s
+    });
     (metadata, seal)
 }
 

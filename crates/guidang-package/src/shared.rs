@@ -8,10 +8,88 @@ use std::collections::HashSet;
 use guidang_core::DigestAlgo;
 
 use crate::codes::Code;
-use crate::metadata::Metadata;
+use crate::metadata::{parse_metadata, Metadata, MetadataError};
 use crate::seal::Seal;
 use crate::verify::{Acc, Actual, Keyring, PackageForm, SignerInfo, VerifyReport};
-use crate::SEAL_ENTRY;
+use crate::{METADATA_ENTRY, SEAL_ENTRY};
+
+/// An entry's bytes as a reader gives them: `None` when the entry is not
+/// there, `Err` (why, in Chinese) when it cannot be read.
+pub(crate) type EntryBytes = Option<Result<Vec<u8>, String>>;
+
+/// Reads one small XML entry through `read` (`None`: not there; `Some(Err)`:
+/// unreadable) and parses it, recording why not. A duplicated entry is
+/// reported by the structure check, not here as missing.
+fn read_xml<T>(
+    bytes: EntryBytes,
+    duplicated: bool,
+    (name, missing_code, missing_message): (&str, Code, &str),
+    parse: impl Fn(&[u8]) -> Result<T, (Code, Vec<String>)>,
+    acc: &mut Acc,
+) -> Option<T> {
+    let Some(bytes) = bytes else {
+        if !duplicated {
+            acc.add(missing_code, Some(name), missing_message);
+        }
+        return None;
+    };
+    let bytes = bytes
+        .map_err(|m| acc.add(Code::EntryData, Some(name), m))
+        .ok()?;
+    parse(&bytes)
+        .map_err(|(code, errs)| {
+            for m in errs {
+                acc.add(code, Some(name), m);
+            }
+        })
+        .ok()
+}
+
+/// `元数据.xml` and `固化信息.xml`, small, read before the pass over the
+/// content in both forms: the metadata, and the seal with the digest of
+/// its bytes. `read(name)` gives an entry's bytes (bounded by the caller);
+/// `duplicated(name)` says whether the name occurs twice (ZIP only).
+pub(crate) fn metadata_and_seal(
+    read: &mut dyn FnMut(&str) -> EntryBytes,
+    duplicated: &dyn Fn(&str) -> bool,
+    acc: &mut Acc,
+) -> (Option<Metadata>, Option<(Seal, String)>) {
+    let metadata = read_xml(
+        read(METADATA_ENTRY),
+        duplicated(METADATA_ENTRY),
+        (
+            METADATA_ENTRY,
+            Code::PackageMetadataMissing,
+            "缺少元数据文件 元数据.xml",
+        ),
+        |b| {
+            parse_metadata(b).map_err(|e| match e {
+                MetadataError::Unreadable(m) => (Code::MetadataUnreadable, vec![m]),
+                MetadataError::Invalid(v) => (Code::MetadataInvalid, v),
+            })
+        },
+        acc,
+    );
+    let seal = read_xml(
+        read(SEAL_ENTRY),
+        duplicated(SEAL_ENTRY),
+        (
+            SEAL_ENTRY,
+            Code::SealMissing,
+            "缺少固化信息 固化信息.xml，包未经固化",
+        ),
+        |b| {
+            Seal::parse(b)
+                .map(|s| {
+                    let d = s.digest_algo().hex(b);
+                    (s, d)
+                })
+                .map_err(|v| (Code::SealInvalid, v))
+        },
+        acc,
+    );
+    (metadata, seal)
+}
 
 /// What both forms of package have read, for the checks they share.
 pub(crate) struct Checked<'a> {

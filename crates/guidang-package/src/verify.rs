@@ -17,11 +17,11 @@ use serde::Serialize;
 
 use crate::codes::Code;
 use crate::layout;
-use crate::metadata::{parse_metadata, Metadata, MetadataError};
+use crate::metadata::Metadata;
 use crate::reader::{self, read_index, read_small, sequential, stream_entry, Entry, Index};
 use crate::seal::Seal;
 pub(crate) use crate::shared::{finish_checks, Checked};
-use crate::{METADATA_ENTRY, SEAL_ENTRY};
+use crate::SEAL_ENTRY;
 
 /// Largest metadata or seal entry accepted.
 const MAX_XML: u64 = 16 << 20;
@@ -113,6 +113,19 @@ pub const PROBE_EDGE: usize = 64 * 1024;
 pub const PROBE_FULL: u64 = 8 << 20;
 
 impl EntryProbe {
+    /// The probe the verification pass would capture of an entry whose
+    /// whole content is `bytes` (collection, which has the file at hand,
+    /// and tests build theirs so).
+    pub fn of(name: &str, bytes: &[u8]) -> EntryProbe {
+        let mut p = EntryProbe {
+            name: name.to_string(),
+            full: Some(Vec::new()),
+            ..Default::default()
+        };
+        p.feed(bytes);
+        p
+    }
+
     pub(crate) fn feed(&mut self, b: &[u8]) {
         self.size += b.len() as u64;
         if self.head.len() < PROBE_EDGE {
@@ -287,33 +300,6 @@ impl VerifyReport {
             probes: Vec::new(),
         }
     }
-}
-
-/// Reads and parses one of the small XML entries, recording why not.
-fn read_xml<T>(
-    f: &File,
-    entry: Option<&Entry>,
-    duplicated: bool,
-    (name, missing_code, missing_message): (&str, Code, &str),
-    parse: impl Fn(&[u8]) -> Result<T, (Code, Vec<String>)>,
-    acc: &mut Acc,
-) -> Option<T> {
-    let Some(e) = entry else {
-        if !duplicated {
-            acc.add(missing_code, Some(name), missing_message);
-        }
-        return None;
-    };
-    let bytes = read_small(f, e, MAX_XML)
-        .map_err(|p| acc.add(Code::EntryData, Some(name), p.to_string()))
-        .ok()?;
-    parse(&bytes)
-        .map_err(|(code, errs)| {
-            for m in errs {
-                acc.add(code, Some(name), m);
-            }
-        })
-        .ok()
 }
 
 /// The phases of a verification, bagit-style, each reporting into `acc`:
@@ -529,44 +515,13 @@ fn read_metadata_and_seal(
     dup: &HashSet<&str>,
     acc: &mut Acc,
 ) -> (Option<Metadata>, Option<(Seal, String)>) {
-    let find = |name: &str| readable.iter().copied().find(|e| e.name == name);
-    let metadata = read_xml(
-        f,
-        find(METADATA_ENTRY),
-        dup.contains(&METADATA_ENTRY),
-        (
-            METADATA_ENTRY,
-            Code::PackageMetadataMissing,
-            "缺少元数据文件 元数据.xml",
-        ),
-        |b| {
-            parse_metadata(b).map_err(|e| match e {
-                MetadataError::Unreadable(m) => (Code::MetadataUnreadable, vec![m]),
-                MetadataError::Invalid(v) => (Code::MetadataInvalid, v),
-            })
-        },
-        acc,
-    );
-    let seal = read_xml(
-        f,
-        find(SEAL_ENTRY),
-        dup.contains(&SEAL_ENTRY),
-        (
-            SEAL_ENTRY,
-            Code::SealMissing,
-            "缺少固化信息 固化信息.xml，包未经固化",
-        ),
-        |b| {
-            Seal::parse(b)
-                .map(|s| {
-                    let d = s.digest_algo().hex(b);
-                    (s, d)
-                })
-                .map_err(|v| (Code::SealInvalid, v))
-        },
-        acc,
-    );
-    (metadata, seal)
+    let mut read = |name: &str| {
+        readable
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| read_small(f, e, MAX_XML).map_err(|p| p.to_string()))
+    };
+    crate::shared::metadata_and_seal(&mut read, &|n| dup.contains(n), acc)
 }
 
 /// What the sequential pass reads and how.

@@ -298,13 +298,7 @@ fn damaged_pdfs_always_get_a_verdict() {
                     b.drain(at..end);
                 }
             }
-            let p = EntryProbe {
-                name: format!("{k}-{i}.pdf"),
-                size: b.len() as u64,
-                head: b[..b.len().min(65536)].to_vec(),
-                tail: b[b.len().saturating_sub(65536)..].to_vec(),
-                full: Some(b.clone()),
-            };
+            let p = EntryProbe::of(&format!("{k}-{i}.pdf"), &b);
             let _ = check_format_deep(&p, Some(&b));
             verdicts += 1;
         }
