@@ -140,6 +140,7 @@ impl Archive {
                     format: m.format,
                     format_version: Some(m.format_version).filter(|v| !v.is_empty()),
                     pages: m.pages,
+                    duration_ms: m.duration_ms,
                     digest: m.digest,
                 },
             })

@@ -32,8 +32,10 @@ pub struct NewMaterial {
     /// The format's version or kind as the content says (`PDF 1.7`,
     /// `PDF/A-1b`, `JPEG`); empty when not known.
     pub format_version: String,
-    /// A PDF's pages, when known.
+    /// A PDF's or OFD's pages, when known.
     pub pages: Option<u32>,
+    /// An audio or video file's duration in milliseconds, when known.
+    pub duration_ms: Option<u64>,
 }
 
 /// What identifies a stored case for idempotent import.
@@ -100,8 +102,8 @@ pub struct NewCase<'a> {
 fn insert_materials(conn: &Connection, case_id: i64, ms: &[NewMaterial]) -> Result<()> {
     let mut st = conn.prepare(
         "INSERT INTO materials(case_id, seq, category, title, original_name, source_name, digest_algo, digest, size, format,
-             format_version, pages)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             format_version, pages, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     for m in ms {
         st.execute(params![
@@ -116,7 +118,8 @@ fn insert_materials(conn: &Connection, case_id: i64, ms: &[NewMaterial]) -> Resu
             m.size as i64,
             m.format,
             m.format_version,
-            m.pages
+            m.pages,
+            m.duration_ms.map(|d| d as i64)
         ])?;
     }
     Ok(())
@@ -378,8 +381,10 @@ pub struct MaterialRow {
     /// The format's version or kind as the content says (`PDF 1.7`,
     /// `PDF/A-1b`, `JPEG`); empty when not known.
     pub format_version: String,
-    /// A PDF's pages, when known.
+    /// A PDF's or OFD's pages, when known.
     pub pages: Option<u32>,
+    /// An audio or video file's duration in milliseconds, when known.
+    pub duration_ms: Option<u64>,
 }
 
 /// The materials of a case, in order.
@@ -387,7 +392,7 @@ pub fn materials(db: Db<'_>, case_no: &str) -> Result<Vec<MaterialRow>> {
     let conn = db.conn;
     let mut st = conn.prepare(
         "SELECT m.seq, m.category, m.title, m.original_name, m.digest_algo, m.digest, m.size, m.format,
-                m.format_version, m.pages
+                m.format_version, m.pages, m.duration_ms
          FROM materials m JOIN cases c ON c.id = m.case_id WHERE c.case_no = ?1 ORDER BY m.seq",
     )?;
     let rows = st.query_map([case_no], |r| {
@@ -402,6 +407,7 @@ pub fn materials(db: Db<'_>, case_no: &str) -> Result<Vec<MaterialRow>> {
             format: r.get(7)?,
             format_version: r.get(8)?,
             pages: r.get(9)?,
+            duration_ms: r.get::<_, Option<i64>>(10)?.map(|d| d as u64),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

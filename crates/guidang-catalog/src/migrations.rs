@@ -433,6 +433,11 @@ BEGIN SELECT RAISE(ABORT, 'a carrier digest never changes'); END;
 ALTER TABLE materials ADD COLUMN format_version TEXT NOT NULL DEFAULT '';
 ALTER TABLE materials ADD COLUMN pages INTEGER;
 "#,
+    // 13: an audio or video material's duration in milliseconds, found
+    // when it was collected (DA/T 70 1-3).
+    r#"
+ALTER TABLE materials ADD COLUMN duration_ms INTEGER;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -208,6 +208,61 @@ fn a_version_1_catalog_is_migrated_keeping_its_data() {
     assert_eq!(n, 0);
 }
 
+/// Materials collected before format facts were recorded (a version 11
+/// catalog) keep their rows and read back with no version, pages or
+/// duration; new ones carry all three.
+#[test]
+fn materials_of_a_version_11_catalog_read_back_without_format_facts() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("catalog.sqlite");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for sql in &migrations::MIGRATIONS[..11] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", 11).unwrap();
+        tx.execute_batch(
+            "INSERT INTO items(code, name, item_type, default_retention) VALUES ('2000011001', '参保登记', '20', 'D30');
+             INSERT INTO cases(id, case_no, efile_no, item_code, case_name, case_kind, applicant_name,
+                 applicant_type, applicant_id_type, applicant_id_no, accepting_unit, accepted_at,
+                 completed_at, result, retention, secrecy, year, piece_no, status, fingerprint,
+                 source_path, collected_at, updated_at)
+             VALUES (1, 'CB-1', 'E-1', '2000011001', '王五参保登记', '1', '王五', '1', '111',
+                 '11010519491231002X', '示范镇', 't', 't', '办结', 'D30', '非密', 2025, 1,
+                 'collected', 'fp', 'src', 't', 't');
+             INSERT INTO materials(case_id, seq, category, title, original_name, source_name,
+                 digest_algo, digest, size, format)
+             VALUES (1, 1, '结果性', '回执', '回执.pdf', '回执.pdf', 'SM3', 'ab', 10, 'pdf');",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let c = Catalog::open(&path).unwrap();
+    let m = guidang_catalog::cases::materials(c.db(), "CB-1").unwrap();
+    assert_eq!(m.len(), 1);
+    assert_eq!(
+        (
+            m[0].title.as_str(),
+            m[0].format_version.as_str(),
+            m[0].pages,
+            m[0].duration_ms
+        ),
+        ("回执", "", None, None)
+    );
+    raw(&c)
+        .execute(
+            "UPDATE materials SET format_version = 'MP4', duration_ms = 83520 WHERE case_id = 1",
+            [],
+        )
+        .unwrap();
+    let m = guidang_catalog::cases::materials(c.db(), "CB-1").unwrap();
+    assert_eq!(
+        (m[0].format_version.as_str(), m[0].duration_ms),
+        ("MP4", Some(83_520))
+    );
+}
+
 /// Carriers written before the measures' layout keep their records, now
 /// named as written from the old plan; the digest stays fixed, and a carrier
 /// of the new plan is recorded beside the old one.

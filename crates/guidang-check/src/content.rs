@@ -2,7 +2,8 @@
 //! every entry opened by its format (3-2-1, with the items a format problem
 //! belongs to: 3-4-1, 4-1-2, 1-3-1), empty files (2-3-1), executables and
 //! macros (4-1-2), and what the content says of itself against what
-//! collection recorded in the metadata (1-3-1). Large PDFs and images are
+//! collection recorded in the metadata (1-3-1: format version, pages,
+//! duration). Large PDFs and images are
 //! read again from the package, one at a time.
 
 use std::path::Path;
@@ -54,19 +55,33 @@ fn recorded_against_content(
     ) else {
         return;
     };
-    let (version, pages) = facts.recorded();
-    if let Some(v) = m.format_version.as_deref().filter(|v| *v != version) {
+    let got = facts.recorded();
+    if let Some(v) = m.format_version.as_deref().filter(|v| *v != got.version) {
         r.fail(
             "1-3-1",
-            format!("元数据记录的格式版本为“{v}”，内容实为“{version}”"),
+            format!("元数据记录的格式版本为“{v}”，内容实为“{}”", got.version),
             Some(name),
         );
     }
-    if let (Some(want), Some(got)) = (m.pages, pages) {
-        if want != got {
+    if let (Some(want), Some(pages)) = (m.pages, got.pages) {
+        if want != pages {
             r.fail(
                 "1-3-1",
-                format!("元数据记录的页数为 {want}，内容实有 {got} 页"),
+                format!("元数据记录的页数为 {want}，内容实有 {pages} 页"),
+                Some(name),
+            );
+        }
+    }
+    // Durations agree to the second: containers round differently.
+    if let (Some(want), Some(ms)) = (m.duration_ms, got.duration_ms) {
+        if want.abs_diff(ms) > 1000 {
+            r.fail(
+                "1-3-1",
+                format!(
+                    "元数据记录的时长为 {}，内容实为 {}",
+                    crate::media::format_duration(want),
+                    crate::media::format_duration(ms)
+                ),
                 Some(name),
             );
         }

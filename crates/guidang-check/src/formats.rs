@@ -213,16 +213,37 @@ pub enum Facts {
     Image(crate::raster::ImageFacts),
     /// An OFD's version, pages and signatures.
     Ofd(crate::ofd::OfdFacts),
+    /// An audio or video file's container and duration.
+    Media(crate::media::MediaFacts),
+}
+
+/// What collection records of a material's content in `元数据.xml`
+/// (DA/T 70 1-3), and the check compares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// 格式版本: `PDF 1.7`, `PDF/A-1b`, `OFD 1.0`, `JPEG`, `MP4`.
+    pub version: String,
+    /// 页数 of a PDF or OFD.
+    pub pages: Option<u32>,
+    /// 时长 of audio or video, in milliseconds.
+    pub duration_ms: Option<u64>,
 }
 
 impl Facts {
-    /// 格式版本 and 页数 as `元数据.xml` records them (DA/T 70 1-3):
-    /// `PDF 1.7` or `PDF/A-1b` and the pages, `JPEG` and no pages.
-    pub fn recorded(&self) -> (String, Option<u32>) {
-        match self {
-            Facts::Pdf(p) => (p.label(), Some(p.pages)),
-            Facts::Image(i) => (i.kind.to_string(), None),
-            Facts::Ofd(o) => (o.label(), Some(o.pages)),
+    /// 格式版本, 页数 and 时长 as `元数据.xml` records them (DA/T 70
+    /// 1-3): `PDF 1.7` or `PDF/A-1b` and the pages, `JPEG` alone, `MP4`
+    /// and its duration.
+    pub fn recorded(&self) -> Recorded {
+        let (version, pages, duration_ms) = match self {
+            Facts::Pdf(p) => (p.label(), Some(p.pages), None),
+            Facts::Image(i) => (i.kind.to_string(), None, None),
+            Facts::Ofd(o) => (o.label(), Some(o.pages), None),
+            Facts::Media(m) => (m.kind.to_string(), None, m.duration_ms),
+        };
+        Recorded {
+            version,
+            pages,
+            duration_ms,
         }
     }
 }
@@ -242,7 +263,9 @@ pub fn check_format(p: &EntryProbe) -> (&'static str, Vec<FormatProblem>) {
 
 /// Whether an entry of this format is opened whole.
 pub fn wants_whole(fmt: &str) -> bool {
-    fmt == "pdf" || fmt == "ofd" || crate::raster::handles(fmt)
+    matches!(fmt, "pdf" | "ofd" | "ole")
+        || crate::raster::handles(fmt)
+        || crate::media::handles(fmt)
 }
 
 /// [`check_format`] with the entry's whole content, when there is one.
@@ -267,6 +290,14 @@ pub fn check_format_deep(
         (f, Some(b)) if crate::raster::handles(f) && !fails => {
             let (x, problems) = guarded("图像", || crate::raster::check_image(f, b));
             facts = x.map(Facts::Image);
+            v.extend(problems);
+        }
+        ("ole", Some(b)) if !fails => {
+            v.extend(guarded("办公文档", || (None::<()>, crate::office::check_ole(b))).1);
+        }
+        (f, Some(b)) if crate::media::handles(f) && !fails => {
+            let (x, problems) = guarded("音视频", || crate::media::check_media(f, b));
+            facts = x.map(Facts::Media);
             v.extend(problems);
         }
         (f, None) if wants_whole(f) && p.size > 0 => v.push(FormatProblem::warn(format!(
@@ -332,17 +363,16 @@ fn check_shallow(p: &EntryProbe, whole: bool) -> (&'static str, Vec<FormatProble
         "png" => v.extend(png_ok(&p.head, &p.tail).err().map(FormatProblem::fail)),
         "tiff" => v.extend(tiff_ok(&p.head, p.size).err().map(FormatProblem::fail)),
         "xml" => match &p.full {
-            Some(b) => v.extend(
-                guidang_package::xml::parse(b)
-                    .err()
-                    .map(|e| FormatProblem::fail(format!("XML 无法解析：{e}"))),
-            ),
+            Some(b) => v.extend(crate::xmldoc::check_xml(b)),
             None => v.push(FormatProblem::warn("XML 文件较大，只检查了开头")),
         },
         // Opened whole by `check_format_deep` when the content is there.
         "ofd" if !whole => v.extend(ofd_problem(p)),
         // An office document: its macros, if any, are item 4-1-2's.
         "zip" if sniff::OFFICE_ZIP.contains(&ext.as_str()) => v.push(FormatProblem::warn(format!(
+            "办公文档（.{ext}）不是版式文件，长期保存建议另存为 PDF 或 OFD 后归档"
+        ))),
+        "ole" => v.push(FormatProblem::warn(format!(
             "办公文档（.{ext}）不是版式文件，长期保存建议另存为 PDF 或 OFD 后归档"
         ))),
         "zip" => v.push(FormatProblem::warn(
@@ -402,11 +432,7 @@ pub fn executable_problem(p: &EntryProbe) -> Option<FormatProblem> {
             ));
         }
     }
-    if h.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Some(FormatProblem::warn(
-            "旧版 Office 文档（OLE 复合文件）可能含宏；建议另存为 PDF/OFD 后归档",
-        ));
-    }
+    // Compound files (old Office, WPS) are opened by `office::check_ole`.
     None
 }
 
@@ -459,7 +485,8 @@ mod tests {
         let (fmt, p, facts) = check_format_deep(&probe("发票.ofd", &good), Some(&good));
         assert_eq!(fmt, "ofd");
         assert!(p.is_empty(), "{p:?}");
-        assert_eq!(facts.unwrap().recorded(), ("OFD 1.0".to_string(), Some(2)));
+        let r = facts.unwrap().recorded();
+        assert_eq!((r.version.as_str(), r.pages), ("OFD 1.0", Some(2)));
         // Without its documents the entry file alone is not an OFD one can open.
         let bare = ofd(&[("OFD.xml", "<?xml version=\"1.0\"?><ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:DocBody/></ofd:OFD>".as_bytes())]);
         let (_, p) = check_format(&probe("发票.ofd", &bare));

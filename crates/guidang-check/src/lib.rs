@@ -16,11 +16,14 @@ mod content;
 pub mod engine;
 pub mod formats;
 pub mod items;
+pub mod media;
 pub mod ofd;
+pub mod office;
 pub mod pdf;
 pub mod raster;
 pub mod report;
 mod rows;
+pub mod xmldoc;
 
 pub use engine::{check_packages, finding, push, AuditEvidence, CheckContext, Expected};
 pub use items::{Item, ITEMS};

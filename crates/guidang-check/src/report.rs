@@ -3,7 +3,8 @@
 //! two-level items of the stage, with how many packages passed, were
 //! warned, failed or were not checked); every package's conclusion; then
 //! every finding that is not a pass, the same finding for many packages
-//! printed once with the packages it concerns, each citing its item; the
+//! printed once with the packages it concerns, each citing the clauses it
+//! applies (its DA/T 70 item and any other standard it rests on); the
 //! virus database used; and what the sealing time rests on. The same
 //! [`Summary`] goes into the JSON. Rendered with the embedded CJK font of
 //! `guidang-pdf`.
@@ -68,6 +69,9 @@ pub struct GroupedFinding {
     /// The file concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,
+    /// The clauses the rule applies (DA/T 70—2018 item and what else it
+    /// rests on), see [`crate::Item::cites`].
+    pub basis: String,
     /// 电子文件号 of every package it concerns (`（整批）` for the set).
     pub packages: Vec<String>,
 }
@@ -148,11 +152,17 @@ pub fn summarise(b: &BatchCheck, virus_database: Option<String>) -> Summary {
             None => {
                 at.insert(key.clone(), findings.len());
                 let (item, verdict, reason, entry) = key;
+                let basis = item
+                    .split_once('-')
+                    .and_then(|(_, no)| crate::ITEMS.iter().find(|i| i.no == no))
+                    .map(|i| i.cites())
+                    .unwrap_or_default();
                 findings.push(GroupedFinding {
                     item,
                     verdict,
                     reason,
                     entry,
+                    basis,
                     packages: vec![who.to_string()],
                 });
             }
@@ -289,11 +299,12 @@ pub fn report_pdf(b: &BatchCheck, info: &ReportInfo) -> Result<Vec<u8>, PdfError
         ));
         blocks.push(Block::Table {
             columns: vec![
-                Column::new("检测项", 22.0),
-                Column::new("结论", 14.0),
-                Column::new("原因及处理办法", 62.0),
-                Column::new("涉及文件", 36.0),
-                Column::new("涉及的包", 46.0),
+                Column::new("检测项", 20.0),
+                Column::new("结论", 12.0),
+                Column::new("原因及处理办法", 52.0),
+                Column::new("依据", 32.0),
+                Column::new("涉及文件", 30.0),
+                Column::new("涉及的包", 34.0),
             ],
             rows: summary
                 .findings
@@ -303,6 +314,7 @@ pub fn report_pdf(b: &BatchCheck, info: &ReportInfo) -> Result<Vec<u8>, PdfError
                         g.item.clone(),
                         g.verdict.label().into(),
                         g.reason.clone(),
+                        g.basis.clone(),
                         g.entry.clone().unwrap_or_else(|| "—".into()),
                         packages_cell(&g.packages),
                     ]

@@ -135,6 +135,7 @@ impl Corpus {
                         format: fmt.to_string(),
                         format_version: None,
                         pages: None,
+                        duration_ms: None,
                         digest: Suite::Gm.digest().hex(data),
                     },
                 }
@@ -731,3 +732,7 @@ fn duplicate_packages_in_a_set_are_named() {
 
 #[path = "check/content.rs"]
 mod content;
+#[path = "check/media.rs"]
+mod media;
+#[path = "check/office.rs"]
+mod office;

@@ -103,6 +103,9 @@ pub(crate) struct Material {
     format_version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pages: Option<u32>,
+    /// An audio or video material's duration in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<u64>,
 }
 
 impl From<guidang_api::MaterialRow> for Material {
@@ -118,6 +121,7 @@ impl From<guidang_api::MaterialRow> for Material {
             format: m.format,
             format_version: m.format_version,
             pages: m.pages,
+            duration_ms: m.duration_ms,
         }
     }
 }

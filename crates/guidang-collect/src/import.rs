@@ -344,7 +344,7 @@ fn store_materials(
             content_check(&store.blob_path(&blob.digest), &m.rel_path, blob.size);
         refused.extend(refuse);
         notes.extend(note);
-        let (format_version, pages) = facts.map(|f| f.recorded()).unwrap_or_default();
+        let recorded = facts.map(|f| f.recorded()).unwrap_or_default();
         materials.push(cases::NewMaterial {
             seq: seq as u32 + 1,
             category: m.category.code().into(),
@@ -355,8 +355,9 @@ fn store_materials(
             digest: blob.digest,
             size: blob.size,
             format: blob.format.into(),
-            format_version,
-            pages,
+            format_version: recorded.version,
+            pages: recorded.pages,
+            duration_ms: recorded.duration_ms,
         });
     }
     if !refused.is_empty() {

@@ -3,7 +3,8 @@
 
 /// Detects the format of a file from its first bytes and its name. Returns a
 /// short stable code: `pdf`, `ofd`, `zip`, `jpeg`, `png`, `tiff`, `gif`,
-/// `bmp`, `xml`, `mp4`, `mp3`, `wav`, `txt`, or `unknown`.
+/// `bmp`, `xml`, `mp4`, `mp3`, `wav`, `ole` (old Office and WPS documents,
+/// encrypted OOXML), `txt`, or `unknown`.
 pub fn detect(head: &[u8], name: &str) -> &'static str {
     let ext = name
         .rsplit_once('.')
@@ -41,6 +42,9 @@ pub fn detect(head: &[u8], name: &str) -> &'static str {
     if h.starts_with(b"RIFF") && h.len() >= 12 && &h[8..12] == b"WAVE" {
         return "wav";
     }
+    if h.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return "ole";
+    }
     let text = h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h);
     let trimmed = text
         .iter()
@@ -74,6 +78,11 @@ pub fn extensions(format: &str) -> &'static [&'static str] {
         "mp4" => &["mp4", "m4v", "m4a", "mov"],
         "mp3" => &["mp3"],
         "wav" => &["wav"],
+        // Old Office and WPS; an encrypted OOXML file is a compound file.
+        "ole" => &[
+            "doc", "dot", "xls", "xlt", "ppt", "pps", "pot", "wps", "et", "dps", "docx", "xlsx",
+            "pptx",
+        ],
         "txt" => &["txt"],
         _ => &[],
     }
@@ -90,7 +99,8 @@ pub const OFFICE_ZIP: &[&str] = &[
 pub fn claimed_by_extension(ext: &str) -> Option<&'static str> {
     let ext = ext.to_ascii_lowercase();
     [
-        "pdf", "ofd", "jpeg", "png", "tiff", "gif", "bmp", "xml", "mp4", "mp3", "wav", "txt", "zip",
+        "pdf", "ofd", "jpeg", "png", "tiff", "gif", "bmp", "xml", "mp4", "mp3", "wav", "txt",
+        "zip", "ole",
     ]
     .into_iter()
     .find(|f| extensions(f).contains(&ext.as_str()))
@@ -148,6 +158,7 @@ pub fn label(format: &str) -> &'static str {
         "mp4" => "MP4 音视频",
         "mp3" => "MP3 音频",
         "wav" => "WAV 音频",
+        "ole" => "旧版 Office/WPS 文档",
         "txt" => "纯文本",
         _ => "无法识别的格式",
     }

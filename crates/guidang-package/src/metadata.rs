@@ -154,8 +154,10 @@ pub struct MaterialMeta {
     /// 格式版本: the version or kind the content says (`PDF 1.7`,
     /// `PDF/A-1b`, `JPEG`), found at collection; `None` when not known.
     pub format_version: Option<String>,
-    /// 页数 of a PDF, found at collection.
+    /// 页数 of a PDF or OFD, found at collection.
     pub pages: Option<u32>,
+    /// 时长 of audio or video in milliseconds, found at collection.
+    pub duration_ms: Option<u64>,
     /// Digest (hex) with the package's algorithm.
     pub digest: String,
 }
@@ -296,7 +298,7 @@ fn case_values(c: &CaseMeta) -> Vec<String> {
         c.piece_no.to_string(),
     ]
 }
-/// `<格式版本>` and `<页数>` of a material, when collection found them
+/// `<格式版本>`, `<页数>` and `<时长>` of a material, when collection found them
 /// (optional elements: packages sealed before have neither).
 fn format_details(f: &MaterialMeta) -> String {
     let mut x = String::new();
@@ -306,7 +308,33 @@ fn format_details(f: &MaterialMeta) -> String {
     if let Some(p) = f.pages {
         x.push_str(&format!("      <页数>{p}</页数>\n"));
     }
+    if let Some(ms) = f.duration_ms {
+        x.push_str(&format!("      <时长>{}</时长>\n", format_duration(ms)));
+    }
     x
+}
+
+/// 时长 as `元数据.xml` records it: `00:01:23.520`.
+pub fn format_duration(ms: u64) -> String {
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
+}
+
+/// Reads a [`format_duration`] string back.
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let (hms, frac) = s.split_once('.').unwrap_or((s, "0"));
+    let mut parts = hms.split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, sec) = (parts.next()??, parts.next()??, parts.next()??);
+    if parts.next().is_some() || m >= 60 || sec >= 60 || frac.len() > 3 {
+        return None;
+    }
+    let ms: u64 = format!("{frac:0<3}").parse().ok()?;
+    Some(((h * 60 + m) * 60 + sec) * 1000 + ms)
 }
 
 /// Renders `元数据.xml`.
@@ -455,6 +483,13 @@ fn parse_root(root: &Node) -> Result<Metadata, Vec<String>> {
             pages: m
                 .child("页数")
                 .map(|e| num(&e.text, "页数", &mut errs) as u32),
+            duration_ms: m.child("时长").and_then(|e| {
+                let d = parse_duration(&e.text);
+                if d.is_none() {
+                    errs.push(format!("时长“{}”不是 时:分:秒.毫秒 格式", e.text));
+                }
+                d
+            }),
             digest: need(m, "摘要", &mut errs).into(),
         });
     }
@@ -502,6 +537,7 @@ pub(crate) mod tests {
                 format: "pdf".into(),
                 format_version: None,
                 pages: None,
+                duration_ms: None,
                 digest: "ab".repeat(32),
             }],
             environment: Some(Environment::current("归档通 0.1.0")),
@@ -555,5 +591,15 @@ pub(crate) mod tests {
             errs.0.iter().any(|e| e.field.contains("证件类型")),
             "{errs:?}"
         );
+    }
+
+    #[test]
+    fn durations_round_trip() {
+        for ms in [0, 1, 999, 83_520, 3_600_000 * 25 + 1] {
+            assert_eq!(parse_duration(&format_duration(ms)), Some(ms));
+        }
+        assert_eq!(format_duration(83_520), "00:01:23.520");
+        assert_eq!(parse_duration("00:61:00"), None);
+        assert_eq!(parse_duration("1:2"), None);
     }
 }

@@ -85,6 +85,7 @@ fn golden(suite: Suite) -> Golden {
                 format: fmt.into(),
                 format_version: (fmt == "pdf").then(|| "PDF 1.4".to_string()),
                 pages: (fmt == "pdf").then_some(1),
+                duration_ms: None,
                 digest: algo.hex(&data),
             },
         });

@@ -40,6 +40,7 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "exfatprogs",
     "exfat-fuse",
     "webkit2gtk-driver",
+    "ffmpeg",
 ];
 
 pub(crate) fn is_root() -> bool {

@@ -8,7 +8,7 @@
 use super::*;
 use std::process::Command;
 
-fn tool(dir: &Path, program: &str, args: &[&str]) {
+pub(crate) fn tool(dir: &Path, program: &str, args: &[&str]) {
     let o = Command::new(program)
         .current_dir(dir)
         .args(args)
@@ -23,7 +23,13 @@ fn tool(dir: &Path, program: &str, args: &[&str]) {
 }
 
 /// The corpus's files with `name` (category 结果性) replacing the last.
-fn with(c: &Corpus, name: &str, data: Vec<u8>, fmt: &'static str, sub: &str) -> PackageCheck {
+pub(crate) fn with(
+    c: &Corpus,
+    name: &str,
+    data: Vec<u8>,
+    fmt: &'static str,
+    sub: &str,
+) -> PackageCheck {
     let mut f = c.files.clone();
     f[4] = ("结果性", name.to_string(), data, fmt);
     c.check(Stage::Gd, &c.build(&c.input(&f, sub), sub))
@@ -44,7 +50,7 @@ fn about(p: &PackageCheck, entry: &str) -> Vec<(String, Verdict, String)> {
         .collect()
 }
 
-fn expect(p: &PackageCheck, name: &str, item: &str, verdict: Verdict, needle: &str) {
+pub(crate) fn expect(p: &PackageCheck, name: &str, item: &str, verdict: Verdict, needle: &str) {
     let entry = format!("结果性材料/{name}");
     let a = about(p, &entry);
     assert!(
@@ -54,7 +60,7 @@ fn expect(p: &PackageCheck, name: &str, item: &str, verdict: Verdict, needle: &s
     );
 }
 
-fn clean(p: &PackageCheck, name: &str) {
+pub(crate) fn clean(p: &PackageCheck, name: &str) {
     let a = about(p, &format!("结果性材料/{name}"));
     assert!(a.is_empty(), "{name}: {a:#?}");
 }

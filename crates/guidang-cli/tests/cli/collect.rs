@@ -175,3 +175,70 @@ fn collection_refuses_an_encrypted_pdf_and_notes_an_attachment_at_once() {
         "{c}"
     );
 }
+
+/// An interview recording made by ffmpeg: collection records its format
+/// and duration (DA/T 70 1-3), `元数据.xml` carries `<时长>` and still
+/// validates against the published schema, and the check passes it.
+#[test]
+fn a_recording_is_collected_with_its_duration() {
+    let d = Dir::new();
+    d.init();
+    assert_ok(&d.run_stdin(
+        &["operator", "add", "--name", "张三", "--pin-stdin"],
+        "246810\n",
+    ));
+    let tree = d._tmp.path().join("export");
+    let dir = tree.join("CB-0003");
+    write_case(&dir, "CB-0003", "非密");
+    std::fs::create_dir_all(dir.join("证据性材料")).unwrap();
+    let o = std::process::Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("sine=frequency=440:duration=3")
+        .args(["-c:a", "libmp3lame"])
+        .arg(dir.join("证据性材料/询问录音.mp3"))
+        .output()
+        .expect("ffmpeg is installed by cargo xtask deps");
+    assert!(o.status.success(), "{}", text(&o));
+    let r = json(&d.run(&["collect", tree.to_str().unwrap(), "--json"]));
+    let efile_no = r["cases"][0]["efile_no"].as_str().unwrap().to_string();
+    let c = json(&d.run(&["case", "CB-0003", "--json"]));
+    let m = c["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["format"] == "mp3")
+        .unwrap_or_else(|| panic!("{c}"));
+    assert_eq!(m["format_version"], "MP3", "{c}");
+    let ms = m["duration_ms"].as_u64().unwrap();
+    assert!((2900..=3200).contains(&ms), "{ms}");
+    package_all(&d);
+    let zip = walk_zip(&d.data, &efile_no);
+    let (_, xml) = guidang_testkit::zip_entries(&zip)
+        .into_iter()
+        .find(|(n, _)| n == "元数据.xml")
+        .unwrap();
+    let xml = String::from_utf8(xml).unwrap();
+    assert!(xml.contains("<时长>00:00:0"), "{xml}");
+    let f = d._tmp.path().join("元数据.xml");
+    std::fs::write(&f, &xml).unwrap();
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/schemas/package-metadata.xsd");
+    let v = std::process::Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(schema)
+        .arg(&f)
+        .output()
+        .expect("xmllint (libxml2-utils) is installed by .ci/run");
+    assert!(v.status.success(), "{}", text(&v));
+    let o = d.run(&["check", "--all", "--json"]);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", text(&o)));
+    let about: Vec<&Value> = r["packages"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["entry"].as_str().is_some_and(|e| e.ends_with(".mp3")) && f["verdict"] != "pass"
+        })
+        .collect();
+    assert!(about.is_empty(), "{about:?}");
+}
