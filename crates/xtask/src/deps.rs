@@ -41,6 +41,12 @@ pub(crate) const APT_PACKAGES: &[&str] = &[
     "exfat-fuse",
     "webkit2gtk-driver",
     "ffmpeg",
+    // Real-world PDFs the content checks are tested on (their manuals).
+    "libtasn1-doc",
+    "shared-mime-info",
+    "fontconfig",
+    "bzip2-doc",
+    "zlib1g-dev",
 ];
 
 pub(crate) fn is_root() -> bool {

@@ -326,3 +326,81 @@ fn pdf_facts(b: &[u8]) -> (String, Option<u32>) {
     let f = facts.expect("a PDF");
     (f.label(), Some(f.pages))
 }
+
+/// Real-world PDFs shipped by Debian packages (manuals made by LaTeX,
+/// DocBook and Ghostscript toolchains), a PDF/A-2b written by Ghostscript
+/// and a real TIFF: none fails; what they raise is only what the policy
+/// table makes a warning (links out of the file).
+#[test]
+fn real_world_pdfs_from_debian_packages_and_a_ghostscript_pdfa_pass() {
+    use std::io::Read as _;
+    let c = Corpus::new();
+    let d = c.dir.join("debian");
+    std::fs::create_dir_all(&d).unwrap();
+    // (package installed by cargo xtask deps, file)
+    let shipped = [
+        ("libtasn1-doc", "/usr/share/doc/libtasn1-doc/libtasn1.pdf"),
+        (
+            "shared-mime-info",
+            "/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf",
+        ),
+        (
+            "fontconfig",
+            "/usr/share/doc/fontconfig/fontconfig-user.pdf.gz",
+        ),
+        ("bzip2-doc", "/usr/share/doc/bzip2/manual.pdf.gz"),
+        ("zlib1g-dev", "/usr/share/doc/zlib1g-dev/crc-doc.1.0.pdf.gz"),
+    ];
+    let mut files = Vec::new();
+    for (pkg, path) in shipped {
+        let raw = std::fs::read(path).unwrap_or_else(|e| {
+            panic!("{path} (package {pkg}, installed by cargo xtask deps): {e}")
+        });
+        let pdf = if path.ends_with(".gz") {
+            let mut v = Vec::new();
+            flate2::read::GzDecoder::new(raw.as_slice())
+                .read_to_end(&mut v)
+                .unwrap();
+            v
+        } else {
+            raw
+        };
+        let name = Path::new(path.trim_end_matches(".gz"))
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        files.push((name, pdf));
+    }
+    tool(
+        &d,
+        "gs",
+        &[
+            "-q",
+            "-dSAFER",
+            "-dPDFA=2",
+            "-dPDFACompatibilityPolicy=1",
+            "-sColorConversionStrategy=RGB",
+            "-sDEVICE=pdfwrite",
+            "-o",
+            "pdfa.pdf",
+            "-c",
+            "/Times-Roman findfont 24 scalefont setfont 72 700 moveto (Archival copy) show showpage",
+        ],
+    );
+    files.push((
+        "pdfa.pdf".into(),
+        std::fs::read(d.join("pdfa.pdf")).unwrap(),
+    ));
+    for (i, (name, pdf)) in files.iter().enumerate() {
+        let p = with(&c, name, pdf.clone(), "pdf", &format!("deb{i}"));
+        for (item, verdict, reason) in about(&p, &format!("结果性材料/{name}")) {
+            assert!(
+                verdict == Verdict::Warn && reason.contains("链接"),
+                "{name}: {item} {verdict:?} {reason}"
+            );
+        }
+    }
+    let (facts, _) = guidang_check::pdf::check_pdf(&files.last().unwrap().1);
+    assert_eq!(facts.unwrap().label(), "PDF/A-2b");
+}
