@@ -201,10 +201,25 @@ fn hall_and_intake_flows_in_the_real_windows() {
             )
             .unwrap();
         }
+        // A material the content check warns about at once (an XML
+        // record without a declared encoding): the clerk sees it in the
+        // 提示（材料检查） column while the applicant may still be there.
+        let case_dir = std::fs::read_dir(&export)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.join("case.json").exists())
+            .expect("the demo exported a case folder");
+        std::fs::create_dir_all(case_dir.join("证据性材料")).unwrap();
+        std::fs::write(
+            case_dir.join("证据性材料/核验记录.xml"),
+            "<?xml version=\"1.0\"?><核验记录>已核验</核验记录>",
+        )
+        .unwrap();
         s.click("[data-view=collect]");
         s.type_into(".folder input", export.to_str().unwrap());
         s.click("#collect-run");
         s.wait_text("#collect-summary", "新收集 1 件", 120);
+        s.wait_text("#collect-table", "没有声明字符编码", 10);
         x.screenshot(&shots.join("hall-collect.png"));
         // A long job runs while the clerk keeps working on another screen.
         s.click("[data-view=archive]");

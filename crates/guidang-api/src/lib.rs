@@ -5,6 +5,7 @@
 //! Errors are one typed enum, [`Error`], with a stable machine code
 //! ([`Error::code`]) and a Chinese message that says what to do.
 
+pub mod amending;
 pub mod batching;
 pub mod care;
 pub mod checking;
@@ -28,11 +29,13 @@ use guidang_core::{
 };
 use serde::Serialize;
 
+pub use amending::AmendReport;
 pub use chrono::NaiveDate;
 pub use error::Error;
 pub use guidang_catalog::audit::Report as AuditReport;
 pub use guidang_catalog::cases::{CaseRow, Filter as CaseFilter, MaterialRow};
 pub use guidang_catalog::operators::Operator;
+pub use guidang_collect::amend::{Change as CaseChange, FieldChange, FIELDS as CASE_FIELDS};
 pub use guidang_collect::{CaseOutcome, Outcome};
 pub use guidang_core as core;
 

@@ -49,24 +49,35 @@ pub struct Existing {
     pub status: CaseStatus,
     /// 电子文件号.
     pub efile_no: String,
+    /// Where it was collected from.
+    pub source_path: String,
 }
 
 /// Looks a case up by 办件编号.
 pub fn find(db: Db<'_>, case_no: &str) -> Result<Option<Existing>> {
     let conn = db.conn;
     conn.query_row(
-        "SELECT id, fingerprint, status, efile_no FROM cases WHERE case_no = ?1",
+        "SELECT id, fingerprint, status, efile_no, source_path FROM cases WHERE case_no = ?1",
         [case_no],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, String>(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        },
     )
     .optional()?
-    .map(|(id, fingerprint, status, efile_no)| {
+    .map(|(id, fingerprint, status, efile_no, source_path)| {
         Ok(Existing {
             id,
             fingerprint,
             status: CaseStatus::from_code(&status)
                 .ok_or_else(|| CatalogError::Corrupt(format!("未知状态 {status}")))?,
             efile_no,
+            source_path,
         })
     })
     .transpose()
@@ -554,6 +565,34 @@ fn material_specs(conn: &Connection, case_id: i64) -> Result<Vec<MaterialSpec>> 
         });
     }
     Ok(out)
+}
+
+/// The materials of a case as they were registered, in order, for a
+/// correction that keeps most of them (`guidang case material …`).
+pub fn stored_materials(db: Db<'_>, case_id: i64) -> Result<Vec<NewMaterial>> {
+    let conn = db.conn;
+    let mut st = conn.prepare(
+        "SELECT seq, category, title, original_name, source_name, digest_algo, digest, size, format,
+                format_version, pages, duration_ms
+         FROM materials WHERE case_id = ?1 ORDER BY seq",
+    )?;
+    let rows = st.query_map([case_id], |r| {
+        Ok(NewMaterial {
+            seq: r.get(0)?,
+            category: r.get(1)?,
+            title: r.get(2)?,
+            original_name: r.get(3)?,
+            source_name: r.get(4)?,
+            digest_algo: r.get(5)?,
+            digest: r.get(6)?,
+            size: r.get::<_, i64>(7)? as u64,
+            format: r.get(8)?,
+            format_version: r.get(9)?,
+            pages: r.get(10)?,
+            duration_ms: r.get::<_, Option<i64>>(11)?.map(|d| d as u64),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// A case's status by id.

@@ -41,6 +41,14 @@ pub fn upsert(tx: &Tx<'_>, case_id: i64, p: &PackageRow) -> Result<()> {
     Ok(())
 }
 
+/// Forgets the package of a case whose content was corrected (its file
+/// has been set aside under `packages/superseded/`; the audit log keeps
+/// its digest). Returns whether there was one.
+pub fn forget(tx: &Tx<'_>, case_id: i64) -> Result<bool> {
+    let conn: &Connection = tx.tx;
+    Ok(conn.execute("DELETE FROM packages WHERE case_id = ?1", [case_id])? > 0)
+}
+
 const SELECT: &str = "SELECT c.case_no, p.efile_no, p.path, p.size, p.digest_algo, p.digest, p.sealed_at, p.sealed_by, p.fingerprint
     FROM packages p JOIN cases c ON c.id = p.case_id";
 

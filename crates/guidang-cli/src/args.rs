@@ -5,6 +5,9 @@
 //! commands and flags below are that help, and [`command`] replaces clap's
 //! own English words in every command.
 
+mod case;
+pub(crate) use case::{CaseAction, MaterialAction};
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -101,10 +104,14 @@ pub(crate) enum Command {
         #[arg(long)]
         limit: Option<u32>,
     },
-    /// 显示一个办件及其材料
+    /// 显示一个办件及其材料；更正办件信息、补充和调整材料（整理）
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Case {
+        #[command(subcommand)]
+        action: Option<CaseAction>,
         /// 办件编号
-        case_no: String,
+        #[arg(required = true)]
+        case_no: Option<String>,
         /// 以 JSON 格式输出
         #[arg(long)]
         json: bool,

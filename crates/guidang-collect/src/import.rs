@@ -160,7 +160,11 @@ fn infer_materials(
         .collect()
 }
 
-fn fingerprint(store: &Store, record: &CaseRecord, materials: &[cases::NewMaterial]) -> String {
+pub(crate) fn fingerprint(
+    store: &Store,
+    record: &CaseRecord,
+    materials: &[cases::NewMaterial],
+) -> String {
     let mut canonical = record.clone();
     // The item's default retention depends on which case created the item.
     canonical.item.default_retention = canonical.retention;
@@ -326,25 +330,17 @@ fn store_materials(
     let mut materials = Vec::new();
     let mut refused = Vec::new();
     for (seq, (m, ff, base)) in sources.into_iter().enumerate() {
-        let blob = match store.put_file(&ff.path, cancel) {
-            Ok(b) => b,
-            Err(_) if cancel.is_cancelled() => return Err(CollectError::Cancelled),
-            Err(e) => {
-                return Ok(Err(Outcome::Rejected {
-                    problems: vec![format!("复制材料“{}”失败：{}", m.rel_path, Os(&e))],
-                }))
+        let (blob, note, recorded) = match store_file(store, &ff.path, &m.rel_path, cancel)? {
+            Ok(x) => x,
+            Err(problems) if problems.iter().any(|p| p.starts_with(STORE_FAILED)) => {
+                return Ok(Err(Outcome::Rejected { problems }))
+            }
+            Err(problems) => {
+                refused.extend(problems);
+                continue;
             }
         };
-        if blob.size == 0 {
-            return Ok(Err(Outcome::Rejected {
-                problems: vec![format!("材料“{}”是空文件（0 字节），无效", m.rel_path)],
-            }));
-        }
-        let (refuse, note, facts) =
-            content_check(&store.blob_path(&blob.digest), &m.rel_path, blob.size);
-        refused.extend(refuse);
         notes.extend(note);
-        let recorded = facts.map(|f| f.recorded()).unwrap_or_default();
         materials.push(cases::NewMaterial {
             seq: seq as u32 + 1,
             category: m.category.code().into(),
@@ -365,6 +361,45 @@ fn store_materials(
     }
     Ok(Ok(materials))
 }
+
+/// How a refusal by [`store_file`] that is not about the content begins.
+const STORE_FAILED: &str = "复制材料";
+
+/// Copies one file into the store (hashing while copying) and checks its
+/// content as collection does: the blob, the notes for the clerk and what
+/// the content says of itself; or why the case is refused (a failed copy,
+/// an empty file, encryption).
+pub(crate) fn store_file(
+    store: &Store,
+    path: &std::path::Path,
+    rel: &str,
+    cancel: &CancelFlag,
+) -> Result<Result<StoredFile, Vec<String>>, CollectError> {
+    let blob = match store.put_file(path, cancel) {
+        Ok(b) => b,
+        Err(_) if cancel.is_cancelled() => return Err(CollectError::Cancelled),
+        Err(e) => return Ok(Err(vec![format!("{STORE_FAILED}“{rel}”失败：{}", Os(&e))])),
+    };
+    if blob.size == 0 {
+        return Ok(Err(vec![format!("材料“{rel}”是空文件（0 字节），无效")]));
+    }
+    let (refuse, notes, facts) = content_check(&store.blob_path(&blob.digest), rel, blob.size);
+    if !refuse.is_empty() {
+        return Ok(Err(refuse));
+    }
+    Ok(Ok((
+        blob,
+        notes,
+        facts.map(|f| f.recorded()).unwrap_or_default(),
+    )))
+}
+
+/// A stored file, the notes on it and what its content says.
+pub(crate) type StoredFile = (
+    crate::store::Blob,
+    Vec<String>,
+    guidang_check::formats::Recorded,
+);
 
 /// What refuses a case, the notes for the clerk, and what the content
 /// says of itself.
@@ -426,6 +461,31 @@ fn content_check(blob: &std::path::Path, rel: &str, size: u64) -> ContentCheck {
     (refuse, notes, facts)
 }
 
+/// The 件号 of a case: its own when it keeps its series (item, year,
+/// retention), else the next free one of the series.
+pub(crate) fn piece_for(
+    tx: &guidang_catalog::Tx<'_>,
+    unit: &UnitSettings,
+    record: &CaseRecord,
+    existing: Option<&cases::Existing>,
+) -> Result<u32, guidang_catalog::CatalogError> {
+    let prefix = electronic_file_no(
+        &unit.region,
+        &unit.fonds,
+        &record.item.code,
+        record.year(),
+        record.retention,
+        0,
+    );
+    let prefix = &prefix[..prefix.len() - 6];
+    match existing {
+        Some(e) if e.efile_no.starts_with(prefix) => {
+            Ok(e.efile_no[prefix.len()..].parse().unwrap_or(0))
+        }
+        _ => cases::next_piece_no(tx.db(), &record.item.code, record.year(), record.retention),
+    }
+}
+
 /// Registers the case (new, replaced or unchanged) with its materials and
 /// audit entry in one transaction, numbering it within its series.
 #[allow(clippy::too_many_arguments)]
@@ -441,8 +501,6 @@ fn register(
 ) -> Result<Outcome, CollectError> {
     cat.transaction(|tx| {
         let existing = cases::find(tx.db(), &record.case_no)?;
-        let prefix = electronic_file_no(&unit.region, &unit.fonds, &record.item.code, record.year(), record.retention, 0);
-        let prefix = &prefix[..prefix.len() - 6];
         let (piece_no, replacing) = match &existing {
             // The same content again is no change — except that --replace
             // on a returned case re-opens it for packaging (the fault was on
@@ -467,11 +525,7 @@ fn register(
                     ),
                 });
             }
-            Some(e) if e.efile_no.starts_with(prefix) => {
-                (e.efile_no[prefix.len()..].parse().unwrap_or(0), Some(e.id))
-            }
-            Some(e) => (cases::next_piece_no(tx.db(), &record.item.code, record.year(), record.retention)?, Some(e.id)),
-            None => (cases::next_piece_no(tx.db(), &record.item.code, record.year(), record.retention)?, None),
+            e => (piece_for(tx, unit, record, e.as_ref())?, e.as_ref().map(|e| e.id)),
         };
         if new_item {
             let mut item = record.item.clone();

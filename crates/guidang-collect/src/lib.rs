@@ -6,6 +6,7 @@
 //! Originals are only ever read. Each case is all-or-nothing and import is
 //! idempotent: the same case collected again changes nothing.
 
+pub mod amend;
 pub mod import;
 pub mod names;
 /// Format detection by content (moved to `guidang-core`, re-exported).

@@ -126,7 +126,11 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                 }
             }
         }
-        Command::Case { case_no, json } => {
+        Command::Case {
+            case_no: Some(case_no),
+            json,
+            ..
+        } => {
             let rows = ar.cases(&CaseFilter {
                 text: Some(case_no.clone()),
                 ..Default::default()
@@ -158,7 +162,7 @@ pub(crate) fn run(ar: &mut Archive, command: Command, cancel: &CancelFlag) -> Re
                     status_label(&case.status)
                 );
                 if let Some(r) = &return_reason {
-                    println!("退回原因：{r}\n请按退回原因更正后用 guidang collect --replace 重新收集，再组包、检测，并在新批次中注明所更正的批次（--corrects）");
+                    println!("退回原因：{r}\n请按退回原因更正（guidang case edit、guidang case material，或用 guidang collect --replace 重新收集），再组包、检测，并在新批次中注明所更正的批次（--corrects）");
                 }
                 for m in materials {
                     println!(

@@ -10,6 +10,7 @@ use crate::output::Done;
 mod audit;
 mod batch;
 mod care;
+mod case;
 mod check;
 mod collect;
 mod intake;
@@ -42,6 +43,10 @@ pub(crate) fn run(cli: Cli) -> Result<Done, Error> {
         | Command::OpenOpinion { .. }
         | Command::Digest { .. }
         | Command::BenchCatalog { .. }) => setup::run(&mut ar, c, &dir),
+        Command::Case {
+            action: Some(action),
+            ..
+        } => case::run(&mut ar, action, &cancel),
         c @ (Command::Collect { .. }
         | Command::Cases { .. }
         | Command::Case { .. }

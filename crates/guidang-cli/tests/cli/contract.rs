@@ -108,6 +108,21 @@ fn every_json_output_keeps_its_field_names() {
     r.add("cases", &cases);
     let case_no = cases[0]["case_no"].as_str().unwrap().to_string();
     r.add("case", &json(&d.run(&["case", &case_no, "--json"])));
+    r.add(
+        "case edit",
+        &json(&d.run(&[
+            "case",
+            "edit",
+            &case_no,
+            "--set",
+            "result=准予办理",
+            "--operator",
+            "张三",
+            "--reason",
+            "办理结果表述统一",
+            "--json",
+        ])),
+    );
     let due = json(&d.run_stdin_env(
         &[("GUIDANG_TODAY", "2099-01-01")],
         &["cases", "--due", "--json"],

@@ -7,6 +7,7 @@
 
 mod util;
 
+mod amend;
 mod batch;
 mod care;
 mod check;

@@ -318,7 +318,8 @@ fn listed_commands(help: &str) -> Vec<String> {
 const HELP_TOKENS: &str = "guidang SM3 SM2 SHA-256 Ed25519 JSON PIN ZIP CSV PDF QR DA/T GB/T CUPS \
     lp ISO UDF A4 A A.1 case.json .json Joliet Rock Ridge Windows 7-Zip CD-R DVD DVD±R DVD+R DL BD-R XL MB GB stdio \
     /dev/sr0 .iso GUIDANG_DATA_DIR YYYY-MM-DD \
-    hall intake gm intl gd yj sm3 sha256 collected packaged sealed checked transfer-list catalog labels zip unpacked";
+    hall intake gm intl gd yj sm3 sha256 collected packaged sealed checked transfer-list catalog labels zip unpacked \
+    case_name applicant.id_no";
 
 /// The English words of a help, leaving out what users type (flags, value
 /// placeholders, default and possible values, command names) and
