@@ -183,6 +183,60 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.wait_text("#pager", "共 50 条", 30);
         x.screenshot(&shots.join("hall-cases.png"));
 
+        // 整理: a row opens the case drawer; a PDF page is rendered inside
+        // the window; a field is corrected after a confirmation, audited.
+        s.click("#case-table .el-table__body tr:first-child td:nth-child(3)");
+        s.wait_text("#case-drawer", "电子文件号", 10);
+        s.click("#tab-materials");
+        s.click("#drawer-materials .preview-btn");
+        s.wait_exists("#preview img", 60);
+        let t = Instant::now();
+        let width = loop {
+            let w = s
+                .script(
+                    "return document.querySelector('#preview img').naturalWidth;",
+                    serde_json::json!([]),
+                )
+                .as_u64()
+                .unwrap_or(0);
+            if w > 0 || t.elapsed() > Duration::from_secs(10) {
+                break w;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        assert!(width > 300, "the first page was rendered ({width} px wide)");
+        x.screenshot(&shots.join("hall-case-drawer.png"));
+        s.click("#tab-fields");
+        s.type_into("input[data-key=case_name]", "更正后的办件名称");
+        s.type_into("input#drawer-reason", "办件名称录入错误");
+        s.click("#save-fields");
+        s.click(".el-message-box__btns .el-button--primary");
+        s.wait_text("#drawer-message", "已更正：办件名称", 30);
+        s.click("#tab-timeline");
+        s.wait_text("#drawer-timeline", "更正办件信息", 10);
+        s.click("#case-drawer .el-drawer__close-btn");
+        s.wait_text("#case-table", "更正后的办件名称", 10);
+        // The drawer's overlay is gone before the menu is used again.
+        let t = Instant::now();
+        while s
+            .script(
+                "return [...document.querySelectorAll('.el-overlay')].some(o => o.offsetParent !== null || getComputedStyle(o).display !== 'none');",
+                serde_json::json!([]),
+            )
+            .as_bool()
+            .unwrap_or(false)
+        {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "the drawer closed: {}",
+                s.script(
+                    "return [...document.querySelectorAll('.el-overlay')].map(o => o.className + '|' + o.getAttribute('style') + '|' + getComputedStyle(o).display + '|' + o.innerText.slice(0, 80)).join(' ## ');",
+                    serde_json::json!([]),
+                )
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+
         // 收集: one more case with a large scan, from an export folder (it
         // also makes packaging long enough to keep working meanwhile).
         let export = tmp.path().join("导出");
@@ -215,6 +269,12 @@ fn hall_and_intake_flows_in_the_real_windows() {
             "<?xml version=\"1.0\"?><核验记录>已核验</核验记录>",
         )
         .unwrap();
+        let mut meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(case_dir.join("case.json")).unwrap()).unwrap();
+        if let Some(list) = meta["materials"].as_array_mut() {
+            list.push(serde_json::json!({"category": "证据性", "file": "证据性材料/核验记录.xml"}));
+        }
+        std::fs::write(case_dir.join("case.json"), meta.to_string()).unwrap();
         s.click("[data-view=collect]");
         s.type_into(".folder input", export.to_str().unwrap());
         s.click("#collect-run");

@@ -68,7 +68,7 @@ fn the_deb_holds_the_programs_desktop_entry_icons_and_licences() {
     for d in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "xdg-utils"] {
         assert!(depends.contains(d), "Depends lacks {d}: {depends}");
     }
-    for r in ["cups-client", "clamav", "xorriso", "qpdf"] {
+    for r in ["cups-client", "clamav", "xorriso", "qpdf", "poppler-utils"] {
         assert!(field("Recommends").contains(r), "Recommends lacks {r}");
     }
 

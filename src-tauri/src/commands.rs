@@ -15,9 +15,11 @@ use tauri::{AppHandle, Emitter, State};
 
 use crate::dto::{self, all, JobProgress, UiError};
 
+pub mod case;
+
 /// Shared state: where the data lives and the cancel flag of the running job.
 pub struct AppState {
-    data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     job: Mutex<Option<CancelFlag>>,
 }
 
@@ -30,11 +32,11 @@ impl AppState {
     }
 }
 
-type Res<T> = Result<T, UiError>;
+pub(crate) type Res<T> = Result<T, UiError>;
 
 /// A code sent by the UI, parsed into its enum; an unknown one is an error
 /// (never a silent default).
-fn parse<T>(code: &str, from_code: fn(&str) -> Option<T>, field: &str) -> Res<T> {
+pub(crate) fn parse<T>(code: &str, from_code: fn(&str) -> Option<T>, field: &str) -> Res<T> {
     from_code(code)
         .ok_or_else(|| guidang_api::Error::invalid(field, format!("未知的取值“{code}”")).into())
 }

@@ -31,6 +31,9 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             commands::summary,
             commands::list_cases,
+            commands::case::case_view,
+            commands::case::material_preview,
+            commands::case::amend_case,
             commands::init_unit,
             commands::add_operator,
             commands::operators,

@@ -33,6 +33,52 @@ status: string, materials: number, bytes: number, archive_deadline: string, tran
 
 export type CasePage = { rows: Array<CaseRow>, total: number, };
 
+export type CaseField = { key: string, label: string, value: string, 
+/**
+ * (code, label) choices; empty for free text.
+ */
+options: Array<[string, string]>, };
+
+export type CaseMaterial = { seq: number, category: string, title: string, original_name: string, size: number, format: string, format_version: string, pages: number | null, duration_ms: number | null, };
+
+export type CaseFinding = { item: string, 
+/**
+ * `pass`, `warn`, `fail`, `not_checked`.
+ */
+verdict: string, reason: string | null, entry: string | null, };
+
+export type CaseCheck = { checked_at: string, checked_by: string, verdict: string, opinion: string, 
+/**
+ * Findings that are not a pass.
+ */
+findings: Array<CaseFinding>, };
+
+export type CaseView = { row: CaseRow, fields: Array<CaseField>, return_reason: string | null, materials: Array<CaseMaterial>, 
+/**
+ * The package's path in the data directory, once sealed.
+ */
+package: string | null, sealed_at: string | null, batch: string | null, check: CaseCheck | null, timeline: Array<AuditEntry>, 
+/**
+ * Why it cannot be corrected, when it cannot.
+ */
+not_editable: string | null, };
+
+export type MaterialPreview = { 
+/**
+ * `data:image/png;base64,…`; empty when there is no picture.
+ */
+data_url: string, page: number, pages: number | null, note: string | null, };
+
+export type FieldChanged = { field: string, old: string, new: string, };
+
+export type Amended = { efile_no: string, previous_efile_no: string | null, 
+/**
+ * Status code before (`sealed`, …); it is `collected` now.
+ */
+previous_status: string, changes: Array<FieldChanged>, superseded_package: string | null, notes: Array<string>, };
+
+export type CaseEdit = { "kind": "set", sets: Array<[string, string]>, } | { "kind": "add", file: string, category: string, title: string | null, } | { "kind": "remove", seq: number, } | { "kind": "move", seq: number, to: number, } | { "kind": "replace", seq: number, file: string, };
+
 export type Operator = { name: string, created_at: string, active: boolean, fingerprint: string | null, };
 
 export type DemoLoaded = { cases: number, files: number, bytes: number, };

@@ -115,3 +115,16 @@ export function caseProblems(f: CaseForm, files: number): Record<string, string>
   if (files === 0) p.files = "至少要有一份材料（结果性材料必不可少）";
   return p;
 }
+
+/** Audit actions in Chinese (日志 and a case's 经过). */
+export const ACTIONS: Record<string, string> = {
+  init: "初始化", operator_add: "新建操作员", unit_rename: "修改单位名称", scanner_folder: "设置扫描文件夹",
+  collect: "收集", recollect: "重新收集（更正）", case_edit: "更正办件信息", material_add: "补充材料",
+  material_remove: "删除材料", material_move: "调整材料顺序", material_replace: "替换材料",
+  seal: "固化", check: "四性检测", set_case_open: "设置开放利用意见", set_item_open: "设置事项开放利用意见",
+  batch_create: "组批", transfer_write: "写入载体", transfer_image: "生成光盘映像", transfer_relayout: "重排载体",
+  case_returned: "被退回", returns_import: "导入退回文件", receiver_trusted: "信任接收方", sender_trust: "信任移交方",
+  intake_open: "打开载体", intake_receive: "接收", intake_accept: "接收入库", intake_return: "退回",
+  backup: "备份", backup_key_created: "生成备份密钥", set_backup_interval: "设置备份周期", restore: "从备份恢复",
+  inspect: "日常检查", destroy: "销毁", destroy_holding: "销毁馆藏", system: "系统",
+};

@@ -18,6 +18,7 @@ pub mod printing;
 pub mod qr;
 pub mod scanner;
 pub mod transferring;
+pub mod viewing;
 
 use std::path::{Path, PathBuf};
 

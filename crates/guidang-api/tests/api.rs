@@ -553,3 +553,82 @@ fn the_unit_name_is_corrected_with_an_audit_entry() {
     );
     assert!(ar.audit_verify().unwrap().problems.is_empty());
 }
+
+/// The case drawer: a case seen whole (fields, materials, timeline), and
+/// its materials previewed inside
+/// the window — a PDF page rendered by poppler, a JPEG as stored, a TIFF
+/// made by ImageMagick converted; what cannot be shown is a note.
+#[test]
+fn a_case_is_viewed_whole_and_its_materials_previewed() {
+    let d = tempfile::tempdir().unwrap();
+    let mut ar = Archive::open(&d.path().join("data")).unwrap();
+    ar.demo(&demo(1, 9), &NoProgress, &CancelFlag::new())
+        .unwrap();
+    ar.add_operator("张三", "246810").unwrap();
+    let case_no = ar.cases(&CaseFilter::default()).unwrap()[0].case_no.clone();
+    let v = ar.case_view(&case_no).unwrap();
+    assert_eq!(v.row.case_no, case_no);
+    assert!(v.package.is_none() && v.check.is_none() && v.not_editable.is_none());
+    assert_eq!(
+        v.timeline.first().map(|e| e.action.as_str()),
+        Some("collect")
+    );
+    let pdf = v.materials.iter().find(|m| m.format == "pdf").unwrap();
+    let p = ar.material_preview(&case_no, pdf.seq, 1).unwrap();
+    assert_eq!(p.mime, "image/png", "{:?}", p.note);
+    assert!(p.data.starts_with(b"\x89PNG"));
+    let img = image::load_from_memory(&p.data).unwrap();
+    assert_eq!(
+        img.width().max(img.height()),
+        1600,
+        "scaled to the preview size"
+    );
+    let beyond = ar.material_preview(&case_no, pdf.seq, 99).unwrap();
+    assert!(beyond.data.is_empty() && beyond.note.unwrap().contains("只有"));
+    if let Some(jpg) = v.materials.iter().find(|m| m.format == "jpeg") {
+        let p = ar.material_preview(&case_no, jpg.seq, 1).unwrap();
+        assert_eq!(
+            (p.mime.as_str(), p.data.len() as u64),
+            ("image/jpeg", jpg.size)
+        );
+    }
+    // A TIFF scan added by ImageMagick is converted for the window.
+    let tif = d.path().join("扫描件.tif");
+    let o = std::process::Command::new("convert")
+        .args([
+            "-size",
+            "2400x1200",
+            "gradient:white-gray",
+            "-compress",
+            "lzw",
+        ])
+        .arg(&tif)
+        .output()
+        .expect("ImageMagick is installed by cargo xtask deps");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = ar
+        .amend_case(
+            &case_no,
+            &guidang_api::CaseChange::AddMaterial {
+                file: tif,
+                category: guidang_api::core::Category::Evidence,
+                title: None,
+            },
+            "张三",
+            "",
+            &CancelFlag::new(),
+        )
+        .unwrap();
+    assert_eq!(r.changes[0].field, "materials");
+    let v = ar.case_view(&case_no).unwrap();
+    let t = v.materials.iter().find(|m| m.format == "tiff").unwrap();
+    let p = ar.material_preview(&case_no, t.seq, 1).unwrap();
+    assert_eq!(p.mime, "image/png");
+    let img = image::load_from_memory(&p.data).unwrap();
+    assert_eq!((img.width(), img.height()), (1600, 800));
+    assert_eq!(v.timeline.last().unwrap().action, "material_add");
+    assert_eq!(
+        ar.material_preview(&case_no, 99, 1).unwrap_err().code(),
+        "invalid_input"
+    );
+}

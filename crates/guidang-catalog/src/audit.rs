@@ -221,6 +221,18 @@ pub fn with_action(db: Db<'_>, action: &str) -> Result<Vec<Entry>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The entries about any of `subjects` (a case's number and its
+/// 电子文件号), oldest first, at most `limit`.
+pub fn about(db: Db<'_>, subjects: &[&str], limit: i64) -> Result<Vec<Entry>> {
+    let conn = db.conn;
+    let marks = vec!["?"; subjects.len()].join(", ");
+    let mut st = conn.prepare(&format!(
+        "SELECT * FROM ({SELECT} WHERE subject IN ({marks}) ORDER BY seq DESC LIMIT {limit}) ORDER BY seq"
+    ))?;
+    let rows = st.query_map(rusqlite::params_from_iter(subjects), entry_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The most recent `limit` entries, newest first.
 pub fn recent(db: Db<'_>, limit: i64) -> Result<Vec<Entry>> {
     let conn = db.conn;

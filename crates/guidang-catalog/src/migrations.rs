@@ -438,6 +438,11 @@ ALTER TABLE materials ADD COLUMN pages INTEGER;
     r#"
 ALTER TABLE materials ADD COLUMN duration_ms INTEGER;
 "#,
+    // 14: a case's timeline (its audit entries) read without a scan of the
+    // whole log.
+    r#"
+CREATE INDEX audit_subject ON audit_log(subject);
+"#,
 ];
 
 /// The schema version this binary writes.

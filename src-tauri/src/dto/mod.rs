@@ -10,6 +10,7 @@
 //! paths as strings; absent values as `null`.
 
 mod care;
+mod case;
 mod hall;
 mod intake;
 
@@ -17,6 +18,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 pub use care::*;
+pub use case::*;
 pub use hall::*;
 pub use intake::*;
 
@@ -125,6 +127,15 @@ fn typescript() -> String {
         Unit,
         CaseRow,
         CasePage,
+        CaseField,
+        CaseMaterial,
+        CaseFinding,
+        CaseCheck,
+        CaseView,
+        MaterialPreview,
+        FieldChanged,
+        Amended,
+        crate::commands::case::CaseEdit,
         Operator,
         DemoLoaded,
         CollectOutcome,
