@@ -188,8 +188,17 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.click("#case-table .el-table__body tr:first-child td:nth-child(3)");
         s.wait_text("#case-drawer", "电子文件号", 10);
         s.click("#tab-materials");
+        s.wait_exists("#drawer-materials .preview-btn", 10);
         s.click("#drawer-materials .preview-btn");
-        s.wait_exists("#preview img", 60);
+        let t = Instant::now();
+        while !s.exists("#preview img") {
+            assert!(
+                t.elapsed() < Duration::from_secs(60),
+                "no preview: {}",
+                s.text("#case-drawer")
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
         let t = Instant::now();
         let width = loop {
             let w = s
@@ -207,6 +216,11 @@ fn hall_and_intake_flows_in_the_real_windows() {
         assert!(width > 300, "the first page was rendered ({width} px wide)");
         x.screenshot(&shots.join("hall-case-drawer.png"));
         s.click("#tab-fields");
+        // Emptied the way a user does (WebDriver's clear leaves Vue's model).
+        s.script(
+            "const e = document.querySelector('input[data-key=case_name]'); e.value = ''; e.dispatchEvent(new Event('input', { bubbles: true }));",
+            serde_json::json!([]),
+        );
         s.type_into("input[data-key=case_name]", "更正后的办件名称");
         s.type_into("input#drawer-reason", "办件名称录入错误");
         s.click("#save-fields");
@@ -214,27 +228,24 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.wait_text("#drawer-message", "已更正：办件名称", 30);
         s.click("#tab-timeline");
         s.wait_text("#drawer-timeline", "更正办件信息", 10);
-        s.click("#case-drawer .el-drawer__close-btn");
         s.wait_text("#case-table", "更正后的办件名称", 10);
-        // The drawer's overlay is gone before the menu is used again.
+        // Closed with its button (clicked again while a dialog's overlay
+        // is still fading), and gone before the menu is used again.
         let t = Instant::now();
         while s
             .script(
-                "return [...document.querySelectorAll('.el-overlay')].some(o => o.offsetParent !== null || getComputedStyle(o).display !== 'none');",
+                "return [...document.querySelectorAll('.el-overlay')].some(o => getComputedStyle(o).display !== 'none');",
                 serde_json::json!([]),
             )
             .as_bool()
             .unwrap_or(false)
         {
-            assert!(
-                t.elapsed() < Duration::from_secs(10),
-                "the drawer closed: {}",
-                s.script(
-                    "return [...document.querySelectorAll('.el-overlay')].map(o => o.className + '|' + o.getAttribute('style') + '|' + getComputedStyle(o).display + '|' + o.innerText.slice(0, 80)).join(' ## ');",
-                    serde_json::json!([]),
-                )
+            assert!(t.elapsed() < Duration::from_secs(15), "the drawer did not close");
+            s.script(
+                "document.querySelector('#case-drawer .el-drawer__close-btn')?.click();",
+                serde_json::json!([]),
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(400));
         }
 
         // 收集: one more case with a large scan, from an export folder (it
@@ -478,5 +489,9 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.wait_text("#returns-message", "已按纸质回执确认", 10);
         s.wait_text("#returned-table", "申请表扫描件不清晰", 20);
         x.screenshot(&shots.join("hall-returns.png"));
+        // 去更正 opens the case with the archivist's reason beside its fields.
+        s.click("#returned-table .go-correct");
+        s.wait_text("#drawer-return", "申请表扫描件不清晰", 20);
+        s.wait_exists("input[data-key=case_name]", 10);
     }
 }

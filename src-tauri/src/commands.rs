@@ -223,7 +223,14 @@ pub async fn check_all(
         )?;
         let report = ar.check_report_path(&batch);
         ar.write_check_report(&batch, &actor, &report)?;
-        Ok(dto::CheckSummary::new(batch, &report))
+        let mut summary = dto::CheckSummary::new(batch, &report);
+        for p in &mut summary.packages {
+            if let Some((no, name)) = ar.case_of_efile(&p.efile_no)? {
+                p.case_no = Some(no);
+                p.case_name = Some(name);
+            }
+        }
+        Ok(summary)
     })
     .await
 }

@@ -101,7 +101,11 @@ export type Collected = { cases: Array<CollectOutcome>, added: number, failed: n
 
 export type PackageSummary = { sealed: number, failed: number, total: number, };
 
-export type PackageCheck = { package: string, efile_no: string, verdict: Verdict, opinion: string, findings: Array<Finding>, };
+export type PackageCheck = { package: string, efile_no: string, 
+/**
+ * The case's 办件编号 and 办件名称, when the catalog has it.
+ */
+case_no: string | null, case_name: string | null, verdict: Verdict, opinion: string, findings: Array<Finding>, };
 
 export type MatrixRow = { 
 /**

@@ -102,6 +102,16 @@ impl Archive {
         })
     }
 
+    /// 办件编号 and 办件名称 of the case with this 电子文件号, when the
+    /// catalog has it (for lists that show packages).
+    pub fn case_of_efile(&self, efile_no: &str) -> Result<Option<(String, String)>> {
+        let db = self.cat.db();
+        let Some(case_no) = cases::case_no_of_efile(db, efile_no)? else {
+            return Ok(None);
+        };
+        Ok(cases::detail(db, &case_no)?.map(|d| (case_no, d.record.case_name)))
+    }
+
     /// Material `seq` of a case as a picture: page `page` of a PDF, an
     /// image scaled when needed; a note for what cannot be shown.
     pub fn material_preview(&self, case_no: &str, seq: u32, page: u32) -> Result<Preview> {

@@ -191,13 +191,13 @@ impl From<guidang_api::viewing::CaseView> for CaseView {
                     .map(|f| CaseFinding {
                         item: f.item,
                         verdict: f.verdict,
-                        reason: f.reason,
+                        reason: f.reason.as_deref().map(super::for_window),
                         entry: f.entry,
                     })
                     .collect(),
             }),
             timeline: all(v.timeline),
-            not_editable: v.not_editable,
+            not_editable: v.not_editable.as_deref().map(super::for_window),
         }
     }
 }
@@ -267,7 +267,7 @@ impl From<guidang_api::AmendReport> for Amended {
                 })
                 .collect(),
             superseded_package: r.superseded_package,
-            notes: r.notes,
+            notes: r.notes.iter().map(|n| super::for_window(n)).collect(),
         }
     }
 }

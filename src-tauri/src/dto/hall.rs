@@ -169,8 +169,15 @@ impl From<guidang_api::CaseOutcome> for CollectOutcome {
             O::Added { efile_no } => ("added", Some(efile_no), vec![], None),
             O::Unchanged { efile_no } => ("unchanged", Some(efile_no), vec![], None),
             O::Replaced { efile_no } => ("replaced", Some(efile_no), vec![], None),
-            O::Rejected { problems } => ("rejected", None, problems, None),
-            O::Conflict { message } => ("conflict", None, vec![], Some(message)),
+            O::Rejected { problems } => (
+                "rejected",
+                None,
+                problems.iter().map(|p| super::for_window(p)).collect(),
+                None,
+            ),
+            O::Conflict { message } => {
+                ("conflict", None, vec![], Some(super::for_window(&message)))
+            }
         };
         CollectOutcome {
             source: c.source,
@@ -179,7 +186,7 @@ impl From<guidang_api::CaseOutcome> for CollectOutcome {
             efile_no,
             problems,
             message,
-            notes: c.notes,
+            notes: c.notes.iter().map(|n| super::for_window(n)).collect(),
         }
     }
 }
@@ -225,6 +232,9 @@ impl From<guidang_api::packaging::PackageReport> for PackageSummary {
 pub struct PackageCheck {
     pub package: String,
     pub efile_no: String,
+    /// The case's 办件编号 and 办件名称, when the catalog has it.
+    pub case_no: Option<String>,
+    pub case_name: Option<String>,
     pub verdict: Verdict,
     pub opinion: String,
     pub findings: Vec<Finding>,
@@ -235,6 +245,8 @@ impl From<guidang_check::PackageCheck> for PackageCheck {
         PackageCheck {
             package: path_text(&p.package),
             efile_no: p.efile_no,
+            case_no: None,
+            case_name: None,
             verdict: p.verdict.into(),
             opinion: p.opinion,
             findings: all(p.findings),

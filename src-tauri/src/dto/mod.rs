@@ -13,6 +13,9 @@ mod care;
 mod case;
 mod hall;
 mod intake;
+mod wording;
+
+pub use wording::for_window;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -34,7 +37,7 @@ impl From<guidang_api::Error> for UiError {
     fn from(e: guidang_api::Error) -> Self {
         UiError {
             code: e.code().to_string(),
-            message: e.to_string(),
+            message: for_window(&e.to_string()),
         }
     }
 }
@@ -85,7 +88,7 @@ impl From<guidang_check::Finding> for Finding {
             item: f.item,
             title: f.title,
             verdict: f.verdict.into(),
-            reason: f.reason,
+            reason: f.reason.as_deref().map(for_window),
             entry: f.entry,
         }
     }
