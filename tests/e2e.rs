@@ -72,6 +72,35 @@ fn app_window_opens_and_renders_on_a_demo_catalog() {
     );
 }
 
+/// Confirms the dialog on screen and waits until no dialog, drawer or
+/// their overlays are left (a click during their fade-out lands on the
+/// overlay, not on the page).
+fn confirm(s: &guidang_e2e::webdriver::Session) {
+    s.click(".el-message-box__btns .el-button--primary");
+    settled(s);
+}
+
+/// Waits until no overlay (dialog, drawer) is visible; a drawer still
+/// open is closed with its button.
+fn settled(s: &guidang_e2e::webdriver::Session) {
+    let t = Instant::now();
+    while s
+        .script(
+            "return [...document.querySelectorAll('.el-overlay, .el-overlay-message-box')].some(o => getComputedStyle(o).display !== 'none');",
+            serde_json::json!([]),
+        )
+        .as_bool()
+        .unwrap_or(false)
+    {
+        assert!(t.elapsed() < Duration::from_secs(15), "a dialog or drawer stayed open");
+        s.script(
+            "document.querySelector('.el-drawer__close-btn')?.click();",
+            serde_json::json!([]),
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 /// Fills the first-run wizard: the role (intake or hall), the unit
 /// (region, fonds, name; a hall's service centre is named after it), and the
 /// first operator with a PIN.
@@ -229,24 +258,7 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.click("#tab-timeline");
         s.wait_text("#drawer-timeline", "更正办件信息", 10);
         s.wait_text("#case-table", "更正后的办件名称", 10);
-        // Closed with its button (clicked again while a dialog's overlay
-        // is still fading), and gone before the menu is used again.
-        let t = Instant::now();
-        while s
-            .script(
-                "return [...document.querySelectorAll('.el-overlay')].some(o => getComputedStyle(o).display !== 'none');",
-                serde_json::json!([]),
-            )
-            .as_bool()
-            .unwrap_or(false)
-        {
-            assert!(t.elapsed() < Duration::from_secs(15), "the drawer did not close");
-            s.script(
-                "document.querySelector('#case-drawer .el-drawer__close-btn')?.click();",
-                serde_json::json!([]),
-            );
-            std::thread::sleep(Duration::from_millis(400));
-        }
+        settled(&s);
 
         // 收集: one more case with a large scan, from an export folder (it
         // also makes packaging long enough to keep working meanwhile).
@@ -293,9 +305,14 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.wait_text("#collect-table", "没有声明字符编码", 10);
         x.screenshot(&shots.join("hall-collect.png"));
         // A long job runs while the clerk keeps working on another screen.
+        // 归档 lists the cases it will seal, all chosen, and asks first.
         s.click("[data-view=archive]");
+        s.wait_text("#archive-cases-count", "已选 51 件 / 共 51 件", 20);
         s.type_into(".pin input", "246810");
         s.click("#package-all");
+        s.wait_text(".el-message-box", "51 件", 10);
+        x.screenshot(&shots.join("hall-archive-confirm.png"));
+        confirm(&s);
         s.wait_exists("#job", 10);
         s.click("[data-view=cases]");
         s.type_into("#search", "没有这个办件");
@@ -319,8 +336,11 @@ fn hall_and_intake_flows_in_the_real_windows() {
         x.screenshot(&shots.join("hall-check.png"));
 
         s.click("[data-view=transfer]");
+        s.wait_text("#batch-cases-count", "已选", 20);
         s.type_into(".pin input", "246810");
         s.click("#create-batch");
+        s.wait_text(".el-message-box", "组成一个移交批次", 10);
+        confirm(&s);
         s.wait_text("#transfer-message", "已组批", 60);
         // The records go unpacked (one folder each), as for a
         // comprehensive archive: the archive below receives folders.

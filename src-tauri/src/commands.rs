@@ -198,9 +198,11 @@ pub async fn package_all(
     state: State<'_, AppState>,
     operator: String,
     pin: String,
+    cases: Option<Vec<String>>,
 ) -> Res<dto::PackageSummary> {
+    let selection = cases.map_or(Selection::All, Selection::Cases);
     run_job(app, &state, move |ar, p, c| {
-        Ok(ar.package(&Selection::All, &operator, &pin, p, c)?.into())
+        Ok(ar.package(&selection, &operator, &pin, p, c)?.into())
     })
     .await
 }
@@ -240,9 +242,11 @@ pub async fn create_batch(
     state: State<'_, AppState>,
     operator: String,
     pin: String,
+    cases: Option<Vec<String>>,
 ) -> Res<dto::BatchCreated> {
+    let selection = cases.map_or(BatchSelection::AllReady, BatchSelection::Cases);
     Ok(open(&state)?
-        .create_batch(&BatchSelection::AllReady, &operator, &pin, None)?
+        .create_batch(&selection, &operator, &pin, None)?
         .into())
 }
 
