@@ -327,6 +327,13 @@ fn hall_and_intake_flows_in_the_real_windows() {
         }
         s.click("[data-view=home]");
         s.wait_text("#chart", "已固化", 30);
+        // The step bar says what waits where, and a step opens its screen.
+        s.wait_text("#steps", "51 件待检测", 10);
+        x.screenshot(&shots.join("hall-home-steps.png"));
+        s.click("#steps .el-step:nth-child(3)");
+        s.wait_exists("#check-all", 10);
+        s.click("[data-view=home]");
+        s.wait_text("#chart", "已固化", 30);
 
         s.click("[data-view=check]");
         s.click("#check-all");
