@@ -217,10 +217,23 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.click("#case-table .el-table__body tr:first-child td:nth-child(3)");
         s.wait_text("#case-drawer", "电子文件号", 10);
         s.click("#tab-materials");
-        s.wait_exists("#drawer-materials .preview-btn", 10);
-        s.click("#drawer-materials .preview-btn");
+        // The tab's pane fades in: the button is clicked once it shows
+        // (and again if a click landed during the fade).
         let t = Instant::now();
+        let mut clicked = Instant::now() - Duration::from_secs(60);
         while !s.exists("#preview img") {
+            if clicked.elapsed() > Duration::from_secs(15) {
+                let shown = s
+                    .script(
+                        "const b = document.querySelector('#drawer-materials .preview-btn'); if (!b || b.offsetParent === null) return false; b.click(); return true;",
+                        serde_json::json!([]),
+                    )
+                    .as_bool()
+                    .unwrap_or(false);
+                if shown {
+                    clicked = Instant::now();
+                }
+            }
             assert!(
                 t.elapsed() < Duration::from_secs(60),
                 "no preview: {}",
@@ -351,6 +364,17 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.wait_text("#transfer-message", "已组批", 60);
         // The records go unpacked (one folder each), as for a
         // comprehensive archive: the archive below receives folders.
+        // A folder that does not exist, on the computer's own disk: the
+        // window asks before creating it; cancelling writes nothing.
+        let nowhere = tmp.path().join("没有这个文件夹");
+        s.type_into("#dest input", nowhere.to_str().unwrap());
+        s.click("#write-batch");
+        s.wait_text(".el-message-box", "不存在", 10);
+        s.click(".el-message-box__btns .el-button--primary");
+        s.wait_text(".el-message-box", "不在移动介质上", 10);
+        s.click(".el-message-box__btns .el-button:not(.el-button--primary)");
+        settled(&s);
+        assert!(!nowhere.exists(), "nothing was written after cancel");
         s.click("#layout-unpacked");
         s.click("#kind-disc");
         s.click("#disc-cd-r");

@@ -16,6 +16,7 @@ use tauri::{AppHandle, Emitter, State};
 use crate::dto::{self, all, JobProgress, UiError};
 
 pub mod case;
+pub mod medium;
 
 /// Shared state: where the data lives and the cancel flag of the running job.
 pub struct AppState {

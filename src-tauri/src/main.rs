@@ -34,6 +34,7 @@ fn main() {
             commands::case::case_view,
             commands::case::material_preview,
             commands::case::amend_case,
+            commands::medium::destination_info,
             commands::init_unit,
             commands::add_operator,
             commands::operators,

@@ -234,3 +234,9 @@ media: string | null, blank: boolean, free: number | null, };
 export type DiscImage = { carrier_no: number, path: string, size: number, carrier_digest: string, };
 
 export type ImagesMade = { batch_no: string, disc_label: string, carriers: number, images: Array<DiscImage>, };
+
+export type DestinationInfo = { exists: boolean, empty: boolean, 
+/**
+ * On removable media; `null` when it cannot be told.
+ */
+removable: boolean | null, mount: string | null, };

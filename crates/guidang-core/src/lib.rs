@@ -13,6 +13,7 @@ pub mod digest;
 pub mod fsutil;
 pub mod ids;
 pub mod layout;
+pub mod medium;
 pub mod model;
 pub mod oserror;
 pub mod pool;

@@ -526,3 +526,24 @@ impl From<guidang_api::printing::PrintJob> for PrintJob {
         }
     }
 }
+
+/// A destination folder for a carrier.
+#[derive(Serialize, TS)]
+pub struct DestinationInfo {
+    pub exists: bool,
+    pub empty: bool,
+    /// On removable media; `null` when it cannot be told.
+    pub removable: Option<bool>,
+    pub mount: Option<String>,
+}
+
+impl From<guidang_api::core::medium::Destination> for DestinationInfo {
+    fn from(d: guidang_api::core::medium::Destination) -> Self {
+        DestinationInfo {
+            exists: d.exists,
+            empty: d.empty,
+            removable: d.removable,
+            mount: d.mount.as_deref().map(path_text),
+        }
+    }
+}

@@ -173,6 +173,7 @@ fn typescript() -> String {
         Drive,
         DiscImage,
         ImagesMade,
+        DestinationInfo,
     );
     out
 }
