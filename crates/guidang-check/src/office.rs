@@ -3,8 +3,9 @@
 //! `cfb` crate, the compound-file reader `calamine` uses:
 //!
 //! - the compound file must open (a broken one fails 3-2-1);
-//! - a VBA project (`Macros`, `_VBA_PROJECT_CUR`, `VBA` storages) fails
-//!   4-1-2 whatever a virus scanner says: macros run code;
+//! - a VBA project (`Macros`, `_VBA_PROJECT_CUR`, `VBA` storages, or a
+//!   presentation's `VBAInfoContainer` record) fails 4-1-2 whatever a
+//!   virus scanner says: macros run code;
 //! - encryption fails 3-4-1 (DA/T 70: no encryption): an encrypted OOXML
 //!   file (`EncryptionInfo` / `EncryptedPackage`), a Word document whose
 //!   file information block sets `fEncrypted`, a workbook whose globals
@@ -12,12 +13,42 @@
 //! - otherwise the document is a warning from the shallow check: not a
 //!   layout format, to be saved as PDF or OFD.
 //!
-//! The two flag reads (Word's FIB and Excel's BIFF record walk) are a few
-//! bytes each with every offset checked; no maintained crate exposes them.
+//! The flag reads (Word's FIB, Excel's BIFF and PowerPoint's record walks)
+//! are a few bytes each with every offset checked; no maintained crate
+//! exposes them.
 
 use std::io::{Cursor, Read};
 
 use crate::formats::FormatProblem;
+
+/// At most this much of a presentation's `PowerPoint Document` stream is
+/// walked looking for its VBA record, and at most this many records.
+const PPT_BYTES: u64 = 64 << 20;
+const PPT_RECORDS: usize = 200_000;
+
+/// MS-PPT: a presentation with macros holds a `VBAInfoContainer` (record
+/// type 0x03FF) inside its `DocumentContainer`. Records are walked by
+/// their 8-byte headers, descending into containers (`recVer` 0xF).
+fn ppt_has_vba(b: &[u8]) -> bool {
+    let mut at = 0usize;
+    for _ in 0..PPT_RECORDS {
+        let Some(h) = b.get(at..at + 8) else {
+            return false;
+        };
+        let ver = h[0] & 0x0F;
+        let kind = u16::from_le_bytes([h[2], h[3]]);
+        let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+        if kind == 0x03FF {
+            return true;
+        }
+        at = if ver == 0x0F {
+            at + 8
+        } else {
+            at.saturating_add(8 + len)
+        };
+    }
+    false
+}
 
 /// At most this many BIFF records are read looking for `FILEPASS` (it is
 /// among the first records of the workbook globals when present).
@@ -39,9 +70,14 @@ pub fn check_ole(bytes: &[u8]) -> Vec<FormatProblem> {
         .collect();
     let mut v = Vec::new();
     let last = |p: &str| p.rsplit('/').next().unwrap_or(p).to_ascii_lowercase();
+    let ppt = names
+        .iter()
+        .any(|(p, _)| last(p) == "powerpoint document")
+        .then(|| head(&mut cf, "/PowerPoint Document", PPT_BYTES));
     if names.iter().any(|(p, storage)| {
         *storage && matches!(last(p).as_str(), "macros" | "_vba_project_cur" | "vba")
-    }) {
+    }) || ppt.as_deref().is_some_and(ppt_has_vba)
+    {
         v.push(
             FormatProblem::fail(
                 "文档中含有宏（VBA 工程），宏可能含恶意代码；请另存为 PDF/OFD 后归档",
@@ -140,5 +176,30 @@ mod tests {
         assert!(check_ole(&ole(&[("/Workbook", &locked)]))[0].is_fail());
         assert!(check_ole(&ole(&[("/Workbook", &after_eof)])).is_empty());
         assert!(check_ole(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 broken")[0].is_fail());
+    }
+
+    /// A record header: version/instance, type, length.
+    fn ppt_rec(ver: u8, kind: u16, body: &[u8]) -> Vec<u8> {
+        let mut r = vec![ver, 0];
+        r.extend(kind.to_le_bytes());
+        r.extend((body.len() as u32).to_le_bytes());
+        r.extend(body);
+        r
+    }
+
+    #[test]
+    fn a_presentations_vba_record_is_found_inside_its_document_container() {
+        let atom = ppt_rec(0x00, 0x0400, &[0; 12]);
+        let vba = ppt_rec(0x0F, 0x03FF, &atom);
+        let doc_atom = ppt_rec(0x01, 0x03E9, &[0; 40]);
+        let with = ppt_rec(0x0F, 0x03E8, &[doc_atom.clone(), vba].concat());
+        let without = ppt_rec(0x0F, 0x03E8, &doc_atom);
+        assert!(ppt_has_vba(&with));
+        assert!(!ppt_has_vba(&without));
+        let v = check_ole(&ole(&[("/PowerPoint Document", &with)]));
+        assert!(v[0].is_fail() && v[0].reason.contains("宏"), "{v:?}");
+        assert!(check_ole(&ole(&[("/PowerPoint Document", &without)])).is_empty());
+        // A length running past the end stops the walk.
+        assert!(!ppt_has_vba(&ppt_rec(0x00, 0x0001, &[0; 4])[..10]));
     }
 }
