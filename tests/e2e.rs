@@ -480,10 +480,14 @@ fn hall_and_intake_flows_in_the_real_windows() {
             "申请表扫描件不清晰，请重新扫描",
         );
         s.click("#intake-table .el-table__body tr:first-child button");
+        s.wait_text(".el-message-box", "申请表扫描件不清晰", 10);
+        confirm(&s);
         s.wait_text("#intake-table .el-table__body tr:first-child", "退回", 20);
         x.screenshot(&shots.join("intake.png"));
         s.type_into(".pin input", "135790");
         s.click("#intake-accept");
+        s.wait_text(".el-message-box", "接收入库 50 个包，退回 1 个", 10);
+        confirm(&s);
         s.wait_text("#intake-message", "接收入库 50 个，退回 1 个", 600);
     }
     let ar = Archive::open(&intake_dir).unwrap();
