@@ -79,13 +79,14 @@ fn judge(_: &Path) -> (Option<PathBuf>, Option<bool>) {
 fn mount_line(line: &str) -> Option<(PathBuf, String)> {
     let f: Vec<&str> = line.split(' ').collect();
     let dash = f.iter().position(|x| *x == "-")?;
-    let mount = unescape(f.get(4)?);
+    let mount = unescape_mount(f.get(4)?);
     let source = f.get(dash + 2)?.to_string();
     Some((PathBuf::from(mount), source))
 }
 
-#[cfg(target_os = "linux")]
-fn unescape(s: &str) -> String {
+/// Decodes the octal escapes of `/proc/mounts` and mountinfo (`\040` for
+/// a space, UTF-8 bytes of a Chinese name…).
+pub fn unescape_mount(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

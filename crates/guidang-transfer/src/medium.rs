@@ -19,25 +19,7 @@ pub enum FsRules {
 /// Longest relative path written to a medium (UTF-16 units).
 pub const MAX_PATH_CHARS: usize = 240;
 
-/// Decodes the octal escapes of `/proc/mounts` (`\040` for a space…).
-fn unescape_mount(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\'
-            && i + 3 < b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use guidang_core::medium::unescape_mount;
 
 /// Largest file FAT32 can hold.
 pub const FAT32_MAX_FILE: u64 = (4 << 30) - 1;
