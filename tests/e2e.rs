@@ -272,6 +272,11 @@ fn hall_and_intake_flows_in_the_real_windows() {
         s.wait_text("#drawer-timeline", "更正办件信息", 10);
         s.wait_text("#case-table", "更正后的办件名称", 10);
         settled(&s);
+        // 日志 names the correction in Chinese and filters by text.
+        s.click("[data-view=log]");
+        s.wait_text("#log-table", "更正办件信息", 10);
+        s.type_into("input#log-search", "没有这个编号");
+        s.wait_text("#log-pager", "共 0 条", 10);
 
         // 收集: one more case with a large scan, from an export folder (it
         // also makes packaging long enough to keep working meanwhile).
@@ -354,6 +359,11 @@ fn hall_and_intake_flows_in_the_real_windows() {
         // The report's four-property matrix is on the screen too.
         s.wait_text("#check-matrix", "固化信息有效性", 10);
         x.screenshot(&shots.join("hall-check.png"));
+        // The result is still there after leaving the screen and coming back.
+        s.click("[data-view=home]");
+        s.wait_exists("#steps", 10);
+        s.click("[data-view=check]");
+        s.wait_text("#check-matrix", "固化信息有效性", 10);
 
         s.click("[data-view=transfer]");
         s.wait_text("#batch-cases-count", "已选", 20);
