@@ -326,8 +326,8 @@ fn hall_and_intake_flows_in_the_real_windows() {
         // 归档 lists the cases it will seal, all chosen, and asks first.
         s.click("[data-view=archive]");
         s.wait_text("#archive-cases-count", "已选 51 件 / 共 51 件", 20);
-        s.type_into(".pin input", "246810");
-        s.click("#package-all");
+        // Enter in the PIN field submits, as the button does.
+        s.type_into(".pin input", "246810\u{E007}");
         s.wait_text(".el-message-box", "51 件", 10);
         x.screenshot(&shots.join("hall-archive-confirm.png"));
         confirm(&s);
