@@ -1,5 +1,6 @@
 // 保管's destruction dialog: nothing is sent until the approval and the PIN
-// are given, and then exactly what was typed is.
+// are given and the destruction is confirmed, and then exactly what was
+// typed is.
 import { describe, expect, it, vi } from "vitest";
 import { mount, flushPromises } from "@vue/test-utils";
 import ElementPlus from "element-plus";
@@ -42,6 +43,13 @@ describe("保管: destruction", () => {
     await flushPromises();
     expect(w.get("#destroy").attributes("disabled")).toBeUndefined();
     await w.get("#destroy").trigger("click");
+    await flushPromises();
+    // Asked once more, saying it cannot be undone: nothing sent yet.
+    expect(document.body.textContent).toContain("不可恢复");
+    expect(calls.find(([c]) => c === "destroy_case")).toBeUndefined();
+    (document.querySelector(".el-message-box__btns .el-button--primary") as HTMLElement).click();
+    await flushPromises();
+    await new Promise((r) => setTimeout(r, 50));
     await flushPromises();
     const sent = calls.find(([c]) => c === "destroy_case");
     expect(sent?.[1]).toEqual({
